@@ -1,0 +1,26 @@
+// One Temporal dev server per test run (2 cores cannot afford one per file). Test files
+// connect to it with TestWorkflowEnvironment.createFromExistingServer and their own task queue.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestProject } from 'vitest/node';
+import { temporalCliPath } from '../../src/temporal-cli.ts';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      searchAttributes: [...SEARCH_ATTRIBUTE_KEYS],
+      extraArgs: ['--headless', '--log-level', 'error'],
+    },
+  });
+  project.provide('temporalAddress', env.address);
+  return async () => {
+    await env.teardown();
+  };
+}
