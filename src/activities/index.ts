@@ -1,0 +1,22 @@
+import type { CoordinationClient } from '../lcmcoord/client.ts';
+import type { InventoryStore } from '../inventory/store.ts';
+import type { OpenStackClient } from '../openstack/client.ts';
+import { createEmActivities } from './em.ts';
+import { createInventoryActivities } from './inventory.ts';
+import { createOpenStackActivities } from './openstack.ts';
+
+export interface ActivityDependencies {
+  coordination: CoordinationClient;
+  openstack: OpenStackClient;
+  inventory: InventoryStore;
+}
+
+export function createActivities(deps: ActivityDependencies) {
+  return {
+    ...createOpenStackActivities(deps.openstack),
+    ...createEmActivities(deps.coordination),
+    ...createInventoryActivities(deps.inventory),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

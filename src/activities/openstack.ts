@@ -1,0 +1,71 @@
+// Activities towards the VIM (OpenStack Heat): one exchange each through the protocol client.
+// The embedded VIM simulator and a real cloud look the same from here.
+import { ApplicationFailure } from '@temporalio/activity';
+import { OpenStackError, type OpenStackClient } from '../openstack/client.ts';
+
+export interface StackRef {
+  name: string;
+  id: string;
+}
+
+export interface VnfcStackStatus {
+  status: string;
+  reason?: string;
+  image?: string;
+  flavor?: string;
+}
+
+const SERVER_TYPE = 'OS::Nova::Server';
+
+export function createOpenStackActivities(client: OpenStackClient) {
+  return {
+    /** Finds the nested stack that holds the VNFC's server (Tacker's "get stack resource to update"). */
+    async getStackResource({ stack, serverId }: { stack: StackRef; serverId: string }): Promise<{ memberStack: StackRef }> {
+      const resources = await asTemporalFailure(() => client.listResources(stack.name, stack.id, { nestedDepth: 3 }));
+      const server = resources.find((r) => r.resource_type === SERVER_TYPE && r.physical_resource_id === serverId);
+      if (!server) {
+        throw ApplicationFailure.nonRetryable(`stack ${stack.name} has no server ${serverId}`, 'Vim.ResourceNotFound');
+      }
+      const owner = server.links.find((l) => l.rel === 'stack')?.href;
+      const memberStack = owner ? stackRefOf(owner) : undefined;
+      if (!memberStack) {
+        throw ApplicationFailure.nonRetryable(`server ${serverId} in stack ${stack.name} has no readable owning-stack link`, 'Vim.Malformed');
+      }
+      return { memberStack };
+    },
+
+    /** The VNFC's nested stack: its status and the image and flavour it is (or is being) set to. */
+    async readVnfcStack({ memberStack }: { memberStack: StackRef }): Promise<VnfcStackStatus> {
+      const stack = await asTemporalFailure(() => client.showStack(memberStack.name, memberStack.id));
+      const { image, flavor } = stack.parameters;
+      return {
+        status: stack.stack_status,
+        reason: stack.stack_status_reason ?? undefined,
+        image: typeof image === 'string' ? image : undefined,
+        flavor: typeof flavor === 'string' ? flavor : undefined,
+      };
+    },
+
+    /** PATCHes the VNFC's nested stack with the destination image and flavour; Heat answers 202. */
+    async updateVnfc({ memberStack, image, flavor }: { memberStack: StackRef; image: string; flavor: string }): Promise<void> {
+      await asTemporalFailure(() => client.updateStack(memberStack.name, memberStack.id, { parameters: { image, flavor } }));
+    },
+  };
+}
+
+/** `…/stacks/{name}/{id}` → { name, id } */
+function stackRefOf(href: string): StackRef | undefined {
+  const match = /\/stacks\/([^/]+)\/([^/?#]+)/.exec(href);
+  return match?.[1] && match[2] ? { name: decodeURIComponent(match[1]), id: decodeURIComponent(match[2]) } : undefined;
+}
+
+async function asTemporalFailure<T>(exchange: () => Promise<T>): Promise<T> {
+  try {
+    return await exchange();
+  } catch (err) {
+    if (!(err instanceof OpenStackError)) throw err;
+    throw ApplicationFailure.create({
+      type: `Vim.${err.status ?? 'unreachable'}`, message: err.detail, nonRetryable: !err.retryable, details: [{ status: err.status }],
+    });
+  }
+}

@@ -1,0 +1,38 @@
+// Renders the workflow's operation state as the SOL003 VnfLcmOpOcc resource.
+import type { VnfLcmOpOcc } from '../sol003/models.ts';
+import type { OperationState } from '../workflows/operation-state.ts';
+
+export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpOcc {
+  const self = `${apiRoot}/vnflcm/v2/vnf_lcm_op_occs/${state.vnfLcmOpOccId}`;
+  const failedTemp = state.operationState === 'FAILED_TEMP';
+  const changed = state.vnfcs.filter((v) => v.phase !== 'PENDING');
+  return {
+    id: state.vnfLcmOpOccId,
+    operationState: state.operationState,
+    stateEnteredTime: state.stateEnteredTime,
+    startTime: state.startTime,
+    vnfInstanceId: state.vnfInstanceId,
+    operation: state.operation,
+    isAutomaticInvocation: false,
+    operationParams: state.operationParams,
+    isCancelPending: false,
+    ...(state.error ? { error: state.error } : {}),
+    resourceChanges: {
+      affectedVnfcs: changed.map((v) => ({
+        id: v.id,
+        vduId: v.vduId,
+        changeType: 'MODIFIED' as const,
+        computeResource: { resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
+      })),
+    },
+    ...(state.operationState === 'COMPLETED' ? { modificationsTriggeredByVnfPkgChange: state.target } : {}),
+    lcmCoordinations: state.lcmCoordinations,
+    rejectedLcmCoordinations: state.rejectedLcmCoordinations,
+    _links: {
+      self: { href: self },
+      vnfInstance: { href: `${apiRoot}/vnflcm/v2/vnf_instances/${state.vnfInstanceId}` },
+      // Task links appear only while the task is allowed (SOL003 §5.5.2.13).
+      ...(failedTemp ? { retry: { href: `${self}/retry` }, fail: { href: `${self}/fail` } } : {}),
+    },
+  };
+}

@@ -1,0 +1,199 @@
+// The SOL003 VNF LCM face of the VNFM (vnflcm v2, as Tacker serves it). Each route checks
+// the request, then starts, queries or updates a workflow; it keeps no operation state.
+import { randomUUID } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client,
+} from '@temporalio/client';
+import { HttpProblem } from '../http/problem.ts';
+import { Router, sendEmpty, sendJson, type RequestContext } from '../http/server.ts';
+import type { InventoryStore, VnfInstanceRecord, VnfPackageRecord } from '../inventory/store.ts';
+import { VNF_INSTANCE_ID, VNF_LCM_OPERATION, VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
+import { ChangeCurrentVnfPkgRequest, VNFLCM_API_VERSION } from '../sol003/models.ts';
+import type { ChangeVnfPkgInput, ChangeVnfPkgTuning } from '../workflows/change-vnfpkg-input.ts';
+import type { changeVnfPkg } from '../workflows/change-vnfpkg.ts';
+import { failUpdate, operationQuery, retryUpdate } from '../workflows/messages.ts';
+import { toVnfLcmOpOcc } from './op-occ.ts';
+
+export interface GatewayDependencies {
+  client: Client;
+  taskQueue: string;
+  inventory: InventoryStore;
+  /** Public base URL, for Location headers and _links. */
+  apiRoot: string;
+  /** Used when the destination VNFD declares no coordination action for change_current_package. */
+  defaultCoordinationAction: string;
+  tuning?: Partial<ChangeVnfPkgTuning>;
+  log?: (line: string) => void;
+}
+
+const BASE = '/vnflcm/v2';
+/** States in which an operation holds its VNF instance (SOL003: one LCM operation at a time). */
+const OCCUPYING_STATES = ['STARTING', 'PROCESSING', 'FAILED_TEMP', 'ROLLING_BACK'];
+
+export function createGatewayRouter(deps: GatewayDependencies): Router {
+  const router = new Router({ before: checkVersionHeader, log: deps.log, maxBodyBytes: 1024 * 1024 });
+  const opOccUrl = (id: string): string => `${deps.apiRoot}${BASE}/vnf_lcm_op_occs/${id}`;
+
+  router.on('GET', `${BASE}/api_versions`, ({ res }) =>
+    sendJson(res, 200, { uriPrefix: BASE, apiVersions: [{ version: VNFLCM_API_VERSION, isDeprecated: false }] }));
+
+  router.on('GET', `${BASE}/vnf_instances`, ({ res }) =>
+    sendJson(res, 200, deps.inventory.instances().map((i) => renderInstance(i, deps.apiRoot))));
+
+  router.on('GET', `${BASE}/vnf_instances/:id`, ({ res, params }) =>
+    sendJson(res, 200, renderInstance(instanceOrThrow(deps.inventory, params.id), deps.apiRoot)));
+
+  router.on('POST', `${BASE}/vnf_instances/:id/change_vnfpkg`, async (ctx) => {
+    const request = await ctx.json(ChangeCurrentVnfPkgRequest);
+    const instance = instanceOrThrow(deps.inventory, ctx.params.id);
+    if (instance.instantiationState !== 'INSTANTIATED' || !instance.stack) {
+      throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; change_vnfpkg needs INSTANTIATED`);
+    }
+    const target = destinationPackage(deps.inventory, request.vnfdId);
+    checkVduParams(instance, target, request.additionalParams.vdu_params.map((p) => p.vdu_id));
+    await refuseWhenOccupied(deps.client, instance.id);
+
+    const opId = randomUUID();
+    const input = changeVnfPkgInput(deps, opId, instance, target, request);
+    try {
+      await deps.client.workflow.start<typeof changeVnfPkg>('changeVnfPkg', {
+        workflowId: opId,
+        taskQueue: deps.taskQueue,
+        args: [input],
+        typedSearchAttributes: [
+          { key: VNF_INSTANCE_ID, value: instance.id },
+          { key: VNF_LCM_OPERATION, value: 'CHANGE_VNFPKG' },
+          { key: VNF_LCM_OPERATION_STATE, value: 'STARTING' },
+        ],
+        staticSummary: `change_vnfpkg of VNF ${instance.id}: ${instance.vnfSoftwareVersion || instance.vnfdId} → ${target.vnfd.vnfSoftwareVersion || target.vnfd.vnfdId}`,
+        staticDetails: staticDetails(instance, target, input),
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpProblem(409, `operation ${opId} exists already`);
+      throw err;
+    }
+    deps.log?.(`change_vnfpkg ${opId} started for VNF instance ${instance.id} → ${target.vnfd.vnfdId}`);
+    sendEmpty(ctx.res, 202, { Location: opOccUrl(opId) });
+  });
+
+  router.on('GET', `${BASE}/vnf_lcm_op_occs/:id`, async ({ res, params }) => {
+    const state = await withOperation(deps.client, params.id, (handle) => handle.query(operationQuery));
+    sendJson(res, 200, toVnfLcmOpOcc(state, deps.apiRoot));
+  });
+
+  router.on('POST', `${BASE}/vnf_lcm_op_occs/:id/retry`, async ({ res, params }) => {
+    await withOperation(deps.client, params.id, (handle) => handle.executeUpdate(retryUpdate));
+    sendEmpty(res, 202);
+  });
+
+  router.on('POST', `${BASE}/vnf_lcm_op_occs/:id/fail`, async ({ res, params }) => {
+    const state = await withOperation(deps.client, params.id, (handle) => handle.executeUpdate(failUpdate));
+    sendJson(res, 200, toVnfLcmOpOcc(state, deps.apiRoot));
+  });
+
+  return router;
+}
+
+/** SOL013 §4.9: every request names the API version; 2.x is what we serve. */
+function checkVersionHeader({ req, url }: RequestContext): void {
+  if (!url.pathname.startsWith(BASE) || url.pathname.endsWith('/api_versions')) return;
+  const version = req.headers.version;
+  if (version === undefined) throw new HttpProblem(400, `the Version header is missing; this API is version ${VNFLCM_API_VERSION}`);
+  if (typeof version !== 'string' || !/^2\.\d+\.\d+$/.test(version.trim())) {
+    throw new HttpProblem(406, `API version ${String(version)} is not supported; supported: ${VNFLCM_API_VERSION}`);
+  }
+}
+
+function instanceOrThrow(inventory: InventoryStore, id: string | undefined): VnfInstanceRecord {
+  const instance = id ? inventory.instance(id) : undefined;
+  if (!instance) throw new HttpProblem(404, `VNF instance ${id} does not exist`);
+  return instance;
+}
+
+function destinationPackage(inventory: InventoryStore, vnfdId: string): VnfPackageRecord {
+  const pkg = inventory.packageByVnfdId(vnfdId);
+  if (!pkg) throw new HttpProblem(422, `no onboarded VNF package has vnfdId ${vnfdId}`);
+  if (pkg.onboardingState !== 'ONBOARDED' || pkg.operationalState !== 'ENABLED') {
+    throw new HttpProblem(422, `VNF package ${pkg.id} (vnfdId ${vnfdId}) is ${pkg.onboardingState}/${pkg.operationalState}; it must be ONBOARDED and ENABLED`);
+  }
+  return pkg;
+}
+
+function checkVduParams(instance: VnfInstanceRecord, target: VnfPackageRecord, vduIds: string[]): void {
+  for (const vduId of vduIds) {
+    if (!instance.vnfcResourceInfo.some((v) => v.vduId === vduId)) {
+      throw new HttpProblem(422, `additionalParams.vdu_params names ${vduId}, which has no VNFC in VNF instance ${instance.id}`);
+    }
+    if (!target.vnfd.vdus[vduId]) {
+      throw new HttpProblem(422, `additionalParams.vdu_params names ${vduId}, which the destination VNFD ${target.vnfd.vnfdId} does not define`);
+    }
+  }
+}
+
+async function refuseWhenOccupied(client: Client, instanceId: string): Promise<void> {
+  const states = OCCUPYING_STATES.map((s) => `'${s}'`).join(', ');
+  const query = `VnfInstanceId = '${instanceId.replace(/'/g, '')}' AND VnfLcmOperationState IN (${states}) AND ExecutionStatus = 'Running'`;
+  const { count } = await client.workflow.count(query);
+  if (count > 0) throw new HttpProblem(409, `VNF instance ${instanceId} has an LCM operation in progress or in FAILED_TEMP`);
+}
+
+function changeVnfPkgInput(
+  deps: GatewayDependencies, opId: string, instance: VnfInstanceRecord & { stack?: { name: string; id: string } },
+  target: VnfPackageRecord, request: ChangeCurrentVnfPkgRequest,
+): ChangeVnfPkgInput {
+  const { vnfd } = target;
+  return {
+    vnfLcmOpOccId: opId,
+    vnfInstanceId: instance.id,
+    sourceVnfdId: instance.vnfdId,
+    stack: instance.stack ?? { name: '', id: '' },
+    vnfcResourceInfo: instance.vnfcResourceInfo.map((v) => ({ id: v.id, vduId: v.vduId, serverId: v.computeResource.resourceId })),
+    request,
+    target: {
+      ...vnfd,
+      coordinationActionNames: vnfd.coordinationActionNames.length ? vnfd.coordinationActionNames : [deps.defaultCoordinationAction],
+    },
+    links: { vnfLcmOpOcc: `${deps.apiRoot}${BASE}/vnf_lcm_op_occs/${opId}`, vnfInstance: `${deps.apiRoot}${BASE}/vnf_instances/${instance.id}` },
+    tuning: deps.tuning,
+  };
+}
+
+/** Markdown shown in the Temporal UI beside the summary: what moves where. */
+function staticDetails(instance: VnfInstanceRecord, target: VnfPackageRecord, input: ChangeVnfPkgInput): string {
+  const vdus = input.request.additionalParams.vdu_params.map((p) => {
+    const vdu = target.vnfd.vdus[p.vdu_id];
+    const count = instance.vnfcResourceInfo.filter((v) => v.vduId === p.vdu_id).length;
+    return `- ${p.vdu_id} (${count} VNFCs) → image \`${vdu?.image}\`, flavour \`${vdu?.flavor}\`, EM ${p.new_vnfc_param?.endpoint ?? 'none'}`;
+  });
+  return [`VNF instance \`${instance.id}\`, vnfdId \`${instance.vnfdId}\` → \`${target.vnfd.vnfdId}\``, ...vdus].join('\n');
+}
+
+function renderInstance(instance: VnfInstanceRecord, apiRoot: string): Record<string, unknown> {
+  const { vnfcResourceInfo, ...rest } = instance;
+  return {
+    ...rest,
+    stack: undefined,
+    ...(instance.instantiationState === 'INSTANTIATED'
+      ? { instantiatedVnfInfo: { flavourId: 'simple', vnfState: 'STARTED', vnfcResourceInfo } }
+      : {}),
+    _links: { self: { href: `${apiRoot}${BASE}/vnf_instances/${instance.id}` } },
+  };
+}
+
+/** Runs a call on an operation's workflow, mapping Temporal's answers onto SOL003 statuses. */
+async function withOperation<T>(
+  client: Client, id: string | undefined, call: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<T>,
+): Promise<T> {
+  if (!id) throw new HttpProblem(404, 'no operation occurrence id');
+  try {
+    return await call(client.workflow.getHandle(id));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new HttpProblem(404, `VNF LCM operation occurrence ${id} does not exist`);
+    if (err instanceof WorkflowUpdateFailedError) throw new HttpProblem(409, err.cause?.message ?? err.message);
+    const message = (err as Error).message ?? '';
+    if (/already completed|workflow execution already completed/i.test(message)) {
+      throw new HttpProblem(409, `VNF LCM operation occurrence ${id} has finished; the task is not allowed`);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,75 @@
+// The embedded default: two versions of a sample VNF package and an instantiated sample VNF
+// (2 VDUs, 4 VNFCs) on the VIM simulator, so a change can be triggered right after start.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { z } from 'zod';
+import { PROJECT_ROOT } from '../temporal-cli.ts';
+import { readVnfd } from '../vnfd/vnfd.ts';
+import type { InventoryStore, VnfInstanceRecord, VnfPackageRecord } from './store.ts';
+
+export const SAMPLES_DIR = join(PROJECT_ROOT, 'samples');
+export const SAMPLE_VNF_INSTANCE_ID = '6b0f3b7e-2a3c-4a8e-9d41-5a2f0c1e7d10';
+export const SAMPLE_PACKAGES = [
+  { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4b01', dir: 'sample-vnf-v1' },
+  { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4b02', dir: 'sample-vnf-v2' },
+] as const;
+/** VNFCs per VDU of the sample instance. */
+export const SAMPLE_LAYOUT = { VDU1: 2, VDU2: 2 } as const;
+
+const VimStackView = z.object({
+  stackName: z.string(),
+  stackId: z.string(),
+  vnfcs: z.array(z.object({ vduId: z.string(), serverId: z.string(), image: z.string(), flavor: z.string() })),
+});
+
+export function onboardSamplePackages(store: InventoryStore, samplesDir = SAMPLES_DIR): VnfPackageRecord[] {
+  return SAMPLE_PACKAGES.map(({ id, dir }) => {
+    const contentDir = join(samplesDir, dir);
+    const vnfd = readVnfd(readFileSync(join(contentDir, 'Definitions', 'sample_vnfd.yaml'), 'utf8'));
+    const record: VnfPackageRecord = { id, vnfd, onboardingState: 'ONBOARDED', operationalState: 'ENABLED', contentDir };
+    store.putPackage(record);
+    return record;
+  });
+}
+
+/**
+ * Instantiates a VNF of the package on the VIM simulator through its admin API (idempotent by
+ * stack name) and records the instance; an instance that exists already is left as it is.
+ */
+export async function ensureSampleInstance(
+  store: InventoryStore, vimUrl: string, pkg: VnfPackageRecord,
+  { instanceId = SAMPLE_VNF_INSTANCE_ID, layout = SAMPLE_LAYOUT }: { instanceId?: string; layout?: Record<string, number> } = {},
+): Promise<VnfInstanceRecord> {
+  const existing = store.instance(instanceId);
+  if (existing) return existing;
+  const vdus = Object.entries(layout).map(([vduId, count]) => {
+    const vdu = pkg.vnfd.vdus[vduId];
+    if (!vdu) throw new Error(`package ${pkg.id} has no VDU ${vduId}`);
+    return { vduId, count, image: vdu.image, flavor: vdu.flavor };
+  });
+  const res = await request(`${vimUrl}/admin/stacks`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ stackName: `vnf-${instanceId}`, vdus }),
+  });
+  if (res.statusCode !== 200 && res.statusCode !== 201) throw new Error(`VIM simulator refused the sample stack: ${res.statusCode} ${await res.body.text()}`);
+  const stack = VimStackView.parse(await res.body.json());
+  const { vnfd } = pkg;
+  const instance: VnfInstanceRecord = {
+    id: instanceId,
+    vnfInstanceName: 'sample-vnf',
+    vnfdId: vnfd.vnfdId,
+    vnfProvider: vnfd.vnfProvider,
+    vnfProductName: vnfd.vnfProductName,
+    vnfSoftwareVersion: vnfd.vnfSoftwareVersion,
+    vnfdVersion: vnfd.vnfdVersion,
+    instantiationState: 'INSTANTIATED',
+    stack: { name: stack.stackName, id: stack.stackId },
+    vnfcResourceInfo: stack.vnfcs.map((v) => ({
+      id: v.serverId,
+      vduId: v.vduId,
+      computeResource: { resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
+    })),
+  };
+  store.putInstance(instance);
+  return instance;
+}

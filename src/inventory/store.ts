@@ -1,0 +1,105 @@
+// The VNF packages and VNF instances the gateway serves, as a small JSON file in the data
+// folder. Writes go to a temporary file and are renamed over the old one, so a crash never
+// leaves half a file. Operation state is NOT kept here: it lives in the workflows.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { VnfdSummary } from '../vnfd/vnfd.ts';
+
+export const VnfPackageRecord = z.object({
+  id: z.string(),
+  vnfd: VnfdSummary,
+  onboardingState: z.enum(['CREATED', 'UPLOADING', 'PROCESSING', 'ONBOARDED', 'ERROR']),
+  operationalState: z.enum(['ENABLED', 'DISABLED']),
+  /** Folder of the unpacked package (scripts are looked up here). */
+  contentDir: z.string().optional(),
+});
+export type VnfPackageRecord = z.infer<typeof VnfPackageRecord>;
+
+export const VnfcResourceInfo = z.object({
+  id: z.string(),
+  vduId: z.string(),
+  computeResource: z.object({ resourceId: z.string(), vimLevelResourceType: z.string() }),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+export type VnfcResourceInfo = z.infer<typeof VnfcResourceInfo>;
+
+export const VnfInstanceRecord = z.object({
+  id: z.string(),
+  vnfInstanceName: z.string().optional(),
+  vnfdId: z.string(),
+  vnfProvider: z.string(),
+  vnfProductName: z.string(),
+  vnfSoftwareVersion: z.string(),
+  vnfdVersion: z.string(),
+  instantiationState: z.enum(['NOT_INSTANTIATED', 'INSTANTIATED']),
+  stack: z.object({ name: z.string(), id: z.string() }).optional(),
+  vnfcResourceInfo: z.array(VnfcResourceInfo).default([]),
+});
+export type VnfInstanceRecord = z.infer<typeof VnfInstanceRecord>;
+
+const Inventory = z.object({
+  packages: z.record(z.string(), VnfPackageRecord).default({}),
+  instances: z.record(z.string(), VnfInstanceRecord).default({}),
+});
+type Inventory = z.infer<typeof Inventory>;
+
+export class InventoryStore {
+  constructor(readonly file: string) {}
+
+  packages(): VnfPackageRecord[] {
+    return Object.values(this.read().packages);
+  }
+
+  packageByVnfdId(vnfdId: string): VnfPackageRecord | undefined {
+    return this.packages().find((p) => p.vnfd.vnfdId === vnfdId);
+  }
+
+  instance(id: string): VnfInstanceRecord | undefined {
+    return this.read().instances[id];
+  }
+
+  instances(): VnfInstanceRecord[] {
+    return Object.values(this.read().instances);
+  }
+
+  putPackage(record: VnfPackageRecord): void {
+    this.update((inv) => void (inv.packages[record.id] = record));
+  }
+
+  putInstance(record: VnfInstanceRecord): void {
+    this.update((inv) => void (inv.instances[record.id] = record));
+  }
+
+  /** After a completed change_vnfpkg: the instance now runs the destination package. */
+  recordPackageChange(instanceId: string, vnfd: VnfdSummary): void {
+    this.update((inv) => {
+      const instance = inv.instances[instanceId];
+      if (!instance) throw new Error(`no VNF instance ${instanceId}`);
+      Object.assign(instance, {
+        vnfdId: vnfd.vnfdId, vnfProvider: vnfd.vnfProvider, vnfProductName: vnfd.vnfProductName,
+        vnfSoftwareVersion: vnfd.vnfSoftwareVersion, vnfdVersion: vnfd.vnfdVersion,
+      });
+    });
+  }
+
+  private read(): Inventory {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Inventory.parse({});
+      throw err;
+    }
+    return Inventory.parse(JSON.parse(text));
+  }
+
+  private update(change: (inventory: Inventory) => void): void {
+    const inventory = this.read();
+    change(inventory);
+    mkdirSync(dirname(this.file), { recursive: true });
+    const temp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(inventory, null, 2));
+    renameSync(temp, this.file);
+  }
+}

@@ -1,0 +1,122 @@
+// Wire models of the ETSI NFV-SOL 003 VNF LCM interface (vnflcm v2, API version 2.0.0) that
+// change_vnfpkg uses, with the Tacker additionalParams of the coordinateVNF guide.
+import { z } from 'zod';
+import { EmAuthentication } from '../lcmcoord/models.ts';
+import { ProblemDetails } from '../http/problem.ts';
+
+export const VNFLCM_API_VERSION = '2.0.0';
+
+/** Connection to the EM (and the VNFC) for one side of the change (old or new VNFC). */
+export const VnfcParam = z.object({
+  cp_name: z.string().min(1).optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  endpoint: z.url({ protocol: /^https?$/ }).describe('apiRoot of the EM coordination server'),
+  authentication: EmAuthentication.optional(),
+  coordination_server_param: z.record(z.string(), z.unknown()).optional(),
+  /** Seconds the VNFM keeps (re)requesting one coordination before it gives up. */
+  timeout: z.number().positive().max(7 * 24 * 3600).optional(),
+  /** Extra inputParams for the LcmCoordRequest, merged after the VNFC identity. */
+  inputParams: z.record(z.string(), z.unknown()).optional(),
+});
+export type VnfcParam = z.infer<typeof VnfcParam>;
+
+export const VduParam = z.object({
+  vdu_id: z.string().min(1),
+  old_vnfc_param: VnfcParam.optional(),
+  new_vnfc_param: VnfcParam.optional(),
+});
+export type VduParam = z.infer<typeof VduParam>;
+
+export const ChangeVnfPkgAdditionalParams = z.looseObject({
+  upgrade_type: z.enum(['RollingUpdate']),
+  'lcm-operation-coordinate-new-vnf': z.string().min(1).optional(),
+  'lcm-operation-coordinate-old-vnf': z.string().min(1).optional(),
+  vdu_params: z.array(VduParam).min(1),
+  external_lb_param: z.object({ ip_address: z.string(), username: z.string(), password: z.string() }).optional(),
+}).superRefine((params, ctx) => {
+  const seen = new Set<string>();
+  params.vdu_params.forEach((p, i) => {
+    if (seen.has(p.vdu_id)) ctx.addIssue({ code: 'custom', path: ['vdu_params', i, 'vdu_id'], message: `VDU ${p.vdu_id} is listed twice` });
+    seen.add(p.vdu_id);
+  });
+});
+export type ChangeVnfPkgAdditionalParams = z.infer<typeof ChangeVnfPkgAdditionalParams>;
+
+export const ChangeCurrentVnfPkgRequest = z.object({
+  vnfdId: z.string().min(1),
+  extVirtualLinks: z.array(z.unknown()).optional(),
+  extManagedVirtualLinks: z.array(z.unknown()).optional(),
+  vimConnectionInfo: z.record(z.string(), z.unknown()).optional(),
+  additionalParams: ChangeVnfPkgAdditionalParams,
+  extensions: z.record(z.string(), z.unknown()).optional(),
+  vnfConfigurableProperties: z.record(z.string(), z.unknown()).optional(),
+});
+export type ChangeCurrentVnfPkgRequest = z.infer<typeof ChangeCurrentVnfPkgRequest>;
+
+export const LcmOperationStateType = z.enum([
+  'STARTING', 'PROCESSING', 'COMPLETED', 'FAILED_TEMP', 'FAILED', 'ROLLING_BACK', 'ROLLED_BACK',
+]);
+export type LcmOperationStateType = z.infer<typeof LcmOperationStateType>;
+
+export const LcmCoordinationRecord = z.object({
+  id: z.string(),
+  coordinationActionName: z.string(),
+  coordinationResult: z.enum(['CONTINUE', 'ABORT', 'CANCELLED']).optional(),
+  startTime: z.string(),
+  endTime: z.string().optional(),
+  endpointType: z.enum(['MGMT', 'VNF']),
+  delay: z.string().optional(),
+});
+export type LcmCoordinationRecord = z.infer<typeof LcmCoordinationRecord>;
+
+export const RejectedLcmCoordinationRecord = z.object({
+  coordinationActionName: z.string(),
+  rejectionTime: z.string(),
+  endpointType: z.enum(['MGMT', 'VNF']),
+  delay: z.string(),
+});
+export type RejectedLcmCoordinationRecord = z.infer<typeof RejectedLcmCoordinationRecord>;
+
+export const AffectedVnfc = z.object({
+  id: z.string(),
+  vduId: z.string(),
+  changeType: z.enum(['ADDED', 'REMOVED', 'MODIFIED', 'TEMPORARY']),
+  computeResource: z.object({ resourceId: z.string(), vimLevelResourceType: z.string().optional() }),
+});
+export type AffectedVnfc = z.infer<typeof AffectedVnfc>;
+
+const Link = z.object({ href: z.string() });
+
+export const VnfLcmOpOcc = z.object({
+  id: z.string(),
+  operationState: LcmOperationStateType,
+  stateEnteredTime: z.string(),
+  startTime: z.string(),
+  vnfInstanceId: z.string(),
+  operation: z.enum(['INSTANTIATE', 'SCALE', 'SCALE_TO_LEVEL', 'CHANGE_FLAVOUR', 'TERMINATE', 'HEAL', 'OPERATE',
+    'CHANGE_EXT_CONN', 'MODIFY_INFO', 'CREATE_SNAPSHOT', 'REVERT_TO_SNAPSHOT', 'CHANGE_VNFPKG']),
+  isAutomaticInvocation: z.boolean(),
+  operationParams: z.record(z.string(), z.unknown()).optional(),
+  isCancelPending: z.boolean(),
+  error: ProblemDetails.optional(),
+  resourceChanges: z.object({ affectedVnfcs: z.array(AffectedVnfc) }).optional(),
+  modificationsTriggeredByVnfPkgChange: z.object({
+    vnfdId: z.string().optional(),
+    vnfProvider: z.string().optional(),
+    vnfProductName: z.string().optional(),
+    vnfSoftwareVersion: z.string().optional(),
+    vnfdVersion: z.string().optional(),
+  }).optional(),
+  lcmCoordinations: z.array(LcmCoordinationRecord).optional(),
+  rejectedLcmCoordinations: z.array(RejectedLcmCoordinationRecord).optional(),
+  _links: z.object({
+    self: Link,
+    vnfInstance: Link,
+    retry: Link.optional(),
+    rollback: Link.optional(),
+    fail: Link.optional(),
+    cancel: Link.optional(),
+  }),
+});
+export type VnfLcmOpOcc = z.infer<typeof VnfLcmOpOcc>;

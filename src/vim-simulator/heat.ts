@@ -1,0 +1,169 @@
+// Heat orchestration API v1, the part the VNFM uses: stack lookup and show, resource list
+// with nested_depth, and PATCH updates that complete (or fail) after a delay.
+import { z } from 'zod';
+import { sendJson, type RequestContext, type Router } from '../http/server.ts';
+import { requireToken, type TokenRegistry } from './keystone.ts';
+import type { LocatedResource, VimModel } from './model.ts';
+import { OpenStackFault, openstackRoute } from './openstack-faults.ts';
+import type { SimStack } from './state.ts';
+
+const STACKS_PATH = '/heat/v1/:projectId/stacks';
+
+export interface HeatDeps {
+  model: VimModel;
+  tokens: TokenRegistry;
+  updateDelayMs(): number;
+  /** Brings the state up to the clock before it is read. */
+  refresh(): Promise<void>;
+  /** Persists a change; the HTTP answer waits for it, so an accepted update survives a crash. */
+  commit(): Promise<void>;
+  publicUrl(ctx: RequestContext): string;
+}
+
+type HeatHandler = (ctx: RequestContext, base: string) => Promise<void> | void;
+
+const StackPatch = z.looseObject({
+  parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+
+export function registerHeatRoutes(router: Router, deps: HeatDeps): void {
+  const route = (handler: HeatHandler) => openstackRoute('heat', async (ctx) => {
+    const base = deps.publicUrl(ctx);
+    requireToken(ctx, deps.tokens, base);
+    if (ctx.params.projectId !== deps.model.state.projectId) {
+      throw new OpenStackFault(403, `You are not authorized to use project ${ctx.params.projectId ?? ''}.`, 'Forbidden');
+    }
+    await deps.refresh();
+    await handler(ctx, base);
+  });
+
+  // Heat redirects a lookup by name (or id) to the stack's canonical URL.
+  router.on('GET', `${STACKS_PATH}/:stackIdentity`, route((ctx, base) => {
+    const identity = ctx.params.stackIdentity ?? '';
+    const stack = deps.model.findStack(identity);
+    if (!stack) throw stackNotFound(identity);
+    const location = stackUrl(base, deps.model.state.projectId, stack);
+    sendJson(ctx.res, 302, { message: `The resource was found at ${location}`, code: '302 Found', title: 'Found' }, { Location: location });
+  }));
+
+  router.on('GET', `${STACKS_PATH}/:stackName/:stackId`, route((ctx, base) => {
+    const stack = requireStack(deps.model, ctx);
+    sendJson(ctx.res, 200, { stack: stackBody(stack, base, deps.model) });
+  }));
+
+  router.on('GET', `${STACKS_PATH}/:stackName/:stackId/resources`, route((ctx, base) => {
+    const stack = requireStack(deps.model, ctx);
+    const depth = nestedDepth(ctx.url.searchParams.get('nested_depth'));
+    const resources = deps.model.listResources(stack, depth).map((located) => resourceBody(located, base, deps.model));
+    sendJson(ctx.res, 200, { resources });
+  }));
+
+  router.on('PATCH', `${STACKS_PATH}/:stackName/:stackId`, route(async (ctx) => {
+    const stack = requireStack(deps.model, ctx);
+    const { parameters } = await ctx.json(StackPatch);
+    const rejection = updateRejection(stack, parameters);
+    deps.model.recordPatch({
+      time: new Date().toISOString(), stackName: stack.name, stackId: stack.id, parameters, status: rejection?.status ?? 202,
+    });
+    if (rejection) {
+      await deps.commit();
+      throw rejection;
+    }
+    deps.model.beginUpdate(stack, stringValues(parameters), Date.now(), deps.updateDelayMs());
+    await deps.commit();
+    sendJson(ctx.res, 202, { message: 'The request is accepted for processing.', code: '202 Accepted', title: 'Accepted' });
+  }));
+}
+
+function requireStack(model: VimModel, ctx: RequestContext): SimStack {
+  const name = ctx.params.stackName ?? '';
+  const stack = model.findStackByNameAndId(name, ctx.params.stackId ?? '');
+  if (!stack) throw stackNotFound(name);
+  return stack;
+}
+
+function stackNotFound(identity: string): OpenStackFault {
+  return new OpenStackFault(404, `The Stack (${identity}) could not be found.`, 'EntityNotFound');
+}
+
+/** What real Heat refuses: an update while another runs, and parameters the template lacks. */
+function updateRejection(stack: SimStack, parameters: Record<string, unknown>): OpenStackFault | undefined {
+  if (stack.pendingUpdate) {
+    return new OpenStackFault(409, `Stack ${stack.name} already has an action (UPDATE) in progress.`, 'ActionInProgress');
+  }
+  const unknown = Object.keys(parameters).find((name) => !(name in stack.parameters));
+  if (unknown !== undefined) {
+    return new OpenStackFault(400, `The Parameter (${unknown}) was not defined in template.`, 'UnknownUserParameter');
+  }
+  return undefined;
+}
+
+function nestedDepth(raw: string | null): number {
+  if (raw === null) return 0;
+  const depth = Number(raw);
+  if (!Number.isInteger(depth) || depth < 0) {
+    throw new OpenStackFault(400, `Only integer is acceptable by 'nested_depth'.`, 'HTTPBadRequest');
+  }
+  return depth;
+}
+
+function stringValues(parameters: Record<string, string | number | boolean>): Record<string, string> {
+  return Object.fromEntries(Object.entries(parameters).map(([name, value]) => [name, String(value)]));
+}
+
+function stackUrl(base: string, projectId: string, stack: SimStack): string {
+  return `${base}/heat/v1/${projectId}/stacks/${encodeURIComponent(stack.name)}/${stack.id}`;
+}
+
+function stackBody(stack: SimStack, base: string, model: VimModel): unknown {
+  const projectId = model.state.projectId;
+  return {
+    id: stack.id,
+    stack_name: stack.name,
+    description: '',
+    template_description: '',
+    creation_time: heatTime(stack.createdAt),
+    updated_time: stack.updatedAt === undefined ? null : heatTime(stack.updatedAt),
+    deletion_time: null,
+    stack_status: stack.status,
+    stack_status_reason: stack.statusReason,
+    parameters: { ...stack.parameters, 'OS::stack_id': stack.id, 'OS::stack_name': stack.name, 'OS::project_id': projectId },
+    outputs: [],
+    links: [{ href: stackUrl(base, projectId, stack), rel: 'self' }],
+    parent: stack.parent?.stackId ?? null,
+    disable_rollback: true,
+    timeout_mins: null,
+    capabilities: [],
+    notification_topics: [],
+    stack_owner: null,
+    tags: null,
+  };
+}
+
+function resourceBody({ stack, resource }: LocatedResource, base: string, model: VimModel): unknown {
+  const projectId = model.state.projectId;
+  const owner = stackUrl(base, projectId, stack);
+  const nested = resource.nestedStackId === undefined ? undefined : model.state.stacks[resource.nestedStackId];
+  return {
+    resource_name: resource.name,
+    logical_resource_id: resource.name,
+    physical_resource_id: resource.physicalId,
+    resource_type: resource.type,
+    resource_status: resource.status,
+    resource_status_reason: resource.statusReason,
+    creation_time: heatTime(resource.createdAt),
+    updated_time: heatTime(resource.updatedAt ?? resource.createdAt),
+    required_by: [],
+    links: [
+      { href: `${owner}/resources/${encodeURIComponent(resource.name)}`, rel: 'self' },
+      { href: owner, rel: 'stack' },
+      ...(nested ? [{ href: stackUrl(base, projectId, nested), rel: 'nested' }] : []),
+    ],
+    ...(stack.parent ? { parent_resource: stack.parent.resourceName } : {}),
+  };
+}
+
+/** Heat's timestamps have whole seconds: 2024-01-01T00:00:00Z. */
+function heatTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

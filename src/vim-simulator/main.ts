@@ -1,0 +1,18 @@
+// Entry point of the VIM simulator process: `npx tsx src/vim-simulator/main.ts`.
+import { vimSimulatorOptionsFromEnv } from './config.ts';
+import { startVimSimulator } from './server.ts';
+
+const simulator = await startVimSimulator(vimSimulatorOptionsFromEnv(process.env));
+console.log(`vim-simulator listening on ${simulator.url}`);
+
+const shutdown = (): void => {
+  simulator.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(`vim-simulator failed to stop cleanly: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);

@@ -1,0 +1,246 @@
+// What the simulated cloud knows and how it changes, with no HTTP in sight. A VNF is a Heat
+// stack shaped the way Tacker's v2 templates shape it:
+//
+//   vnf-<id>                          top-level stack
+//     VDU1  OS::Heat::AutoScalingGroup  → nested group stack
+//       vdu1-<shortid>  VDU1.yaml       → member stack (parameters image, flavor)
+//         VDU1  OS::Nova::Server        → the VNFC's server
+//
+// Nested stacks are named the way Heat names them, `<parent stack>-<resource>-<shortid>`, so
+// a client that confuses resource names with stack names fails here as it would on a cloud.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { PatchRecord, SimResource, SimServer, SimStack, VimState } from './state.ts';
+
+export const SERVER_TYPE = 'OS::Nova::Server';
+export const SCALING_GROUP_TYPE = 'OS::Heat::AutoScalingGroup';
+
+/** The log of PATCH requests is for tests; it must not grow without bound in a long run. */
+const MAX_PATCH_RECORDS = 1000;
+
+export interface VduSpec {
+  vduId: string;
+  count: number;
+  image: string;
+  flavor: string;
+}
+
+export interface VnfcView {
+  vduId: string;
+  memberStackName: string;
+  memberStackId: string;
+  memberStackStatus: string;
+  serverId: string;
+  image: string;
+  flavor: string;
+}
+
+export interface VnfStackView {
+  stackName: string;
+  stackId: string;
+  stackStatus: string;
+  vnfcs: VnfcView[];
+}
+
+/** A resource together with the stack that holds it, as Heat's nested resource list reports it. */
+export interface LocatedResource {
+  stack: SimStack;
+  resource: SimResource;
+}
+
+export function emptyVimState(): VimState {
+  return { version: 1, projectId: hexId(), userId: hexId(), stacks: {}, servers: {}, faults: {}, patchRequests: [] };
+}
+
+export class VimModel {
+  constructor(readonly state: VimState) {}
+
+  /** Heat accepts a stack's name or its id wherever it asks for a stack identity. */
+  findStack(identity: string): SimStack | undefined {
+    return this.state.stacks[identity] ?? Object.values(this.state.stacks).find((stack) => stack.name === identity);
+  }
+
+  findStackByNameAndId(name: string, id: string): SimStack | undefined {
+    const stack = this.state.stacks[id];
+    return stack?.name === name ? stack : undefined;
+  }
+
+  /** A VNF's top-level stack by name (nested stacks are not VNFs). */
+  findVnfStack(name: string): SimStack | undefined {
+    return Object.values(this.state.stacks).find((stack) => stack.name === name && !stack.parent);
+  }
+
+  findServer(serverId: string): SimServer | undefined {
+    return this.state.servers[serverId];
+  }
+
+  createVnfStack(stackName: string, vdus: VduSpec[], now: number): SimStack {
+    const top = this.addStack(stackName, undefined, {}, now);
+    for (const vdu of vdus) {
+      const group = this.addNestedStack(top, vdu.vduId, SCALING_GROUP_TYPE, {}, now);
+      for (let index = 0; index < vdu.count; index++) this.addMember(group, vdu, now);
+    }
+    return top;
+  }
+
+  describeVnfStack(top: SimStack): VnfStackView {
+    const vnfcs: VnfcView[] = [];
+    for (const group of this.nestedStacksOf(top)) {
+      for (const member of this.nestedStacksOf(group.stack)) {
+        const serverResource = member.stack.resources.find((resource) => resource.type === SERVER_TYPE);
+        const server = serverResource && this.state.servers[serverResource.physicalId];
+        if (!serverResource || !server) continue;
+        vnfcs.push({
+          vduId: serverResource.name,
+          memberStackName: member.stack.name,
+          memberStackId: member.stack.id,
+          memberStackStatus: member.stack.status,
+          serverId: server.id,
+          image: server.image,
+          flavor: server.flavor,
+        });
+      }
+    }
+    return { stackName: top.name, stackId: top.id, stackStatus: top.status, vnfcs };
+  }
+
+  /** The stack's resources and, `depth` levels down, those of its nested stacks. */
+  listResources(stack: SimStack, depth: number): LocatedResource[] {
+    const own = stack.resources.map((resource) => ({ stack, resource }));
+    if (depth <= 0) return own;
+    return own.concat(this.nestedStacksOf(stack).flatMap((nested) => this.listResources(nested.stack, depth - 1)));
+  }
+
+  /**
+   * Accepts an update of parameter values. Whether it will fail is decided now, from the
+   * faults injected on the stack's servers, so the outcome does not depend on when it is read.
+   */
+  beginUpdate(stack: SimStack, parameters: Record<string, string>, now: number, delayMs: number): void {
+    const failureReason = this.serversOf(stack).map((server) => this.state.faults[server.id]).find((reason) => reason !== undefined);
+    stack.pendingUpdate = {
+      completesAt: now + delayMs,
+      parameters: { ...stack.parameters, ...parameters },
+      ...(failureReason === undefined ? {} : { failureReason }),
+    };
+    setStatus(stack, 'UPDATE_IN_PROGRESS', 'Stack UPDATE started', now);
+    for (const resource of this.serverResourcesOf(stack)) setStatus(resource, 'UPDATE_IN_PROGRESS', 'state changed', now);
+  }
+
+  /** Completes every update whose deadline has passed; true when anything changed. */
+  completeDueUpdates(now: number): boolean {
+    let changed = false;
+    for (const stack of Object.values(this.state.stacks)) {
+      if (stack.pendingUpdate && stack.pendingUpdate.completesAt <= now) {
+        this.completeUpdate(stack);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** Epoch ms of the earliest pending completion, if any. */
+  nextCompletion(): number | undefined {
+    const deadlines = Object.values(this.state.stacks).flatMap((stack) => stack.pendingUpdate ? [stack.pendingUpdate.completesAt] : []);
+    return deadlines.length ? Math.min(...deadlines) : undefined;
+  }
+
+  /** Nova rebuilds a server while Heat updates its image; otherwise it is ACTIVE. */
+  serverStatus(server: SimServer): 'ACTIVE' | 'REBUILD' {
+    return this.state.stacks[server.stackId]?.pendingUpdate ? 'REBUILD' : 'ACTIVE';
+  }
+
+  setFault(serverId: string, reason: string): void {
+    this.state.faults[serverId] = reason;
+  }
+
+  clearFault(serverId: string): void {
+    delete this.state.faults[serverId];
+  }
+
+  recordPatch(record: PatchRecord): void {
+    this.state.patchRequests.push(record);
+    this.state.patchRequests.splice(0, Math.max(0, this.state.patchRequests.length - MAX_PATCH_RECORDS));
+  }
+
+  private completeUpdate(stack: SimStack): void {
+    const pending = stack.pendingUpdate;
+    if (!pending) return;
+    delete stack.pendingUpdate;
+    // The update finished at its deadline, whenever the simulator happens to notice.
+    const at = pending.completesAt;
+    if (pending.failureReason !== undefined) {
+      setStatus(stack, 'UPDATE_FAILED', pending.failureReason, at);
+      for (const resource of this.serverResourcesOf(stack)) setStatus(resource, 'UPDATE_FAILED', pending.failureReason, at);
+      return;
+    }
+    stack.parameters = pending.parameters;
+    setStatus(stack, 'UPDATE_COMPLETE', 'Stack UPDATE completed successfully', at);
+    for (const resource of this.serverResourcesOf(stack)) setStatus(resource, 'UPDATE_COMPLETE', 'state changed', at);
+    for (const server of this.serversOf(stack)) {
+      server.image = pending.parameters.image ?? server.image;
+      server.flavor = pending.parameters.flavor ?? server.flavor;
+      server.updatedAt = at;
+    }
+  }
+
+  private addMember(group: SimStack, vdu: VduSpec, now: number): void {
+    const resourceName = `${vdu.vduId.toLowerCase()}-${shortId()}`;
+    const member = this.addNestedStack(group, resourceName, `${vdu.vduId}.yaml`, { image: vdu.image, flavor: vdu.flavor }, now);
+    const server: SimServer = { id: randomUUID(), name: resourceName, stackId: member.id, image: vdu.image, flavor: vdu.flavor, createdAt: now };
+    this.state.servers[server.id] = server;
+    member.resources.push(createdResource(vdu.vduId, SERVER_TYPE, server.id, now));
+  }
+
+  private addNestedStack(parent: SimStack, resourceName: string, resourceType: string, parameters: Record<string, string>, now: number): SimStack {
+    const nested = this.addStack(`${parent.name}-${resourceName}-${shortId()}`, { stackId: parent.id, resourceName }, parameters, now);
+    parent.resources.push({ ...createdResource(resourceName, resourceType, nested.id, now), nestedStackId: nested.id });
+    return nested;
+  }
+
+  private addStack(name: string, parent: SimStack['parent'], parameters: Record<string, string>, now: number): SimStack {
+    const stack: SimStack = {
+      id: randomUUID(), name, ...(parent ? { parent } : {}),
+      status: 'CREATE_COMPLETE', statusReason: 'Stack CREATE completed successfully',
+      parameters, resources: [], createdAt: now,
+    };
+    this.state.stacks[stack.id] = stack;
+    return stack;
+  }
+
+  private nestedStacksOf(stack: SimStack): LocatedResource[] {
+    return stack.resources.flatMap((resource) => {
+      const nested = resource.nestedStackId === undefined ? undefined : this.state.stacks[resource.nestedStackId];
+      return nested ? [{ stack: nested, resource }] : [];
+    });
+  }
+
+  private serverResourcesOf(stack: SimStack): SimResource[] {
+    return stack.resources.filter((resource) => resource.type === SERVER_TYPE);
+  }
+
+  private serversOf(stack: SimStack): SimServer[] {
+    return this.serverResourcesOf(stack).flatMap((resource) => {
+      const server = this.state.servers[resource.physicalId];
+      return server ? [server] : [];
+    });
+  }
+}
+
+function createdResource(name: string, type: string, physicalId: string, now: number): SimResource {
+  return { name, type, physicalId, status: 'CREATE_COMPLETE', statusReason: 'state changed', createdAt: now };
+}
+
+function setStatus(target: SimStack | SimResource, status: string, reason: string, at: number): void {
+  target.status = status;
+  target.statusReason = reason;
+  target.updatedAt = at;
+}
+
+/** Heat's short ids: 12 lowercase letters and digits. */
+function shortId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/** Keystone ids are 32 hex digits. */
+function hexId(): string {
+  return randomBytes(16).toString('hex');
+}

@@ -1,0 +1,55 @@
+// Nova compute API v2.1 server show, rendered at microversion 2.47 (flavor embedded with
+// its original name), which is what the client asks for.
+import { sendJson, type RequestContext, type Router } from '../http/server.ts';
+import { requireToken, type TokenRegistry } from './keystone.ts';
+import type { VimModel } from './model.ts';
+import { OpenStackFault, openstackRoute } from './openstack-faults.ts';
+import type { SimServer } from './state.ts';
+
+export const NOVA_PATH = '/compute/v2.1';
+
+export interface NovaDeps {
+  model: VimModel;
+  tokens: TokenRegistry;
+  refresh(): Promise<void>;
+  publicUrl(ctx: RequestContext): string;
+}
+
+export function registerNovaRoutes(router: Router, deps: NovaDeps): void {
+  router.on('GET', `${NOVA_PATH}/servers/:serverId`, openstackRoute('nova', async (ctx) => {
+    const base = deps.publicUrl(ctx);
+    requireToken(ctx, deps.tokens, base);
+    await deps.refresh();
+    const serverId = ctx.params.serverId ?? '';
+    const server = deps.model.findServer(serverId);
+    if (!server) throw new OpenStackFault(404, `Instance ${serverId} could not be found.`);
+    sendJson(ctx.res, 200, { server: serverBody(server, base, deps.model) }, { 'OpenStack-API-Version': 'compute 2.47' });
+  }));
+}
+
+function serverBody(server: SimServer, base: string, model: VimModel): unknown {
+  const status = model.serverStatus(server);
+  const self = `${base}${NOVA_PATH}/servers/${server.id}`;
+  return {
+    id: server.id,
+    name: server.name,
+    status,
+    tenant_id: model.state.projectId,
+    user_id: model.state.userId,
+    created: novaTime(server.createdAt),
+    updated: novaTime(server.updatedAt ?? server.createdAt),
+    image: { id: server.image, links: [{ rel: 'bookmark', href: `${base}/images/${encodeURIComponent(server.image)}` }] },
+    flavor: { original_name: server.flavor, vcpus: 1, ram: 512, disk: 1, ephemeral: 0, swap: 0, extra_specs: {} },
+    addresses: {},
+    metadata: {},
+    hostId: '',
+    'OS-EXT-STS:vm_state': 'active',
+    'OS-EXT-STS:task_state': status === 'REBUILD' ? 'rebuilding' : null,
+    links: [{ rel: 'self', href: self }],
+  };
+}
+
+/** Nova's timestamps have whole seconds: 2024-01-01T00:00:00Z. */
+function novaTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

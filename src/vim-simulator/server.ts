@@ -1,0 +1,139 @@
+// The VIM simulator: Keystone, Heat and Nova endpoints over one persisted model, plus an admin
+// API. Runs as its own process (main.ts) or in-process for tests.
+import { Router, listen, serve, type RequestContext } from '../http/server.ts';
+import { registerAdminRoutes } from './admin.ts';
+import { registerHeatRoutes } from './heat.ts';
+import { KEYSTONE_PATH, TokenRegistry, registerKeystoneRoutes } from './keystone.ts';
+import { VimModel, emptyVimState } from './model.ts';
+import { registerNovaRoutes } from './nova.ts';
+import { StateFile } from './state-file.ts';
+
+export interface VimSimulatorOptions {
+  /** JSON file holding the stacks and servers; created when missing. */
+  stateFile: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 9891; 0 picks a free port. */
+  port?: number;
+  /** How long a Heat update stays UPDATE_IN_PROGRESS. Default 2000 ms. */
+  updateDelayMs?: number;
+  /** Keystone credentials; default admin / admin / project admin. */
+  username?: string;
+  password?: string;
+  projectName?: string;
+  /** Base URL put in catalogs, links and redirects; default: http:// + the request's Host header. */
+  publicUrl?: string;
+  /** One line per request; default stdout. */
+  log?: (line: string) => void;
+}
+
+export interface VimSimulator {
+  /** Base URL, e.g. http://127.0.0.1:9891. */
+  url: string;
+  /** Keystone v3 base URL for VimConnection.authUrl. */
+  authUrl: string;
+  /** The id of the one project, as it appears in the Heat endpoint. */
+  projectId: string;
+  close(): Promise<void>;
+}
+
+export async function startVimSimulator(options: VimSimulatorOptions): Promise<VimSimulator> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const stateFile = new StateFile(options.stateFile);
+  const stored = await stateFile.load();
+  const model = new VimModel(stored ?? emptyVimState());
+  const settings = { updateDelayMs: options.updateDelayMs ?? 2000 };
+  const tokens = new TokenRegistry();
+  const completions = new CompletionTimer(model, stateFile, log);
+
+  // Updates that were due while the simulator was down completed at their deadlines.
+  model.completeDueUpdates(Date.now());
+  await stateFile.save(model.state);
+  completions.arm();
+
+  let url = '';
+  const publicUrl = (ctx: RequestContext): string => {
+    if (options.publicUrl) return options.publicUrl.replace(/\/+$/, '');
+    return ctx.req.headers.host ? `http://${ctx.req.headers.host}` : url;
+  };
+  const deps = {
+    model, tokens, settings, publicUrl,
+    updateDelayMs: () => settings.updateDelayMs,
+    refresh: () => completions.refresh(),
+    commit: () => completions.commit(),
+  };
+
+  const router = new Router({ log });
+  registerKeystoneRoutes(router, {
+    identity: {
+      username: options.username ?? 'admin',
+      password: options.password ?? 'admin',
+      projectName: options.projectName ?? 'admin',
+    },
+    tokens,
+    project: { id: model.state.projectId, userId: model.state.userId },
+    publicUrl,
+  });
+  registerHeatRoutes(router, deps);
+  registerNovaRoutes(router, deps);
+  registerAdminRoutes(router, deps);
+
+  const server = serve(router);
+  server.on('request', (req, res) => {
+    // The path only: query strings are not logged, and headers (tokens) never are.
+    res.on('finish', () => log(`${req.method ?? '?'} ${(req.url ?? '/').split('?')[0] ?? '/'} ${res.statusCode}`));
+  });
+  url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 9891);
+
+  return {
+    url,
+    authUrl: `${url}${KEYSTONE_PATH}`,
+    projectId: model.state.projectId,
+    close: async () => {
+      completions.stop();
+      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      server.closeAllConnections();
+      await closed;
+      await stateFile.flush();
+    },
+  };
+}
+
+/**
+ * Completes Heat updates when their deadline passes. A timer does it for the clock; every
+ * read also does it first, so state never lags behind the clock whatever the timer does.
+ */
+class CompletionTimer {
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly model: VimModel,
+    private readonly stateFile: StateFile,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async refresh(): Promise<void> {
+    if (this.model.completeDueUpdates(Date.now())) await this.stateFile.save(this.model.state);
+    this.arm();
+  }
+
+  async commit(): Promise<void> {
+    await this.stateFile.save(this.model.state);
+    this.arm();
+  }
+
+  arm(): void {
+    clearTimeout(this.timer);
+    const next = this.model.nextCompletion();
+    if (next === undefined || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.refresh().catch((err: unknown) => this.log(`completing updates failed: ${(err as Error).message}`));
+    }, Math.max(0, next - Date.now()));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+}

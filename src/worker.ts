@@ -1,0 +1,62 @@
+// The worker process: wires configuration, protocol clients, activities and workflow code
+// onto one task queue. It decides nothing itself.
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities/index.ts';
+import { loadConfig, readOptionalFile, type Env } from './config.ts';
+import { inventoryFile } from './inventory/location.ts';
+import { InventoryStore } from './inventory/store.ts';
+import { CoordinationClient } from './lcmcoord/client.ts';
+import { OpenStackClient } from './openstack/client.ts';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export function createActivityDependencies(config: Env) {
+  return {
+    coordination: new CoordinationClient({
+      responseTimeoutMs: config.EM_REQUEST_TIMEOUT_MS,
+      tls: {
+        caPem: readOptionalFile(config.EM_CA_FILE),
+        clientCertPem: readOptionalFile(config.EM_CLIENT_CERT_FILE),
+        clientKeyPem: readOptionalFile(config.EM_CLIENT_KEY_FILE),
+      },
+    }),
+    openstack: new OpenStackClient({
+      authUrl: config.VIM_AUTH_URL,
+      username: config.VIM_USERNAME,
+      password: config.VIM_PASSWORD,
+      projectName: config.VIM_PROJECT,
+      userDomainName: 'Default',
+      projectDomainName: 'Default',
+      caCertPem: readOptionalFile(config.VIM_CA_FILE),
+      insecureSkipVerify: false,
+    }),
+    inventory: new InventoryStore(inventoryFile(config)),
+  };
+}
+
+export async function createWorker(config: Env, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createActivities(createActivityDependencies(config)),
+    ...overrides,
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const worker = await createWorker(config);
+  console.log(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
+  await worker.run();
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,26 @@
+// Activity stubs for workflow code: types only cross into the bundle, options are chosen per
+// external system. Calls that need a deadline-bound schedule-to-close add it at the call site.
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+
+/** VIM (Heat) exchanges: short, idempotent reads and a PATCH; transient faults retried for a while. */
+export const vim = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+
+/**
+ * EM (lcmcoord) exchanges. The HTTP client bounds each exchange (connect + response timeouts),
+ * so start-to-close only catches a worker that died mid-call; retries run until the
+ * coordination's deadline, which the caller passes as schedule-to-close.
+ */
+export const em = proxyActivities<Activities>({
+  startToCloseTimeout: '45 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/** The VNFM's own inventory (a local file): fast, idempotent, retried until it succeeds. */
+export const inventory = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});

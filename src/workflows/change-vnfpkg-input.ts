@@ -1,0 +1,59 @@
+// The input of the changeVnfPkg workflow: what the gateway resolved from the request, the VNF
+// instance and the destination package. Pure data and zod, so workflow code can validate it.
+import { z } from 'zod';
+import { ChangeCurrentVnfPkgRequest } from '../sol003/models.ts';
+
+export const VnfcResourceRef = z.object({
+  /** vnfcResourceInfo.id */
+  id: z.string().min(1),
+  vduId: z.string().min(1),
+  /** computeResource.resourceId: the server in the VIM. */
+  serverId: z.string().min(1),
+});
+export type VnfcResourceRef = z.infer<typeof VnfcResourceRef>;
+
+export const TargetVdu = z.object({ image: z.string().min(1), flavor: z.string().min(1) });
+
+export const TargetPackage = z.object({
+  vnfdId: z.string().min(1),
+  vnfProvider: z.string().optional(),
+  vnfProductName: z.string().optional(),
+  vnfSoftwareVersion: z.string().optional(),
+  vnfdVersion: z.string().optional(),
+  /** Per VDU of the destination VNFD: the software image and flavour a VNFC moves to. */
+  vdus: z.record(z.string(), TargetVdu),
+  /** Coordination actions the destination VNFD declares for change_current_package, in order. */
+  coordinationActionNames: z.array(z.string().min(1)),
+});
+export type TargetPackage = z.infer<typeof TargetPackage>;
+
+/** Knobs with production defaults; tests and benchmarks shorten them. */
+export const ChangeVnfPkgTuning = z.object({
+  /** Floor for a Retry-After of 0, a negative one, or an unreadable one: never a tight loop. */
+  minPollIntervalMs: z.number().int().positive().default(1_000),
+  /** Poll interval when the EM sends no Retry-After. */
+  defaultPollIntervalMs: z.number().int().positive().default(5_000),
+  /** Per-coordination deadline when the VNFC parameters give no `timeout`. */
+  defaultCoordinationTimeoutSec: z.number().positive().default(3_600),
+  vimPollIntervalMs: z.number().int().positive().default(1_000),
+  vimUpdateTimeoutSec: z.number().positive().default(1_800),
+  /** Continue-as-new once a run's history passes this many events. */
+  historyEventLimit: z.number().int().min(100).default(1_000),
+});
+export type ChangeVnfPkgTuning = z.infer<typeof ChangeVnfPkgTuning>;
+
+export const ChangeVnfPkgInput = z.object({
+  vnfLcmOpOccId: z.string().min(1),
+  vnfInstanceId: z.string().min(1),
+  sourceVnfdId: z.string().min(1),
+  stack: z.object({ name: z.string().min(1), id: z.string().min(1) }),
+  /** The instance's vnfcResourceInfo, in its own order (the index decides the rolling order). */
+  vnfcResourceInfo: z.array(VnfcResourceRef),
+  request: ChangeCurrentVnfPkgRequest,
+  target: TargetPackage,
+  /** Absolute URIs for the _links of LcmCoordRequest. */
+  links: z.object({ vnfLcmOpOcc: z.url(), vnfInstance: z.url() }),
+  tuning: ChangeVnfPkgTuning.default(ChangeVnfPkgTuning.parse({})),
+});
+export type ChangeVnfPkgInput = z.input<typeof ChangeVnfPkgInput>;
+export type ParsedChangeVnfPkgInput = z.output<typeof ChangeVnfPkgInput>;

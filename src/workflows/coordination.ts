@@ -1,0 +1,175 @@
+// Coordination of one VNFC with the EM (SOL002 v3.6.1 lcmcoord): POST, then poll the
+// Location while the EM works, honouring Retry-After; a 503 means "post again later".
+// Every wait is a workflow timer bounded by the coordination's deadline, which counts from
+// the first request and includes request time. Progress lives in `vnfc.coordination`, so a
+// restart, a continue-as-new or a retry picks up the exchange where it stood.
+import type { EmTarget } from '../lcmcoord/client.ts';
+import type { LcmCoord, LcmCoordRequest } from '../lcmcoord/models.ts';
+import type { VnfcParam } from '../sol003/models.ts';
+import { COORDINATION_FAILURE_PREFIX } from '../lcmcoord/errors.ts';
+import { em } from './activities.ts';
+import type { OperationContext } from './change-vnfpkg.ts';
+import type { OpenCoordination, VnfcProgress } from './operation-state.ts';
+import { applicationCause, isTimeout, StepFailure, upstreamStatus } from './step-failure.ts';
+
+export { StepFailure };
+
+export async function coordinateVnfc(ctx: OperationContext, vnfc: VnfcProgress): Promise<void> {
+  const vduParam = ctx.input.request.additionalParams.vdu_params.find((p) => p.vdu_id === vnfc.vduId);
+  const param = vduParam?.new_vnfc_param;
+  const actions = ctx.input.target.coordinationActionNames;
+  if (!param) return; // no EM named for this VDU: nothing to coordinate, as in Tacker
+  while (vnfc.actionsDone < actions.length) {
+    await runCoordination(ctx, vnfc, param, actions[vnfc.actionsDone] as string);
+    vnfc.actionsDone += 1;
+    vnfc.coordination = undefined;
+  }
+}
+
+async function runCoordination(ctx: OperationContext, vnfc: VnfcProgress, param: VnfcParam, actionName: string): Promise<void> {
+  const target: EmTarget = { endpoint: param.endpoint, authentication: param.authentication };
+  const timeoutSec = param.timeout ?? ctx.input.tuning.defaultCoordinationTimeoutSec;
+  if (vnfc.coordination?.actionName !== actionName) {
+    const now = Date.now();
+    vnfc.coordination = { actionName, firstRequestAt: now, deadlineAt: now + timeoutSec * 1000, nextExchangeAt: now };
+  }
+  const open = vnfc.coordination;
+  const label = `${ctx.label(vnfc)}: coordination ${actionName}`;
+
+  for (;;) {
+    if (Date.now() < open.nextExchangeAt) {
+      const waitS = Math.ceil((open.nextExchangeAt - Date.now()) / 1000);
+      ctx.describe(`${ctx.label(vnfc)}: waiting for EM, next ${open.location ? 'poll' : 'request'} in ${waitS} s`);
+      await ctx.sleepUntil(Math.min(open.nextExchangeAt, open.deadlineAt), `${label}: wait ${waitS} s for the EM`);
+    }
+    if (Date.now() >= open.deadlineAt) return timeOut(ctx, vnfc, open, target, timeoutSec);
+
+    if (open.location === undefined) {
+      ctx.describe(`${label}: requesting`);
+      const outcome = await withinDeadline(ctx, vnfc, open, target, timeoutSec, (options) =>
+        em.requestCoordination.executeWithOptions({ ...options, summary: `POST coordination ${actionName} for ${vnfc.vduId}-${vnfc.index}` },
+          [target, coordinationRequest(ctx, vnfc, actionName, param)]));
+      const now = Date.now();
+      if (outcome.kind === 'finished') {
+        record(ctx, open, outcome.coordination.id, now, undefined, outcome.coordination);
+        return verdict(ctx, vnfc, outcome.coordination);
+      }
+      const delayMs = pollDelay(ctx, outcome.retryAfterMs);
+      open.nextExchangeAt = now + delayMs;
+      if (outcome.kind === 'accepted') {
+        open.location = outcome.location;
+        record(ctx, open, coordinationIdOf(outcome.location), undefined, outcome.retryAfterMs === undefined ? undefined : open.nextExchangeAt);
+      } else {
+        ctx.state.rejectedLcmCoordinations.push({
+          coordinationActionName: actionName,
+          rejectionTime: new Date(now).toISOString(),
+          endpointType: 'MGMT',
+          delay: new Date(open.nextExchangeAt).toISOString(),
+        });
+      }
+      continue;
+    }
+
+    const location = open.location;
+    const outcome = await withinDeadline(ctx, vnfc, open, target, timeoutSec, (options) =>
+      em.readCoordination.executeWithOptions({ ...options, summary: `GET coordination ${actionName} for ${vnfc.vduId}-${vnfc.index}` },
+        [target, location]));
+    if (outcome.kind === 'finished') {
+      record(ctx, open, outcome.coordination.id, Date.now(), undefined, outcome.coordination);
+      return verdict(ctx, vnfc, outcome.coordination);
+    }
+    open.nextExchangeAt = Date.now() + pollDelay(ctx, outcome.retryAfterMs);
+    const recordEntry = open.recordIndex === undefined ? undefined : ctx.state.lcmCoordinations[open.recordIndex];
+    if (recordEntry && outcome.retryAfterMs !== undefined) recordEntry.delay = new Date(open.nextExchangeAt).toISOString();
+  }
+}
+
+/**
+ * Runs one exchange with a schedule-to-close equal to what is left of the deadline, so
+ * retries of 5xx and network faults never outlive the coordination. A non-retryable failure
+ * (4xx, malformed answer, foreign Location) fails the step with the EM's own detail.
+ */
+async function withinDeadline<T>(
+  ctx: OperationContext, vnfc: VnfcProgress, open: OpenCoordination, target: EmTarget, timeoutSec: number,
+  exchange: (options: { scheduleToCloseTimeout: number; startToCloseTimeout: number }) => Promise<T>,
+): Promise<T> {
+  const remaining = Math.max(open.deadlineAt - Date.now(), 1000);
+  try {
+    return await exchange({ scheduleToCloseTimeout: remaining, startToCloseTimeout: Math.min(remaining, 45_000) });
+  } catch (err) {
+    if (isTimeout(err)) return timeOut(ctx, vnfc, open, target, timeoutSec);
+    const failure = applicationCause(err);
+    if (!failure?.type?.startsWith(COORDINATION_FAILURE_PREFIX)) throw err;
+    vnfc.coordination = undefined;
+    const status = upstreamStatus(failure);
+    throw StepFailure.of(status && status >= 400 && status < 500 ? status : 502,
+      `coordination ${open.actionName} for VNFC ${vnfc.id} failed: ${failure.message}`);
+  }
+}
+
+/** The deadline passed without a result: cancel at the EM (best effort) and fail the step. */
+async function timeOut(ctx: OperationContext, vnfc: VnfcProgress, open: OpenCoordination, target: EmTarget, timeoutSec: number): Promise<never> {
+  if (open.location) {
+    ctx.describe(`${ctx.label(vnfc)}: coordination ${open.actionName} timed out; cancelling it at the EM`);
+    try {
+      await em.cancelCoordination.executeWithOptions({
+        summary: `cancel coordination ${open.actionName} for ${vnfc.vduId}-${vnfc.index}`,
+        startToCloseTimeout: '45 seconds', scheduleToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 },
+      }, [target, open.location]);
+    } catch {
+      // The EM is unreachable or refused; the operation fails on the timeout all the same.
+    }
+  }
+  vnfc.coordination = undefined;
+  throw StepFailure.of(504, `coordination ${open.actionName} for VNFC ${vnfc.id} timed out after ${timeoutSec} s`);
+}
+
+function verdict(ctx: OperationContext, vnfc: VnfcProgress, coordination: LcmCoord): void {
+  if (coordination.coordinationResult === 'CONTINUE') return;
+  vnfc.coordination = undefined;
+  throw new StepFailure(coordination.error ?? {
+    status: 409,
+    title: 'Conflict',
+    detail: `EM answered ${coordination.coordinationResult} to coordination ${coordination.coordinationActionName} for VNFC ${vnfc.id}`,
+  });
+}
+
+/** Creates or completes this coordination's entry in lcmCoordinations. */
+function record(ctx: OperationContext, open: OpenCoordination, id: string, endedAt?: number, delayUntil?: number, result?: LcmCoord): void {
+  const list = ctx.state.lcmCoordinations;
+  if (open.recordIndex === undefined) {
+    open.recordIndex = list.push({
+      id, coordinationActionName: open.actionName, startTime: new Date(open.firstRequestAt).toISOString(), endpointType: 'MGMT',
+    }) - 1;
+  }
+  const entry = list[open.recordIndex];
+  if (!entry) return;
+  entry.id = id;
+  if (delayUntil !== undefined) entry.delay = new Date(delayUntil).toISOString();
+  if (endedAt !== undefined) entry.endTime = new Date(endedAt).toISOString();
+  if (result) entry.coordinationResult = result.coordinationResult;
+}
+
+/** Delay before the next exchange: Retry-After, floored (0 or negative is no tight loop). */
+function pollDelay(ctx: OperationContext, retryAfterMs: number | undefined): number {
+  const { minPollIntervalMs, defaultPollIntervalMs } = ctx.input.tuning;
+  if (retryAfterMs === undefined) return defaultPollIntervalMs;
+  return Math.max(retryAfterMs, minPollIntervalMs);
+}
+
+function coordinationIdOf(location: string): string {
+  const path = location.split('?')[0] ?? location;
+  return path.replace(/\/+$/, '').split('/').pop() ?? location;
+}
+
+function coordinationRequest(ctx: OperationContext, vnfc: VnfcProgress, actionName: string, param: VnfcParam): LcmCoordRequest {
+  return {
+    vnfInstanceId: ctx.input.vnfInstanceId,
+    vnfLcmOpOccId: ctx.input.vnfLcmOpOccId,
+    lcmOperationType: 'CHANGE_VNFPKG',
+    coordinationActionName: actionName,
+    // The VNFC identity goes last so a user's inputParams cannot misname the VNFC.
+    inputParams: { ...param.inputParams, vnfcInstanceId: vnfc.id, vduId: vnfc.vduId },
+    _links: { vnfLcmOpOcc: { href: ctx.input.links.vnfLcmOpOcc }, vnfInstance: { href: ctx.input.links.vnfInstance } },
+  };
+}

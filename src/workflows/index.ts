@@ -1,0 +1,1 @@
+export { changeVnfPkg } from './change-vnfpkg.ts';

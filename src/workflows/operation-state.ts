@@ -1,0 +1,58 @@
+// The operation occurrence as the workflow keeps it. Serializable: it is carried across
+// continue-as-new, returned by the `operation` query and rendered by the gateway.
+import type { ProblemDetails } from '../http/problem.ts';
+import type {
+  LcmCoordinationRecord, LcmOperationStateType, RejectedLcmCoordinationRecord,
+} from '../sol003/models.ts';
+
+export type VnfcPhase = 'PENDING' | 'UPDATING_VIM' | 'COORDINATING' | 'DONE';
+
+/** A coordination that was requested and has no result yet. */
+export interface OpenCoordination {
+  actionName: string;
+  firstRequestAt: number;
+  deadlineAt: number;
+  /** Workflow time of the next exchange (POST after a 503, GET after a 202). */
+  nextExchangeAt: number;
+  /** Set once the EM accepted asynchronously. */
+  location?: string;
+  /** Index in lcmCoordinations of this coordination's record, once the EM accepted it. */
+  recordIndex?: number;
+}
+
+export interface VnfcProgress {
+  id: string;
+  vduId: string;
+  serverId: string;
+  /** Position in vnfcResourceInfo. */
+  index: number;
+  phase: VnfcPhase;
+  memberStack?: { name: string; id: string };
+  previousImage?: string;
+  previousFlavor?: string;
+  vimUpdateDeadlineAt?: number;
+  /** Coordination actions of this VNFC that returned CONTINUE. */
+  actionsDone: number;
+  coordination?: OpenCoordination;
+}
+
+export interface OperationState {
+  vnfLcmOpOccId: string;
+  vnfInstanceId: string;
+  operation: 'CHANGE_VNFPKG';
+  /** The request as received, secrets redacted (it is shown to API readers). */
+  operationParams: Record<string, unknown>;
+  /** Identity of the destination package (modificationsTriggeredByVnfPkgChange). */
+  target: { vnfdId: string; vnfProvider?: string; vnfProductName?: string; vnfSoftwareVersion?: string; vnfdVersion?: string };
+  operationState: LcmOperationStateType;
+  stateEnteredTime: string;
+  startTime: string;
+  vnfcs: VnfcProgress[];
+  lcmCoordinations: LcmCoordinationRecord[];
+  rejectedLcmCoordinations: RejectedLcmCoordinationRecord[];
+  error?: ProblemDetails;
+  /** What the operation is doing now, in words (also the UI's current details). */
+  details: string;
+  /** How many runs (continue-as-new) this operation has used. */
+  runs: number;
+}

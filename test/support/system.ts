@@ -1,0 +1,186 @@
+// The whole system in one test process, on real loopback servers and the run's Temporal dev
+// server: VIM simulator, reference EM, inventory, worker and gateway. No part is a mock.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { request } from 'undici';
+import { inject } from 'vitest';
+import { createActivities } from '../../src/activities/index.ts';
+import { startReferenceEm, type ReferenceEm, type ReferenceEmOptions } from '../../src/em/server.ts';
+import { createGatewayRouter } from '../../src/gateway/routes.ts';
+import { listen, type Router } from '../../src/http/server.ts';
+import { ensureSampleInstance, onboardSamplePackages } from '../../src/inventory/sample.ts';
+import { InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../../src/inventory/store.ts';
+import { CoordinationClient } from '../../src/lcmcoord/client.ts';
+import { OpenStackClient } from '../../src/openstack/client.ts';
+import type { VnfLcmOpOcc } from '../../src/sol003/models.ts';
+import { startVimSimulator, type VimSimulator } from '../../src/vim-simulator/server.ts';
+import type { ChangeVnfPkgTuning } from '../../src/workflows/change-vnfpkg-input.ts';
+import { WORKFLOWS_PATH } from '../../src/worker.ts';
+
+/** Fast knobs for tests: short floors and VIM polls, same logic. */
+export const TEST_TUNING: Partial<ChangeVnfPkgTuning> = { minPollIntervalMs: 100, defaultPollIntervalMs: 200, vimPollIntervalMs: 100 };
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Workflow code bundled once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  return bundle;
+}
+
+let runtimeInstalled = false;
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: quietLogger });
+}
+
+const quietLogger = {
+  log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
+  warn: (m: string) => console.warn(m), error: (m: string) => console.error(m),
+};
+
+export interface SystemOptions {
+  em?: ReferenceEmOptions;
+  vimUpdateDelayMs?: number;
+  /** Start no in-process worker (a test runs its own, e.g. as a subprocess). */
+  withoutWorker?: boolean;
+  tuning?: Partial<ChangeVnfPkgTuning>;
+}
+
+export interface TestSystem {
+  dataDir: string;
+  taskQueue: string;
+  temporalAddress: string;
+  vim: VimSimulator;
+  em: ReferenceEm;
+  inventory: InventoryStore;
+  packages: VnfPackageRecord[];
+  instance: VnfInstanceRecord;
+  client: Client;
+  gatewayUrl: string;
+  coordinationClient: CoordinationClient;
+  worker?: Worker;
+  close(): Promise<void>;
+}
+
+export async function startSystem(name: string, options: SystemOptions = {}): Promise<TestSystem> {
+  installQuietRuntime();
+  const temporalAddress = inject('temporalAddress');
+  const dataDir = mkdtempSync(join(tmpdir(), `vnfm-${name}-`));
+  const taskQueue = `${name}-${Date.now()}`;
+  const silent = (): void => undefined;
+
+  const vim = await startVimSimulator({ stateFile: join(dataDir, 'vim.json'), port: 0, updateDelayMs: options.vimUpdateDelayMs ?? 50, log: silent });
+  const em = await startReferenceEm({ port: 0, log: silent, auth: { methods: ['BASIC'] }, ...options.em });
+  const inventory = new InventoryStore(join(dataDir, 'inventory.json'));
+  const packages = onboardSamplePackages(inventory);
+  const instance = await ensureSampleInstance(inventory, vim.url, packages[0] as VnfPackageRecord);
+
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection });
+  const coordinationClient = new CoordinationClient({ responseTimeoutMs: 5_000 });
+  const openstack = new OpenStackClient({
+    authUrl: vim.authUrl, username: 'admin', password: 'admin', projectName: 'admin',
+    userDomainName: 'Default', projectDomainName: 'Default', insecureSkipVerify: false,
+  });
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  if (!options.withoutWorker) {
+    worker = await Worker.create({
+      connection: await NativeConnection.connect({ address: temporalAddress }),
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({ coordination: coordinationClient, openstack, inventory }),
+    });
+    running = worker.run();
+  }
+
+  // Listen first: Location headers and _links carry the real address.
+  const gateway: { router?: Router } = {};
+  const server = createServer((req, res) => void gateway.router?.handle(req, res));
+  const gatewayUrl = await listen(server, '127.0.0.1', 0);
+  gateway.router = createGatewayRouter({
+    client, taskQueue, inventory, apiRoot: gatewayUrl, defaultCoordinationAction: 'prv.default', tuning: { ...TEST_TUNING, ...options.tuning },
+  });
+  const system: TestSystem = {
+    dataDir, taskQueue, temporalAddress, vim, em, inventory, packages, instance, client, gatewayUrl, coordinationClient, worker,
+    async close() {
+      worker?.shutdown();
+      await running;
+      server.close();
+      await Promise.all([em.close(), vim.close(), coordinationClient.close(), openstack.close()]);
+      await connection.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return system;
+}
+
+export const VNFLCM_HEADERS = { Version: '2.0.0', 'Content-Type': 'application/json', Accept: 'application/json' };
+
+/** The seed's additionalParams, pointed at the test EM and the given destination package. */
+export function changeRequest(system: TestSystem, vnfdId: string, vnfcParam: Record<string, unknown> = {}): Record<string, unknown> {
+  const param = (cp: string) => ({
+    cp_name: cp, username: 'ubuntu', password: 'ubuntu', endpoint: system.em.url,
+    authentication: { authType: ['BASIC'], paramsBasic: { userName: 'tacker', password: 'tacker' } },
+    timeout: 30, ...vnfcParam,
+  });
+  return {
+    vnfdId,
+    additionalParams: {
+      upgrade_type: 'RollingUpdate',
+      vdu_params: ['VDU1', 'VDU2'].map((vdu) => ({ vdu_id: vdu, old_vnfc_param: param(`${vdu}_CP1`), new_vnfc_param: param(`${vdu}_CP1`) })),
+    },
+  };
+}
+
+export async function postChange(system: TestSystem, body: unknown, instanceId = system.instance.id): Promise<{ status: number; location?: string; body: string }> {
+  const res = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_instances/${instanceId}/change_vnfpkg`, {
+    method: 'POST', headers: VNFLCM_HEADERS, body: JSON.stringify(body),
+  });
+  const location = res.headers.location;
+  return { status: res.statusCode, location: typeof location === 'string' ? location : undefined, body: await res.body.text() };
+}
+
+export async function getOpOcc(system: TestSystem, opId: string): Promise<VnfLcmOpOcc> {
+  const res = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}`, { headers: VNFLCM_HEADERS });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`GET op occ ${opId}: ${res.statusCode} ${text}`);
+  return JSON.parse(text) as VnfLcmOpOcc;
+}
+
+/** Polls the gateway until the operation reaches one of the states (or the time runs out). */
+export async function waitForState(system: TestSystem, opId: string, states: string[], timeoutMs = 60_000): Promise<VnfLcmOpOcc> {
+  const deadline = Date.now() + timeoutMs;
+  let last: VnfLcmOpOcc | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await getOpOcc(system, opId);
+      if (states.includes(last.operationState)) return last;
+    } catch {
+      // not queryable yet (no workflow task processed): poll again
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`operation ${opId} did not reach ${states.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last?.operationState)} ${last?.error?.detail ?? ''}`);
+}
+
+export function opIdOf(location: string | undefined): string {
+  const id = location?.split('/').pop();
+  if (!id) throw new Error(`no Location: ${location}`);
+  return id;
+}
+
+export interface VimStackView {
+  vnfcs: { vduId: string; serverId: string; image: string; flavor: string; memberStackStatus: string }[];
+}
+
+export async function vimStack(system: TestSystem): Promise<VimStackView> {
+  const res = await request(`${system.vim.url}/admin/stacks/${encodeURIComponent(system.instance.stack?.name ?? '')}`);
+  return (await res.body.json()) as VimStackView;
+}
