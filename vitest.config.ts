@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts'], exclude: ['**/node_modules/**'],
     // Native Temporal workers segfault under worker threads; each file gets its own process.
     pool: 'forks',
     maxWorkers: 2,

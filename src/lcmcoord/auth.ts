@@ -2,7 +2,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import { CoordinationError } from './errors.ts';
 import { TokenResponse, type EmAuthentication } from './models.ts';
-import { readCappedText } from './http.ts';
+import { networkFailure, readCappedText } from './http.ts';
 
 /** How a request to the EM is authenticated, once the authType preference is resolved. */
 export type ResolvedAuth =
@@ -41,7 +41,8 @@ export function basicAuthorization(user: string, password: string): string {
 
 interface CachedToken {
   accessToken: string;
-  expiresAt: number;
+  /** When to fetch a new one: the refresh margin before expiry, or half-way for short-lived tokens. */
+  refreshAt: number;
 }
 
 /**
@@ -61,7 +62,7 @@ export class TokenCache {
   async bearer(auth: Extract<ResolvedAuth, { kind: 'client-credentials' | 'client-cert' }>, dispatcher: Dispatcher): Promise<string> {
     const key = `${auth.tokenEndpoint}\u0000${auth.clientId}`;
     const cached = this.tokens.get(key);
-    if (cached && cached.expiresAt - this.options.refreshMarginMs > this.now()) return `Bearer ${cached.accessToken}`;
+    if (cached && cached.refreshAt > this.now()) return `Bearer ${cached.accessToken}`;
     let pending = this.inFlight.get(key);
     if (!pending) {
       pending = this.fetchToken(auth, dispatcher).finally(() => this.inFlight.delete(key));
@@ -72,8 +73,14 @@ export class TokenCache {
     return `Bearer ${token.accessToken}`;
   }
 
-  invalidate(auth: Extract<ResolvedAuth, { kind: 'client-credentials' | 'client-cert' }>): void {
-    this.tokens.delete(`${auth.tokenEndpoint}\u0000${auth.clientId}`);
+  /**
+   * Forgets the token the EM refused (given as the Authorization value sent), unless a
+   * concurrent request has already replaced it with a newer one.
+   */
+  invalidate(auth: Extract<ResolvedAuth, { kind: 'client-credentials' | 'client-cert' }>, refused: string | undefined): void {
+    const key = `${auth.tokenEndpoint}\u0000${auth.clientId}`;
+    const cached = this.tokens.get(key);
+    if (cached && (refused === undefined || refused === `Bearer ${cached.accessToken}`)) this.tokens.delete(key);
   }
 
   private async fetchToken(auth: Extract<ResolvedAuth, { kind: 'client-credentials' | 'client-cert' }>, dispatcher: Dispatcher): Promise<CachedToken> {
@@ -90,9 +97,15 @@ export class TokenCache {
         headersTimeout: this.options.requestTimeoutMs, bodyTimeout: this.options.requestTimeoutMs,
       });
     } catch (err) {
-      throw new CoordinationError('unreachable', `token endpoint ${auth.tokenEndpoint} unreachable: ${(err as Error).message}`);
+      throw networkFailure(err, `token endpoint ${auth.tokenEndpoint} unreachable`);
     }
-    const text = await readCappedText(res.body, this.options.maxResponseBytes);
+    let text: string;
+    try {
+      text = await readCappedText(res.body, this.options.maxResponseBytes);
+    } catch (err) {
+      if (err instanceof CoordinationError) throw err;
+      throw networkFailure(err, `token endpoint ${auth.tokenEndpoint}: reading the response failed`);
+    }
     if (res.statusCode >= 500) throw new CoordinationError('server-error', `token endpoint ${auth.tokenEndpoint} answered ${res.statusCode}`, res.statusCode);
     if (res.statusCode !== 200) {
       throw new CoordinationError('unauthorized', `token endpoint ${auth.tokenEndpoint} refused client ${auth.clientId} with ${res.statusCode}`, res.statusCode);
@@ -105,6 +118,8 @@ export class TokenCache {
     }
     if (!parsed?.success) throw new CoordinationError('malformed', `token endpoint ${auth.tokenEndpoint} returned no valid token response`);
     const lifetimeMs = parsed.data.expires_in ? parsed.data.expires_in * 1000 : this.options.defaultLifetimeMs;
-    return { accessToken: parsed.data.access_token, expiresAt: startedAt + lifetimeMs };
+    // A margin longer than the token's life would make every request fetch a token.
+    const marginMs = Math.min(this.options.refreshMarginMs, lifetimeMs / 2);
+    return { accessToken: parsed.data.access_token, refreshAt: startedAt + lifetimeMs - marginMs };
   }
 }

@@ -1,12 +1,13 @@
 // Client of the ETSI NFV-SOL 002 v3.6.1 LCM Coordination API (lcmcoord 1.0.0).
 // One method, one HTTP exchange; each returns a typed classification of the EM's answer and
 // leaves all waiting to the caller (the workflow owns time). No Temporal imports here.
+import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { describeZodError } from '../http/problem.ts';
 import { basicAuthorization, certificateThumbprint, resolveAuth, TokenCache, type ResolvedAuth } from './auth.ts';
 import { CoordinationError } from './errors.ts';
-import { readCappedText } from './http.ts';
+import { networkFailure, readCappedText } from './http.ts';
 import {
   LCMCOORD_API_VERSION, LCMCOORD_BASE_PATH, LcmCoord, ProblemDetails, type EmAuthentication, type LcmCoordRequest,
 } from './models.ts';
@@ -22,7 +23,7 @@ export const CoordinationClientOptions = z.object({
   /** Lifetime assumed for a token whose response has no expires_in. */
   defaultTokenLifetimeMs: z.number().int().positive().default(300_000),
   tls: z.object({
-    /** PEM of extra CAs to trust; the system CAs are trusted as well. */
+    /** PEM of extra CAs to trust; Node's bundled root CAs are trusted as well. */
     caPem: z.string().optional(),
     /** Client certificate and key for OAUTH2_CLIENT_CERT (mutual TLS). */
     clientCertPem: z.string().optional(),
@@ -52,6 +53,8 @@ interface Exchange {
   status: number;
   headers: Record<string, string | undefined>;
   text: string;
+  /** The Authorization value sent, so that a refused token is the one forgotten. */
+  authorization?: string;
 }
 
 export class CoordinationClient {
@@ -65,8 +68,9 @@ export class CoordinationClient {
   constructor(options: CoordinationClientOptions = {}) {
     this.options = CoordinationClientOptions.parse(options);
     const { tls } = this.options;
-    // TLS verification is always on; a configured CA is trusted in addition to the system's.
-    const ca = tls.caPem ? [tls.caPem] : undefined;
+    // TLS verification is always on; a configured CA is trusted in addition to the root CAs
+    // (Node's `ca` option replaces them, so they are listed explicitly).
+    const ca = tls.caPem ? [...rootCertificates, tls.caPem] : undefined;
     this.plainAgent = new Agent({ connect: { timeout: this.options.connectTimeoutMs, ca } });
     if (tls.clientCertPem && tls.clientKeyPem) {
       this.mtlsAgent = new Agent({ connect: { timeout: this.options.connectTimeoutMs, ca, cert: tls.clientCertPem, key: tls.clientKeyPem } });
@@ -88,7 +92,7 @@ export class CoordinationClient {
       case 201:
         return { kind: 'finished', coordination: parseCoordination(res.text), location: res.headers.location };
       case 202:
-        return { kind: 'accepted', location: this.checkedLocation(target, res.headers.location), retryAfterMs: retryAfterOf(res) };
+        return { kind: 'accepted', location: this.checkedLocation(target, res.headers.location, url), retryAfterMs: retryAfterOf(res) };
       case 503:
         return { kind: 'busy', retryAfterMs: retryAfterOf(res), detail: problemDetail(res) ?? 'EM is not able to coordinate now' };
       default:
@@ -121,12 +125,16 @@ export class CoordinationClient {
     await Promise.all([this.plainAgent.close(), this.mtlsAgent?.close()]);
   }
 
-  /** A Location must resolve to the endpoint's origin: credentials never travel elsewhere. */
-  private checkedLocation(target: EmTarget, location: string | undefined): string {
+  /**
+   * A Location must resolve to the endpoint's origin: credentials never travel elsewhere.
+   * A relative reference is resolved against the URI of the request it answered (RFC 9110
+   * §10.2.2), or, for one handed back by the caller, against the endpoint.
+   */
+  private checkedLocation(target: EmTarget, location: string | undefined, requestUrl = `${apiRoot(target.endpoint)}/`): string {
     if (!location) throw new CoordinationError('malformed', 'EM answered 202 without the mandatory Location header');
     let resolved: URL;
     try {
-      resolved = new URL(location, `${apiRoot(target.endpoint)}/`);
+      resolved = new URL(location, requestUrl);
     } catch {
       throw new CoordinationError('malformed', `EM sent an unparseable Location "${location}"`);
     }
@@ -145,7 +153,7 @@ export class CoordinationClient {
       if (first.status === 401) throw new CoordinationError('unauthorized', `EM refused the credentials for ${method} ${url} (401)`, 401);
       return first;
     }
-    this.tokens.invalidate(auth);
+    this.tokens.invalidate(auth, first.authorization);
     const second = await this.send(auth, method, url, body);
     if (second.status === 401) throw new CoordinationError('unauthorized', `EM refused a freshly issued token for ${method} ${url} (401)`, 401);
     return second;
@@ -165,18 +173,18 @@ export class CoordinationClient {
         headersTimeout: this.options.responseTimeoutMs, bodyTimeout: this.options.responseTimeoutMs,
       });
     } catch (err) {
-      throw new CoordinationError('unreachable', `${method} ${url} failed: ${describeNetworkError(err)}`);
+      throw networkFailure(err, `${method} ${url} failed`);
     }
     let text: string;
     try {
       text = await readCappedText(res.body, this.options.maxResponseBytes);
     } catch (err) {
       if (err instanceof CoordinationError) throw err;
-      throw new CoordinationError('unreachable', `${method} ${url}: reading the response failed: ${describeNetworkError(err)}`);
+      throw networkFailure(err, `${method} ${url}: reading the response failed`);
     }
     const flat: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(res.headers)) flat[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
-    return { status: res.statusCode, headers: flat, text };
+    return { status: res.statusCode, headers: flat, text, authorization };
   }
 
   private dispatcherFor(auth: ResolvedAuth): Dispatcher {
@@ -242,9 +250,4 @@ function unexpected(res: Exchange, what: string): CoordinationError {
   if (res.status >= 500) return new CoordinationError('server-error', detail, res.status, problem);
   if (res.status >= 400) return new CoordinationError('rejected', detail, res.status, problem);
   return new CoordinationError('malformed', `${detail} (not a status the protocol allows here)`, res.status, problem);
-}
-
-function describeNetworkError(err: unknown): string {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  return [e.code ?? e.cause?.code, e.message].filter(Boolean).join(' ');
 }

@@ -6,6 +6,7 @@ export type CoordinationErrorReason =
   | 'malformed' // the EM answered something that is not the protocol
   | 'foreign-location' // the EM pointed us at another origin: no credential goes there
   | 'misconfigured' // our own parameters are wrong (certificate mismatch, missing credentials)
+  | 'untrusted-certificate' // the EM's TLS certificate failed verification: not retried, it may be an impostor
   | 'server-error' // 5xx other than 503
   | 'unreachable'; // connection refused/reset, timeout
 

@@ -16,7 +16,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
       searchAttributes: [...SEARCH_ATTRIBUTE_KEYS],
-      extraArgs: ['--headless', '--log-level', 'error'],
+      extraArgs: [
+        '--headless', '--log-level', 'error',
+        // The timer queue floors every timer at now + 1 s by default; tests use sub-second waits.
+        '--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"',
+      ],
     },
   });
   project.provide('temporalAddress', env.address);

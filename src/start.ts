@@ -1,0 +1,143 @@
+// `npm start`: the whole system on one machine with embedded defaults, each part a child
+// process with prefixed logs: Temporal dev server (SQLite file + Web UI), VIM simulator,
+// reference EM, worker, gateway. Ctrl-C stops them all; the next start resumes what was in
+// flight, because Temporal's state and the VIM's state live in files under the data folder.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import { request } from 'undici';
+import { z } from 'zod';
+import { gatewayApiRoot, loadConfig } from './config.ts';
+import { inventoryFile } from './inventory/location.ts';
+import { ensureSampleInstance, onboardSamplePackages, SAMPLE_VNF_INSTANCE_ID } from './inventory/sample.ts';
+import { InventoryStore, type VnfPackageRecord } from './inventory/store.ts';
+import { SEARCH_ATTRIBUTE_KEYS } from './search-attributes.ts';
+import { PROJECT_ROOT, temporalCliPath } from './temporal-cli.ts';
+
+const StartEnv = z.object({
+  TEMPORAL_PORT: z.coerce.number().int().default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  VIM_PORT: z.coerce.number().int().default(9891),
+  EM_PORT: z.coerce.number().int().default(6789),
+});
+
+interface Part {
+  name: string;
+  child: ChildProcess;
+}
+
+const parts: Part[] = [];
+let stopping = false;
+
+function startPart(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Part {
+  const child = spawn(command, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = `[${name}]`.padEnd(11);
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', (line) => console.log(`${prefix} ${line}`));
+  }
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`${prefix} exited (${signal ?? `code ${code}`}); stopping everything`);
+    void stopAll(1);
+  });
+  const part = { name, child };
+  parts.push(part);
+  return part;
+}
+
+function startNodePart(name: string, entry: string, env: NodeJS.ProcessEnv): Part {
+  return startPart(name, process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, entry)], env);
+}
+
+async function stopAll(exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  // Reverse order: the gateway and worker go before the server they talk to.
+  for (const { child } of [...parts].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGTERM');
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (!(await Promise.race([exited.then(() => true), delay(10_000).then(() => false)]))) child.kill('SIGKILL');
+  }
+  process.exit(exitCode);
+}
+
+async function waitFor(what: string, probe: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await probe();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs / 1000} s: ${(err as Error).message}`);
+      await delay(250);
+    }
+  }
+}
+
+async function httpUp(url: string): Promise<void> {
+  const res = await request(url);
+  await res.body.dump();
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+  const config = loadConfig();
+  const ports = StartEnv.parse(process.env);
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  const host = '127.0.0.1';
+  const temporalAddress = `${host}:${ports.TEMPORAL_PORT}`;
+  const vimUrl = `http://${host}:${ports.VIM_PORT}`;
+  const emUrl = `http://${host}:${ports.EM_PORT}`;
+  const uiUrl = `http://${host}:${ports.TEMPORAL_UI_PORT}`;
+
+  startPart('temporal', temporalCliPath(), [
+    'server', 'start-dev', '--ip', host, '--port', String(ports.TEMPORAL_PORT), '--ui-port', String(ports.TEMPORAL_UI_PORT),
+    '--db-filename', join(config.DATA_DIR, 'temporal.sqlite'), '--sqlite-pragma', 'journal_mode=wal', '--log-level', 'warn',
+    '--ui-disable-news-fetch',
+    ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+  ]);
+  startNodePart('vim', 'src/vim-simulator/main.ts', { VIM_PORT: String(ports.VIM_PORT), VIM_STATE_FILE: join(config.DATA_DIR, 'vim-state.json') });
+  startNodePart('em', 'src/em/main.ts', { EM_PORT: String(ports.EM_PORT) });
+
+  await waitFor('Temporal dev server', async () => (await Connection.connect({ address: temporalAddress, connectTimeout: 1000 })).close());
+  await waitFor('VIM simulator', () => httpUp(`${vimUrl}/identity/v3`));
+  const inventory = new InventoryStore(inventoryFile(config));
+  const packages = onboardSamplePackages(inventory);
+  const instance = await ensureSampleInstance(inventory, vimUrl, packages[0] as VnfPackageRecord);
+
+  const shared = { TEMPORAL_ADDRESS: temporalAddress, DATA_DIR: config.DATA_DIR, VIM_AUTH_URL: `${vimUrl}/identity/v3` };
+  startNodePart('worker', 'src/worker.ts', shared);
+  startNodePart('gateway', 'src/gateway/main.ts', shared);
+  const apiRoot = gatewayApiRoot(config);
+  await waitFor('gateway', () => httpUp(`${apiRoot}/vnflcm/v2/api_versions`));
+  await waitFor('reference EM', () => httpUp(`${emUrl}/lcmcoord/v1/api_versions`));
+
+  const onV1 = instance.vnfdId === packages[0]?.vnfd.vnfdId;
+  const paramFile = onV1 ? 'samples/sample_param_file_for_coordination.json' : 'samples/sample_param_file_back_to_v1.json';
+  console.log([
+    '',
+    'durable-vnfm is up.',
+    `  VNF LCM API (SOL003 v2):  ${apiRoot}/vnflcm/v2   (send the header Version: 2.0.0)`,
+    `  Temporal Web UI:          ${uiUrl}/namespaces/default/workflows`,
+    `  Reference EM (lcmcoord):  ${emUrl}   (BASIC tacker/tacker)`,
+    `  VIM simulator (Keystone): ${vimUrl}/identity/v3   (admin/admin)`,
+    `  Data folder:              ${config.DATA_DIR}`,
+    '',
+    `Demo: change the sample VNF ${SAMPLE_VNF_INSTANCE_ID} to ${onV1 ? 'v2' : 'v1'} of its package:`,
+    `  curl -i -X POST ${apiRoot}/vnflcm/v2/vnf_instances/${SAMPLE_VNF_INSTANCE_ID}/change_vnfpkg \\`,
+    `       -H 'Version: 2.0.0' -H 'Content-Type: application/json' -d @${paramFile}`,
+    `  then: curl -s <the Location header> -H 'Version: 2.0.0'   and watch it in the Web UI.`,
+    'Ctrl-C stops everything; the next `npm start` resumes operations in flight.',
+    '',
+  ].join('\n'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`npm start failed: ${(err as Error).message}`);
+  void stopAll(1);
+});
