@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from './temporal-cli.ts';
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalFile = z.string().min(1).optional();
 
-const Env = z.object({
+export const Env = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('vnflcm'),

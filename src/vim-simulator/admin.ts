@@ -15,6 +15,8 @@ export interface AdminDeps {
   settings: { updateDelayMs: number };
   refresh(): Promise<void>;
   commit(): Promise<void>;
+  /** Serve non-loopback clients too. */
+  adminRemote?: boolean;
 }
 
 // Heat's rule for stack names: a letter first, then letters, digits, '_', '-', '.'.
@@ -35,7 +37,8 @@ export const FaultRequest = z.object({ reason: z.string().min(1) });
 export const ConfigRequest = z.object({ updateDelayMs: z.number().int().min(0).max(3_600_000) });
 
 export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
-  router.on('POST', `${ADMIN_PATH}/stacks`, loopbackOnly(async (ctx) => {
+  const guard = (handler: Handler): Handler => (deps.adminRemote ? handler : loopbackOnly(handler));
+  router.on('POST', `${ADMIN_PATH}/stacks`, guard(async (ctx) => {
     const request = await ctx.json(CreateStackRequest);
     await deps.refresh();
     const existing = deps.model.findVnfStack(request.stackName);
@@ -48,7 +51,7 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
     sendJson(ctx.res, 201, deps.model.describeVnfStack(created), { Location: `${ADMIN_PATH}/stacks/${encodeURIComponent(created.name)}` });
   }));
 
-  router.on('GET', `${ADMIN_PATH}/stacks/:stackName`, loopbackOnly(async (ctx) => {
+  router.on('GET', `${ADMIN_PATH}/stacks/:stackName`, guard(async (ctx) => {
     await deps.refresh();
     const name = ctx.params.stackName ?? '';
     const stack = deps.model.findVnfStack(name);
@@ -56,7 +59,7 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
     sendJson(ctx.res, 200, deps.model.describeVnfStack(stack));
   }));
 
-  router.on('PUT', `${ADMIN_PATH}/faults/:serverId`, loopbackOnly(async (ctx) => {
+  router.on('PUT', `${ADMIN_PATH}/faults/:serverId`, guard(async (ctx) => {
     const { reason } = await ctx.json(FaultRequest);
     const serverId = ctx.params.serverId ?? '';
     if (!deps.model.findServer(serverId)) throw new HttpProblem(404, `no server with id ${serverId}`);
@@ -65,24 +68,24 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
     sendEmpty(ctx.res, 204);
   }));
 
-  router.on('DELETE', `${ADMIN_PATH}/faults/:serverId`, loopbackOnly(async (ctx) => {
+  router.on('DELETE', `${ADMIN_PATH}/faults/:serverId`, guard(async (ctx) => {
     deps.model.clearFault(ctx.params.serverId ?? '');
     await deps.commit();
     sendEmpty(ctx.res, 204);
   }));
 
-  router.on('PUT', `${ADMIN_PATH}/config`, loopbackOnly(async (ctx) => {
+  router.on('PUT', `${ADMIN_PATH}/config`, guard(async (ctx) => {
     const { updateDelayMs } = await ctx.json(ConfigRequest);
     deps.settings.updateDelayMs = updateDelayMs;
     sendJson(ctx.res, 200, { updateDelayMs });
   }));
 
-  router.on('GET', `${ADMIN_PATH}/requests`, loopbackOnly((ctx) => {
+  router.on('GET', `${ADMIN_PATH}/requests`, guard((ctx) => {
     sendJson(ctx.res, 200, { requests: deps.model.state.patchRequests });
   }));
 
   // Revoking every token lets a test watch a client re-authenticate after a 401.
-  router.on('DELETE', `${ADMIN_PATH}/tokens`, loopbackOnly((ctx) => {
+  router.on('DELETE', `${ADMIN_PATH}/tokens`, guard((ctx) => {
     deps.tokens.revokeAll();
     sendEmpty(ctx.res, 204);
   }));

@@ -13,6 +13,8 @@ const VimSimulatorEnv = z.object({
   VIM_PROJECT: z.string().min(1).default('admin'),
   /** Set when clients reach the simulator through another address (a container name, a proxy). */
   VIM_PUBLIC_URL: z.url().optional(),
+  /** Let non-loopback clients use the admin API (a private container network); off by default. */
+  VIM_ADMIN_REMOTE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 
 export function vimSimulatorOptionsFromEnv(env: NodeJS.ProcessEnv): VimSimulatorOptions {
@@ -27,6 +29,7 @@ export function vimSimulatorOptionsFromEnv(env: NodeJS.ProcessEnv): VimSimulator
     username: config.VIM_USERNAME,
     password: config.VIM_PASSWORD,
     projectName: config.VIM_PROJECT,
+    adminRemote: config.VIM_ADMIN_REMOTE,
     ...(config.VIM_PUBLIC_URL ? { publicUrl: config.VIM_PUBLIC_URL } : {}),
   };
 }

@@ -23,6 +23,8 @@ export interface VimSimulatorOptions {
   projectName?: string;
   /** Base URL put in catalogs, links and redirects; default: http:// + the request's Host header. */
   publicUrl?: string;
+  /** Let non-loopback clients use the admin API (containers on a private network). Default false. */
+  adminRemote?: boolean;
   /** One line per request; default stdout. */
   log?: (line: string) => void;
 }
@@ -76,7 +78,7 @@ export async function startVimSimulator(options: VimSimulatorOptions): Promise<V
   });
   registerHeatRoutes(router, deps);
   registerNovaRoutes(router, deps);
-  registerAdminRoutes(router, deps);
+  registerAdminRoutes(router, { ...deps, adminRemote: options.adminRemote ?? false });
 
   const server = serve(router);
   server.on('request', (req, res) => {

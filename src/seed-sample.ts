@@ -1,0 +1,29 @@
+// Process entry that onboards the sample packages and instantiates the sample VNF on the VIM
+// simulator (idempotent). `npm start` does the same in-process; docker-compose runs this.
+import { setTimeout as delay } from 'node:timers/promises';
+import { loadConfig } from './config.ts';
+import { inventoryFile } from './inventory/location.ts';
+import { ensureSampleInstance, onboardSamplePackages } from './inventory/sample.ts';
+import { InventoryStore, type VnfPackageRecord } from './inventory/store.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const vimUrl = new URL(config.VIM_AUTH_URL).origin;
+  const inventory = new InventoryStore(inventoryFile(config));
+  const packages = onboardSamplePackages(inventory);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const instance = await ensureSampleInstance(inventory, vimUrl, packages[0] as VnfPackageRecord);
+      console.log(`sample VNF instance ${instance.id} on ${instance.vnfdId}`);
+      return;
+    } catch (err) {
+      if (attempt >= 60) throw err;
+      await delay(1000);
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`seeding the sample VNF failed: ${(err as Error).message}`);
+  process.exit(1);
+});
