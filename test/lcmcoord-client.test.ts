@@ -108,6 +108,11 @@ async function expectFailure(call: Promise<unknown>, reason: CoordinationErrorRe
   return error;
 }
 
+/** Table-driven tests, each named in full for its behaviour (it.each would truncate long names). */
+function cases<T extends { name: string }>(table: readonly T[], run: (row: T) => Promise<void>): void {
+  for (const row of table) it(row.name, () => run(row));
+}
+
 // --- A stub server for answers the reference EM cannot give ---
 
 interface StubRequest {
@@ -230,13 +235,13 @@ describe('CoordinationClient against the reference EM', () => {
       expect((await client.requestCoordination(target(), coordinationRequest())).kind).toBe('finished');
     });
 
-    it.each([
+    cases([
       { name: '403 is rejected, not retryable, with the ProblemDetails detail', status: 403, reason: 'rejected', retryable: false },
       { name: '409 is rejected, not retryable, with the ProblemDetails detail', status: 409, reason: 'rejected', retryable: false },
       { name: '400 is rejected, not retryable, with the ProblemDetails detail', status: 400, reason: 'rejected', retryable: false },
       { name: '500 is a server error, retryable', status: 500, reason: 'server-error', retryable: true },
       { name: '502 is a server error, retryable', status: 502, reason: 'server-error', retryable: true },
-    ] as const)('$name', async ({ status, reason, retryable }) => {
+    ] as const, async ({ status, reason, retryable }) => {
       program({ default: { status } });
 
       const error = await expectFailure(client.requestCoordination(target(), coordinationRequest()), reason, retryable);
@@ -281,12 +286,12 @@ describe('CoordinationClient against the reference EM', () => {
         read: async (c: CoordinationClient, t: EmTarget) => expectKind(await c.requestCoordination(t, coordinationRequest()), 'busy').retryAfterMs,
       },
     ];
-    const cases = places.flatMap(({ place, mode, read }) => forms.map(({ form, rule, min, max }) => ({
+    const retryAfterCases = places.flatMap(({ place, mode, read }) => forms.map(({ form, rule, min, max }) => ({
       name: `Retry-After ${form} ${place} gives retryAfterMs ${min === max ? min : `${min}..${max}`}`,
       behaviour: { ...mode, ...rule }, read, min, max,
     })));
 
-    it.each(cases)('$name', async ({ behaviour, read, min, max }) => {
+    cases(retryAfterCases, async ({ behaviour, read, min, max }) => {
       program({ default: behaviour });
 
       const retryAfterMs = await read(client, target());
@@ -295,10 +300,10 @@ describe('CoordinationClient against the reference EM', () => {
       expect(retryAfterMs).toBeLessThanOrEqual(max);
     });
 
-    it.each([
+    cases([
       { name: 'no Retry-After on a POST 202 leaves retryAfterMs unset', place: places[0] },
       { name: 'no Retry-After on a GET 202 leaves retryAfterMs unset', place: places[1] },
-    ])('$name', async ({ place }) => {
+    ], async ({ place }) => {
       program({ default: place?.mode ?? {} });
 
       expect(await place?.read(client, target())).toBeUndefined();
@@ -362,11 +367,11 @@ describe('CoordinationClient against the reference EM', () => {
       expect(error.detail).toContain('http://[::1');
     });
 
-    it.each([
+    cases([
       { name: 'an absolute-path Location is resolved against the endpoint\'s origin', given: '/em/lcmcoord/v1/coordinations/c-1', path: '/em/lcmcoord/v1/coordinations/c-1' },
       { name: 'a path-relative Location is resolved against the URI of the POST', given: 'coordinations/c-2', path: '/em/lcmcoord/v1/coordinations/c-2' },
       { name: 'a dot-segment Location is resolved against the URI of the POST', given: './coordinations/c-3', path: '/em/lcmcoord/v1/coordinations/c-3' },
-    ])('$name, and the poll goes there', async ({ given, path }) => {
+    ].map((row) => ({ ...row, name: `${row.name}, and the poll goes there` })), async ({ given, path }) => {
       location = given;
       const em2: EmTarget = { endpoint: `${stub.url}/em` };
 
@@ -390,7 +395,7 @@ describe('CoordinationClient against the reference EM', () => {
       await other.close();
     });
 
-    it.each([
+    cases([
       {
         name: 'a POST 202 whose Location points at another origin is refused as foreign-location',
         call: (c: CoordinationClient, t: EmTarget) => {
@@ -414,7 +419,7 @@ describe('CoordinationClient against the reference EM', () => {
         call: (c: CoordinationClient, t: EmTarget) => c.readCoordination(t, `${em.url.replace(/^http:/, 'https:')}${COORDINATIONS}/c-1`),
         emRequests: 0,
       },
-    ])('$name, and nothing reaches the other origin', async ({ call, emRequests }) => {
+    ].map((row) => ({ ...row, name: `${row.name}, and nothing reaches the other origin` })), async ({ call, emRequests }) => {
       const error = await expectFailure(call(client, target()), 'foreign-location', false);
 
       expect(error.detail).toContain(em.url);
@@ -447,7 +452,7 @@ describe('CoordinationClient against the reference EM', () => {
     });
 
     const stubTarget = (): EmTarget => ({ endpoint: stub.url, authentication: basicAuth() });
-    it.each([
+    cases([
       {
         name: 'POST coordinations carries Version 1.0.0, Accept, Content-Type application/json and the JSON body',
         call: (t: EmTarget) => client.requestCoordination(t, coordinationRequest()),
@@ -463,7 +468,7 @@ describe('CoordinationClient against the reference EM', () => {
         call: (t: EmTarget) => client.cancelCoordination(t, `${stub.url}${COORDINATIONS}/c-1`),
         method: 'POST', path: `${COORDINATIONS}/c-1/cancel`, json: false,
       },
-    ])('$name', async ({ call, method, path, json }) => {
+    ], async ({ call, method, path, json }) => {
       stub.requests.length = 0;
 
       await call(stubTarget());
@@ -567,7 +572,7 @@ describe('CoordinationClient against the reference EM', () => {
       expect(em.requests.counts()).toEqual({ apiRequests: 0, tokenRequests: 1 });
     });
 
-    it.each([
+    cases([
       { name: 'a refused BASIC password', auth: () => basicAuth(WRONG_PASSWORD), behaviour: {} },
       { name: 'a 401 to a correct BASIC password', auth: () => basicAuth(), behaviour: { status: 401 } },
       { name: 'a refused client secret', auth: () => credentialsAuth(em.url, WRONG_SECRET), behaviour: {} },
@@ -575,7 +580,7 @@ describe('CoordinationClient against the reference EM', () => {
       { name: 'a 403 with BASIC', auth: () => basicAuth(), behaviour: { status: 403 } },
       { name: 'a token endpoint that is down', auth: () => credentialsAuth('http://127.0.0.1:1'), behaviour: {} },
       { name: 'an API endpoint that is down, with BASIC', auth: () => basicAuth(), behaviour: {}, endpoint: 'http://127.0.0.1:1' },
-    ])('no secret appears in the error for $name', async ({ auth, behaviour, endpoint }) => {
+    ].map((row) => ({ ...row, name: `no secret appears in the error for ${row.name}` })), async ({ auth, behaviour, endpoint }) => {
       program({ default: behaviour });
       const c = freshClient();
 
@@ -586,7 +591,7 @@ describe('CoordinationClient against the reference EM', () => {
   });
 
   describe('malformed answers', () => {
-    it.each([
+    cases([
       {
         name: 'a body that is not JSON is malformed, quoting the start of the body',
         behaviour: { malformed: 'not-json' as const },
@@ -602,7 +607,7 @@ describe('CoordinationClient against the reference EM', () => {
         behaviour: { malformed: 'oversized' as const },
         detail: /exceeds 65536 bytes/,
       },
-    ])('$name', async ({ behaviour, detail }) => {
+    ], async ({ behaviour, detail }) => {
       program({ default: behaviour });
       const c = freshClient({ maxResponseBytes: 64 * 1024 });
 
@@ -641,8 +646,8 @@ describe('CoordinationClient against the reference EM', () => {
       const elapsed = Date.now() - started;
 
       expect(elapsed).toBeGreaterThanOrEqual(250);
-      expect(elapsed).toBeLessThan(1_500);
-      expect(error.detail).toMatch(/timeout/i);
+      expect(elapsed).toBeLessThan(700);
+      expect(error.detail).toContain('no response within 300 ms');
     });
 
     it('an EM that is down is unreachable, retryable; once it is up again the same call succeeds', async () => {
@@ -728,7 +733,7 @@ describe('CoordinationClient over TLS', () => {
     ]);
   });
 
-  it.each([
+  cases([
     {
       name: 'a certificateRef that does not match the configured certificate is misconfigured before any request',
       client: () => withClientCertificate(),
@@ -739,7 +744,7 @@ describe('CoordinationClient over TLS', () => {
       client: () => newClient({ tls: { caPem: pki.ca } }),
       fingerprint: () => certificateThumbprint(pki.clients.vnfm?.cert ?? ''),
     },
-  ])('$name', async ({ client, fingerprint }) => {
+  ], async ({ client, fingerprint }) => {
     const c = client();
 
     const error = await expectFailure(c.requestCoordination({ endpoint: em.url, authentication: certAuth(em.url, fingerprint()) }, coordinationRequest()), 'misconfigured', false);
@@ -755,10 +760,10 @@ describe('CoordinationClient over TLS', () => {
     expect((await c.requestCoordination({ endpoint: em.url, authentication: basicAuth() }, coordinationRequest())).kind).toBe('finished');
   });
 
-  it.each([
+  cases([
     { name: 'an EM whose certificate comes from a CA the client was not given is refused (verification is on by default)', auth: () => basicAuth() },
     { name: 'a token endpoint whose certificate comes from an untrusted CA is refused before the secret is sent', auth: () => credentialsAuth(em.url) },
-  ])('$name', async ({ auth }) => {
+  ], async ({ auth }) => {
     const c = newClient();
 
     const error = await expectFailure(c.requestCoordination({ endpoint: em.url, authentication: auth() }, coordinationRequest()), 'untrusted-certificate', false);

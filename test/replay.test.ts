@@ -7,7 +7,9 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { HISTORIES_DIR } from './support/histories.ts';
-import { workflowBundle } from './support/system.ts';
+import { installQuietRuntime, workflowBundle } from './support/system.ts';
+
+installQuietRuntime();
 
 function recordedHistories() {
   return readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).map((file) => ({

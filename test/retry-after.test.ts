@@ -2,11 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import { parseHttpDate, parseRetryAfter } from '../src/lcmcoord/retry-after.ts';
 
+/** Table-driven tests, each named in full for its behaviour (it.each would truncate long names). */
+function cases<T extends { name: string }>(table: readonly T[], run: (row: T) => void): void {
+  for (const row of table) it(row.name, () => run(row));
+}
+
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const at = (offsetMs: number) => new Date(NOW + offsetMs).toUTCString();
 
 describe('parseRetryAfter', () => {
-  it.each([
+  cases([
     { name: 'delay-seconds 0 is no delay', value: '0', expected: 0 },
     { name: 'delay-seconds are read as seconds', value: '120', expected: 120_000 },
     { name: 'surrounding whitespace is ignored', value: ' 7 ', expected: 7_000 },
@@ -15,11 +20,11 @@ describe('parseRetryAfter', () => {
     { name: 'an asctime date is read as GMT', value: 'Thu Jan 15 12:01:00 2026', expected: 60_000 },
     { name: 'an asctime date with a one-digit day is read', value: 'Thu Jan  1 00:00:00 2026', expected: 0 },
     { name: 'a date in the past is no delay, never a negative one', value: at(-60_000), expected: 0 },
-  ])('$name', ({ value, expected }) => {
+  ], ({ value, expected }) => {
     expect(parseRetryAfter(value, NOW)).toBe(expected);
   });
 
-  it.each([
+  cases([
     { name: 'a missing header', value: undefined },
     { name: 'an empty header', value: '' },
     { name: 'negative seconds (delay-seconds is 1*DIGIT)', value: '-5' },
@@ -31,7 +36,7 @@ describe('parseRetryAfter', () => {
     { name: 'an ISO 8601 timestamp (not an HTTP-date)', value: '2026-01-15T12:00:30Z' },
     { name: 'a date that does not exist', value: 'Sat, 31 Feb 2026 12:00:00 GMT' },
     { name: 'a date in another time zone', value: 'Thu, 15 Jan 2026 12:00:30 +0100' },
-  ])('refuses $name', ({ value }) => {
+  ].map((row) => ({ ...row, name: `refuses ${row.name}` })), ({ value }) => {
     expect(parseRetryAfter(value, NOW)).toBeUndefined();
   });
 

@@ -1,8 +1,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { CoordinationError } from './errors.ts';
 import { TokenResponse, type EmAuthentication } from './models.ts';
-import { networkFailure, readCappedText } from './http.ts';
+import { networkFailure, readCappedText, requestWithin } from './http.ts';
 
 /** How a request to the EM is authenticated, once the authType preference is resolved. */
 export type ResolvedAuth =
@@ -92,10 +92,7 @@ export class TokenCache {
     const startedAt = this.now();
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(auth.tokenEndpoint, {
-        method: 'POST', headers, body: form.toString(), dispatcher,
-        headersTimeout: this.options.requestTimeoutMs, bodyTimeout: this.options.requestTimeoutMs,
-      });
+      res = await requestWithin(auth.tokenEndpoint, { method: 'POST', headers, body: form.toString(), dispatcher }, this.options.requestTimeoutMs);
     } catch (err) {
       throw networkFailure(err, `token endpoint ${auth.tokenEndpoint} unreachable`);
     }

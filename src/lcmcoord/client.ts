@@ -2,12 +2,12 @@
 // One method, one HTTP exchange; each returns a typed classification of the EM's answer and
 // leaves all waiting to the caller (the workflow owns time). No Temporal imports here.
 import { rootCertificates } from 'node:tls';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { describeZodError } from '../http/problem.ts';
 import { basicAuthorization, certificateThumbprint, resolveAuth, TokenCache, type ResolvedAuth } from './auth.ts';
 import { CoordinationError } from './errors.ts';
-import { networkFailure, readCappedText } from './http.ts';
+import { networkFailure, readCappedText, requestWithin } from './http.ts';
 import {
   LCMCOORD_API_VERSION, LCMCOORD_BASE_PATH, LcmCoord, ProblemDetails, type EmAuthentication, type LcmCoordRequest,
 } from './models.ts';
@@ -15,7 +15,7 @@ import { parseRetryAfter } from './retry-after.ts';
 
 export const CoordinationClientOptions = z.object({
   connectTimeoutMs: z.number().int().positive().default(5_000),
-  /** Bound on waiting for the EM's response headers and between body chunks. */
+  /** Bound on waiting for the EM's response headers (connecting included) and between body chunks. */
   responseTimeoutMs: z.number().int().positive().default(30_000),
   maxResponseBytes: z.number().int().positive().default(1024 * 1024),
   /** A token is renewed this long before it expires. */
@@ -168,10 +168,7 @@ export class CoordinationClient {
     this.apiRequests += 1;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, {
-        method, headers, body, dispatcher,
-        headersTimeout: this.options.responseTimeoutMs, bodyTimeout: this.options.responseTimeoutMs,
-      });
+      res = await requestWithin(url, { method, headers, body, dispatcher }, this.options.responseTimeoutMs);
     } catch (err) {
       throw networkFailure(err, `${method} ${url} failed`);
     }

@@ -1,5 +1,25 @@
 import type { Readable } from 'node:stream';
+import { request, type Dispatcher } from 'undici';
 import { CoordinationError } from './errors.ts';
+
+type RequestOptions = { dispatcher: Dispatcher } & Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'signal' | 'headersTimeout' | 'bodyTimeout'>;
+
+/**
+ * One undici request whose response headers must arrive within `timeoutMs` (to the
+ * millisecond: undici's own headersTimeout ticks every half second, so 300 ms could
+ * become 800); each body chunk must follow the previous one within `timeoutMs` as well.
+ */
+export async function requestWithin(url: string, options: RequestOptions, timeoutMs: number): Promise<Dispatcher.ResponseData> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => {
+    deadline.abort(Object.assign(new Error(`no response within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+  }, timeoutMs);
+  try {
+    return await request(url, { ...options, signal: deadline.signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Reads a response body as text, refusing one larger than the cap instead of buffering it. */
 export async function readCappedText(body: Readable, maxBytes: number): Promise<string> {
@@ -48,7 +68,7 @@ function errorCode(err: unknown): string | undefined {
   return e?.code ?? e?.cause?.code;
 }
 
-export function describeNetworkError(err: unknown): string {
+function describeNetworkError(err: unknown): string {
   const e = err as ErrorLike | undefined;
   const message = e?.message || e?.cause?.message;
   return [errorCode(err), message].filter(Boolean).join(' ') || String(err);

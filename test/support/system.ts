@@ -1,11 +1,14 @@
 // The whole system in one test process, on real loopback servers and the run's Temporal dev
 // server: VIM simulator, reference EM, inventory, worker and gateway. No part is a mock.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { request } from 'undici';
 import { inject } from 'vitest';
 import { createActivities } from '../../src/activities/index.ts';
@@ -32,10 +35,11 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 let runtimeInstalled = false;
-function installQuietRuntime(): void {
+/** Core SDK logs only errors in tests (replay tests provoke warnings on purpose). */
+export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: quietLogger });
+  Runtime.install({ logger: quietLogger, telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
 }
 
 const quietLogger = {
@@ -78,7 +82,8 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
   const em = await startReferenceEm({ port: 0, log: silent, auth: { methods: ['BASIC'] }, ...options.em });
   const inventory = new InventoryStore(join(dataDir, 'inventory.json'));
   const packages = onboardSamplePackages(inventory);
-  const instance = await ensureSampleInstance(inventory, vim.url, packages[0] as VnfPackageRecord);
+  // Test files share one Temporal server: each system gets its own VNF instance.
+  const instance = await ensureSampleInstance(inventory, vim.url, packages[0] as VnfPackageRecord, { instanceId: randomUUID() });
 
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
