@@ -4,6 +4,7 @@ import type { OpenStackClient } from '../openstack/client.ts';
 import { createEmActivities } from './em.ts';
 import { createInventoryActivities } from './inventory.ts';
 import { createOpenStackActivities } from './openstack.ts';
+import { createScriptActivities } from './scripts.ts';
 
 export interface ActivityDependencies {
   coordination: CoordinationClient;
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createOpenStackActivities(deps.openstack),
     ...createEmActivities(deps.coordination),
     ...createInventoryActivities(deps.inventory),
+    ...createScriptActivities(),
   };
 }
 

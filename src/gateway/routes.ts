@@ -1,6 +1,8 @@
 // The SOL003 VNF LCM face of the VNFM (vnflcm v2, as Tacker serves it). Each route checks
 // the request, then starts, queries or updates a workflow; it keeps no operation state.
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import {
   WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client,
 } from '@temporalio/client';
@@ -51,6 +53,7 @@ export function createGatewayRouter(deps: GatewayDependencies): Router {
     }
     const target = destinationPackage(deps.inventory, request.vnfdId);
     checkVduParams(instance, target, request.additionalParams.vdu_params.map((p) => p.vdu_id));
+    checkScripts(target, request);
     await refuseWhenOccupied(deps.client, instance.id);
 
     const opId = randomUUID();
@@ -130,6 +133,19 @@ function checkVduParams(instance: VnfInstanceRecord, target: VnfPackageRecord, v
   }
 }
 
+/** Tacker's rule: coordinate scripts named in additionalParams must be files of the package. */
+function checkScripts(target: VnfPackageRecord, request: ChangeCurrentVnfPkgRequest): void {
+  for (const key of ['lcm-operation-coordinate-new-vnf', 'lcm-operation-coordinate-old-vnf'] as const) {
+    const script = request.additionalParams[key];
+    if (!script) continue;
+    const path = target.contentDir ? resolve(target.contentDir, script) : undefined;
+    const inside = path && target.contentDir ? relative(target.contentDir, path) : '..';
+    if (!path || inside.startsWith('..') || isAbsolute(inside) || !existsSync(path)) {
+      throw new HttpProblem(422, `additionalParams.${key} names ${script}, which is not a file of VNF package ${target.id}`);
+    }
+  }
+}
+
 async function refuseWhenOccupied(client: Client, instanceId: string): Promise<void> {
   const states = OCCUPYING_STATES.map((s) => `'${s}'`).join(', ');
   const query = `VnfInstanceId = '${instanceId.replace(/'/g, '')}' AND VnfLcmOperationState IN (${states}) AND ExecutionStatus = 'Running'`;
@@ -151,6 +167,7 @@ function changeVnfPkgInput(
     request,
     target: {
       ...vnfd,
+      contentDir: target.contentDir,
       coordinationActionNames: vnfd.coordinationActionNames.length ? vnfd.coordinationActionNames : [deps.defaultCoordinationAction],
     },
     links: { vnfLcmOpOcc: `${deps.apiRoot}${BASE}/vnf_lcm_op_occs/${opId}`, vnfInstance: `${deps.apiRoot}${BASE}/vnf_instances/${instance.id}` },
@@ -188,7 +205,12 @@ async function withOperation<T>(
   try {
     return await call(client.workflow.getHandle(id));
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new HttpProblem(404, `VNF LCM operation occurrence ${id} does not exist`);
+    if (err instanceof WorkflowNotFoundError) {
+      // An update to a closed workflow reports "not found"; the occurrence exists but has finished.
+      const exists = await client.workflow.getHandle(id).describe().then(() => true, () => false);
+      if (exists) throw new HttpProblem(409, `VNF LCM operation occurrence ${id} has finished; the task is not allowed`);
+      throw new HttpProblem(404, `VNF LCM operation occurrence ${id} does not exist`);
+    }
     if (err instanceof WorkflowUpdateFailedError) throw new HttpProblem(409, err.cause?.message ?? err.message);
     const message = (err as Error).message ?? '';
     if (/already completed|workflow execution already completed/i.test(message)) {

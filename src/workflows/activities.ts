@@ -19,6 +19,13 @@ export const em = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
+/** User coordinate scripts: bounded by their own timeout; a crashed worker is noticed by heartbeat. */
+export const scripts = proxyActivities<Activities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '20 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
 /** The VNFM's own inventory (a local file): fast, idempotent, retried until it succeeds. */
 export const inventory = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',

@@ -22,6 +22,8 @@ export const TargetPackage = z.object({
   vnfdVersion: z.string().optional(),
   /** Per VDU of the destination VNFD: the software image and flavour a VNFC moves to. */
   vdus: z.record(z.string(), TargetVdu),
+  /** Folder of the unpacked package on the VNFM host: user coordinate scripts run from here. */
+  contentDir: z.string().optional(),
   /** Coordination actions the destination VNFD declares for change_current_package, in order. */
   coordinationActionNames: z.array(z.string().min(1)),
 });
@@ -39,6 +41,13 @@ export const ChangeVnfPkgTuning = z.object({
   vimUpdateTimeoutSec: z.number().positive().default(1_800),
   /** Continue-as-new once a run's history passes this many events. */
   historyEventLimit: z.number().int().min(100).default(1_000),
+  /** Bound on one run of a user coordinate script. */
+  scriptTimeoutSec: z.number().positive().default(600),
+  /**
+   * Multiplies every delay the EM asks for. 1 in production; benchmarks shrink it to compress
+   * hours of polling into minutes with the same number of exchanges and history events.
+   */
+  retryAfterScale: z.number().positive().max(1).default(1),
 });
 export type ChangeVnfPkgTuning = z.infer<typeof ChangeVnfPkgTuning>;
 

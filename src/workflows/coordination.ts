@@ -7,10 +7,10 @@ import type { EmTarget } from '../lcmcoord/client.ts';
 import type { LcmCoord, LcmCoordRequest } from '../lcmcoord/models.ts';
 import type { VnfcParam } from '../sol003/models.ts';
 import { COORDINATION_FAILURE_PREFIX } from '../lcmcoord/errors.ts';
-import { em } from './activities.ts';
+import { em, scripts } from './activities.ts';
 import type { OperationContext } from './change-vnfpkg.ts';
 import type { OpenCoordination, VnfcProgress } from './operation-state.ts';
-import { applicationCause, isTimeout, StepFailure, upstreamStatus } from './step-failure.ts';
+import { applicationCause, asStep, isTimeout, StepFailure, upstreamStatus } from './step-failure.ts';
 
 export { StepFailure };
 
@@ -18,12 +18,37 @@ export async function coordinateVnfc(ctx: OperationContext, vnfc: VnfcProgress):
   const vduParam = ctx.input.request.additionalParams.vdu_params.find((p) => p.vdu_id === vnfc.vduId);
   const param = vduParam?.new_vnfc_param;
   const actions = ctx.input.target.coordinationActionNames;
+  await runUserScript(ctx, vnfc, param);
   if (!param) return; // no EM named for this VDU: nothing to coordinate, as in Tacker
   while (vnfc.actionsDone < actions.length) {
     await runCoordination(ctx, vnfc, param, actions[vnfc.actionsDone] as string);
     vnfc.actionsDone += 1;
     vnfc.coordination = undefined;
   }
+}
+
+/**
+ * The package's coordinate-new-vnf script (Tacker's interface) runs once per VNFC, before the
+ * EM is asked, for VNFC-side work such as configuring the new VNFC over SSH.
+ */
+async function runUserScript(ctx: OperationContext, vnfc: VnfcProgress, param: VnfcParam | undefined): Promise<void> {
+  const script = ctx.input.request.additionalParams['lcm-operation-coordinate-new-vnf'];
+  const packageDir = ctx.input.target.contentDir;
+  if (!script || !packageDir || vnfc.scriptDone) return;
+  ctx.describe(`${ctx.label(vnfc)}: running ${script}`);
+  await asStep(422, `VNFC ${vnfc.id}`, () => scripts.runCoordinateScript.executeWithOptions({ summary: `${script} for ${vnfc.vduId}-${vnfc.index}` }, [{
+      packageDir,
+      script,
+      timeoutMs: ctx.input.tuning.scriptTimeoutSec * 1000,
+      params: {
+        operation: 'CHANGE_VNFPKG',
+        vnfInstanceId: ctx.input.vnfInstanceId,
+        vnfLcmOpOccId: ctx.input.vnfLcmOpOccId,
+        vnfc: { id: vnfc.id, vduId: vnfc.vduId, serverId: vnfc.serverId, index: vnfc.index },
+        vnfcParam: param ?? null,
+      },
+    }]));
+  vnfc.scriptDone = true;
 }
 
 async function runCoordination(ctx: OperationContext, vnfc: VnfcProgress, param: VnfcParam, actionName: string): Promise<void> {
@@ -152,9 +177,9 @@ function record(ctx: OperationContext, open: OpenCoordination, id: string, ended
 
 /** Delay before the next exchange: Retry-After, floored (0 or negative is no tight loop). */
 function pollDelay(ctx: OperationContext, retryAfterMs: number | undefined): number {
-  const { minPollIntervalMs, defaultPollIntervalMs } = ctx.input.tuning;
-  if (retryAfterMs === undefined) return defaultPollIntervalMs;
-  return Math.max(retryAfterMs, minPollIntervalMs);
+  const { minPollIntervalMs, defaultPollIntervalMs, retryAfterScale } = ctx.input.tuning;
+  if (retryAfterMs === undefined) return defaultPollIntervalMs * retryAfterScale;
+  return Math.max(retryAfterMs * retryAfterScale, minPollIntervalMs * retryAfterScale);
 }
 
 function coordinationIdOf(location: string): string {

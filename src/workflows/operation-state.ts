@@ -31,6 +31,8 @@ export interface VnfcProgress {
   previousImage?: string;
   previousFlavor?: string;
   vimUpdateDeadlineAt?: number;
+  /** The user's coordinate-new-vnf script ran successfully for this VNFC. */
+  scriptDone?: boolean;
   /** Coordination actions of this VNFC that returned CONTINUE. */
   actionsDone: number;
   coordination?: OpenCoordination;

@@ -13,6 +13,22 @@ export class StepFailure extends Error {
   }
 }
 
+/**
+ * Runs a step's activity call; if the activity fails for good (a non-retryable error, retries
+ * exhausted, a timeout), the step fails with a readable reason instead of the workflow task
+ * failing over and over.
+ */
+export async function asStep<T>(status: number, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const cause = err.cause;
+    const reason = cause instanceof TimeoutFailure ? 'the activity timed out' : cause?.message ?? err.message;
+    throw StepFailure.of(status, `${what}: ${reason}`);
+  }
+}
+
 /** The ApplicationFailure an activity raised, with its type, or undefined for other failures. */
 export function applicationCause(err: unknown): ApplicationFailure | undefined {
   return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;

@@ -3,7 +3,7 @@
 import { vim } from './activities.ts';
 import type { OperationContext } from './change-vnfpkg.ts';
 import type { VnfcProgress } from './operation-state.ts';
-import { StepFailure } from './step-failure.ts';
+import { asStep, StepFailure } from './step-failure.ts';
 
 export async function updateVnfcOnVim(ctx: OperationContext, vnfc: VnfcProgress): Promise<void> {
   const target = ctx.input.target.vdus[vnfc.vduId];
@@ -12,18 +12,18 @@ export async function updateVnfcOnVim(ctx: OperationContext, vnfc: VnfcProgress)
 
   if (vnfc.phase === 'PENDING') {
     ctx.describe(`${label}: reading its stack resource`);
-    const resource = await vim.getStackResource.executeWithOptions(
-      { summary: `find the stack resource of ${vnfc.vduId}-${vnfc.index}` }, [{ stack: ctx.input.stack, serverId: vnfc.serverId }]);
+    const resource = await asStep(502, `VIM: stack resource of VNFC ${vnfc.id}`, () => vim.getStackResource.executeWithOptions(
+      { summary: `find the stack resource of ${vnfc.vduId}-${vnfc.index}` }, [{ stack: ctx.input.stack, serverId: vnfc.serverId }]));
     vnfc.memberStack = resource.memberStack;
-    const current = await vim.readVnfcStack.executeWithOptions(
-      { summary: `read the stack of ${vnfc.vduId}-${vnfc.index}` }, [{ memberStack: resource.memberStack }]);
+    const current = await asStep(502, `VIM: stack of VNFC ${vnfc.id}`, () => vim.readVnfcStack.executeWithOptions(
+      { summary: `read the stack of ${vnfc.vduId}-${vnfc.index}` }, [{ memberStack: resource.memberStack }]));
     vnfc.previousImage ??= current.image;
     vnfc.previousFlavor ??= current.flavor;
     // Already on the destination (an earlier attempt's update completed): nothing to change.
     if (current.status.endsWith('_COMPLETE') && current.image === target.image && current.flavor === target.flavor) return;
     ctx.describe(`${label}: updating to image ${target.image}, flavour ${target.flavor}`);
-    await vim.updateVnfc.executeWithOptions(
-      { summary: `update ${vnfc.vduId}-${vnfc.index} to ${target.image}` }, [{ memberStack: resource.memberStack, ...target }]);
+    await asStep(502, `VIM: update of VNFC ${vnfc.id}`, () => vim.updateVnfc.executeWithOptions(
+      { summary: `update ${vnfc.vduId}-${vnfc.index} to ${target.image}` }, [{ memberStack: resource.memberStack, ...target }]));
     vnfc.phase = 'UPDATING_VIM';
     vnfc.vimUpdateDeadlineAt = Date.now() + ctx.input.tuning.vimUpdateTimeoutSec * 1000;
   }
@@ -32,8 +32,8 @@ export async function updateVnfcOnVim(ctx: OperationContext, vnfc: VnfcProgress)
   const deadlineAt = vnfc.vimUpdateDeadlineAt ?? Date.now();
   if (!memberStack) throw StepFailure.of(500, `${label}: no stack recorded for the update in progress`);
   for (;;) {
-    const status = await vim.readVnfcStack.executeWithOptions(
-      { summary: `read stack status of ${vnfc.vduId}-${vnfc.index}` }, [{ memberStack }]);
+    const status = await asStep(502, `VIM: status of VNFC ${vnfc.id}`, () => vim.readVnfcStack.executeWithOptions(
+      { summary: `read stack status of ${vnfc.vduId}-${vnfc.index}` }, [{ memberStack }]));
     if (status.status === 'UPDATE_COMPLETE') return;
     if (status.status !== 'UPDATE_IN_PROGRESS') {
       vnfc.phase = 'PENDING'; // a retry starts the VIM update over

@@ -1,0 +1,245 @@
+// The coordination step inside the workflow, against the reference EM and the VIM simulator on
+// loopback: each test is one behaviour of SOL002 lcmcoord as the VNFM lives it.
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReferenceEm } from '../src/em/server.ts';
+import { listen } from '../src/http/server.ts';
+import { ensureSampleInstance } from '../src/inventory/sample.ts';
+import type { VnfInstanceRecord, VnfPackageRecord } from '../src/inventory/store.ts';
+import type { BehaviourConfigInput } from '../src/em/behaviour.ts';
+import {
+  changeRequest, getOpOcc, opIdOf, postChange, startSystem, VNFLCM_HEADERS, vimStack, waitForState, type TestSystem,
+} from './support/system.ts';
+
+let system: TestSystem;
+beforeAll(async () => {
+  system = await startSystem('coord', { tuning: { historyEventLimit: 100 } });
+});
+afterAll(async () => {
+  await system?.close();
+});
+
+const TERMINAL = ['COMPLETED', 'FAILED_TEMP', 'FAILED'];
+
+/** A fresh sample VNF instance per test, so tests never contend for one instance. */
+async function freshInstance(layout: Record<string, number> = { VDU1: 2, VDU2: 2 }): Promise<VnfInstanceRecord> {
+  return ensureSampleInstance(system.inventory, system.vim.url, system.packages[0] as VnfPackageRecord, { instanceId: crypto.randomUUID(), layout });
+}
+
+async function change(
+  behaviour: BehaviourConfigInput, options: { vnfcParam?: Record<string, unknown>; instance?: VnfInstanceRecord; vdus?: string[]; extra?: Record<string, unknown> } = {},
+): Promise<{ opId: string; instance: VnfInstanceRecord }> {
+  system.em.behaviours.set(behaviour);
+  const instance = options.instance ?? await freshInstance();
+  const body = changeRequest(system, system.packages[1]!.vnfd.vnfdId, options.vnfcParam);
+  const additional = body.additionalParams as { vdu_params: { vdu_id: string }[] } & Record<string, unknown>;
+  if (options.vdus) additional.vdu_params = additional.vdu_params.filter((p) => options.vdus?.includes(p.vdu_id));
+  Object.assign(additional, options.extra);
+  const res = await postChange(system, body, instance.id);
+  expect(res.status, res.body).toBe(202);
+  return { opId: opIdOf(res.location), instance };
+}
+
+function emRequestsFor(vnfcId: string, method = 'POST') {
+  return system.em.requests.entries().filter((e) => e.vnfcInstanceId === vnfcId && e.method === method && e.path.endsWith('/coordinations'));
+}
+
+async function task(opId: string, name: 'retry' | 'fail'): Promise<number> {
+  const res = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}/${name}`, { method: 'POST', headers: VNFLCM_HEADERS });
+  await res.body.dump();
+  return res.statusCode;
+}
+
+describe('coordination in the workflow', () => {
+  it('posts again after a 503 and records each rejection with the time its delay ends', async () => {
+    const { opId } = await change({ default: { mode: 'sync', reject503: 2, retryAfter: 1 } }, { vdus: ['VDU1'] });
+    const op = await waitForState(system, opId, TERMINAL);
+
+    expect(op.operationState, op.error?.detail).toBe('COMPLETED');
+    expect(op.rejectedLcmCoordinations).toHaveLength(2 * 2);
+    for (const rejection of op.rejectedLcmCoordinations ?? []) {
+      expect(Date.parse(rejection.delay) - Date.parse(rejection.rejectionTime)).toBeGreaterThanOrEqual(1000);
+      expect(rejection.endpointType).toBe('MGMT');
+    }
+    expect(op.lcmCoordinations?.every((c) => c.coordinationResult === 'CONTINUE')).toBe(true);
+  });
+
+  it('cancels the coordination at the EM and fails the step when the coordination times out', async () => {
+    const { opId, instance } = await change({ default: { mode: 'async', never: true, retryAfter: 0 } }, { vnfcParam: { timeout: 2 }, vdus: ['VDU1'] });
+    const op = await waitForState(system, opId, TERMINAL);
+
+    const first = instance.vnfcResourceInfo.filter((v) => v.vduId === 'VDU1').at(-1)!;
+    expect(op.operationState).toBe('FAILED_TEMP');
+    expect(op.error?.detail).toBe(`coordination prv.tacker_organization.coordination_test for VNFC ${first.id} timed out after 2 s`);
+    const cancels = system.em.requests.entries().filter((e) => e.path.endsWith('/cancel') && e.method === 'POST');
+    expect(cancels.some((c) => c.status === 202)).toBe(true);
+    await task(opId, 'fail');
+  });
+
+  it('fails the step with a readable reason when the EM answers a body that is not JSON, and keeps running', async () => {
+    const { opId } = await change({ default: { mode: 'sync', malformed: 'not-json' } }, { vdus: ['VDU1'] });
+    const op = await waitForState(system, opId, TERMINAL);
+
+    expect(op.operationState).toBe('FAILED_TEMP');
+    expect(op.error?.detail).toMatch(/failed: EM returned a body that is not JSON/);
+    await task(opId, 'fail');
+  });
+
+  it('refuses a Location on another origin and sends nothing there', async () => {
+    let foreignHits = 0;
+    const foreign = createServer((_req, res) => {
+      foreignHits += 1;
+      res.end();
+    });
+    const foreignUrl = await listen(foreign, '127.0.0.1', 0);
+    try {
+      const { opId } = await change({ default: { mode: 'async', locationOrigin: foreignUrl } }, { vdus: ['VDU1'] });
+      const op = await waitForState(system, opId, TERMINAL);
+
+      expect(op.operationState).toBe('FAILED_TEMP');
+      expect(op.error?.detail).toContain(`${foreignUrl} which is not the endpoint's origin`);
+      expect(foreignHits).toBe(0);
+      await task(opId, 'fail');
+    } finally {
+      foreign.close();
+    }
+  });
+
+  it('keeps requesting an EM that is down until it is up, within the coordination deadline', async () => {
+    const probe = createServer();
+    const url = await listen(probe, '127.0.0.1', 0);
+    await new Promise((r) => probe.close(r));
+    const { opId } = await change({}, { vnfcParam: { endpoint: url, timeout: 60 }, vdus: ['VDU1'] });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await getOpOcc(system, opId)).operationState).toBe('PROCESSING');
+
+    const late = await startReferenceEm({ port: Number(new URL(url).port), log: () => undefined, auth: { methods: ['BASIC'] } });
+    try {
+      const op = await waitForState(system, opId, TERMINAL, 60_000);
+      expect(op.operationState, op.error?.detail).toBe('COMPLETED');
+      expect(late.requests.entries().filter((e) => e.method === 'POST')).toHaveLength(2);
+    } finally {
+      await late.close();
+    }
+  });
+
+  it('goes to FAILED_TEMP with the EM error on ABORT, and a retry resumes at that VNFC without coordinating earlier VNFCs again', async () => {
+    const instance = await freshInstance();
+    const order = [...instance.vnfcResourceInfo].reverse();
+    const second = order[1]!;
+    const { opId } = await change({
+      rules: [{ match: { vnfcInstanceId: second.id }, mode: 'sync', result: 'ABORT', error: 'EM: VNFC still carries traffic' }],
+      default: { mode: 'sync' },
+    }, { instance });
+    const failed = await waitForState(system, opId, TERMINAL);
+    expect(failed.operationState).toBe('FAILED_TEMP');
+    expect(failed.error?.detail).toBe('EM: VNFC still carries traffic');
+    expect(failed._links.retry?.href).toMatch(/\/retry$/);
+
+    system.em.behaviours.set({ default: { mode: 'sync' } });
+    expect(await task(opId, 'retry')).toBe(202);
+    const op = await waitForState(system, opId, ['COMPLETED', 'FAILED_TEMP']);
+
+    expect(op.operationState, op.error?.detail).toBe('COMPLETED');
+    expect(op._links.retry).toBeUndefined();
+    expect(emRequestsFor(order[0]!.id)).toHaveLength(1);
+    expect(emRequestsFor(second.id)).toHaveLength(2);
+    for (const vnfc of order.slice(2)) expect(emRequestsFor(vnfc.id)).toHaveLength(1);
+  });
+
+  it('retries a VIM failure at VNFC 3 of 5 from VNFC 3: the EM sees no second coordination for VNFCs 1 and 2', async () => {
+    const instance = await freshInstance({ VDU1: 3, VDU2: 2 });
+    const order = [...instance.vnfcResourceInfo].reverse();
+    const third = order[2]!;
+    await request(`${system.vim.url}/admin/faults/${third.computeResource.resourceId}`, {
+      method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ reason: 'No valid host was found' }),
+    });
+    const { opId } = await change({ default: { mode: 'sync' } }, { instance });
+    const failed = await waitForState(system, opId, TERMINAL);
+    expect(failed.operationState).toBe('FAILED_TEMP');
+    expect(failed.error?.detail).toContain('UPDATE_FAILED: No valid host was found');
+
+    await request(`${system.vim.url}/admin/faults/${third.computeResource.resourceId}`, { method: 'DELETE' });
+    expect(await task(opId, 'retry')).toBe(202);
+    const op = await waitForState(system, opId, ['COMPLETED', 'FAILED_TEMP']);
+
+    expect(op.operationState, op.error?.detail).toBe('COMPLETED');
+    for (const vnfc of order) expect(emRequestsFor(vnfc.id), vnfc.id).toHaveLength(1);
+    const stack = await vimStack({ ...system, instance });
+    expect(stack.vnfcs.every((v) => v.image === system.packages[1]!.vnfd.vdus[v.vduId]?.image)).toBe(true);
+  });
+
+  it('ends FAILED with 200 and the operation body when the fail task is sent in FAILED_TEMP', async () => {
+    const { opId } = await change({ default: { mode: 'sync', result: 'ABORT' } }, { vdus: ['VDU1'] });
+    await waitForState(system, opId, TERMINAL);
+    const res = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}/fail`, { method: 'POST', headers: VNFLCM_HEADERS });
+    const body = await res.body.json() as { operationState: string };
+
+    expect(res.statusCode).toBe(200);
+    expect(body.operationState).toBe('FAILED');
+    expect(await task(opId, 'retry')).toBe(409);
+  });
+
+  it('refuses retry with 409 while the operation is not in FAILED_TEMP', async () => {
+    const { opId } = await change({ default: { mode: 'async', polls: 1, retryAfter: 1 } }, { vdus: ['VDU1'] });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await task(opId, 'retry')).toBe(409);
+    await waitForState(system, opId, TERMINAL);
+  });
+
+  it('continues as new when the history passes its limit and completes with the same records', async () => {
+    const { opId } = await change({ default: { mode: 'async', polls: 20, retryAfter: 0 } }, { vdus: ['VDU1'] });
+    const op = await waitForState(system, opId, TERMINAL, 90_000);
+
+    expect(op.operationState, op.error?.detail).toBe('COMPLETED');
+    expect(op.lcmCoordinations).toHaveLength(2);
+    const runs = [];
+    for await (const run of system.client.workflow.list({ query: `WorkflowId = '${opId}'` })) runs.push(run);
+    expect(runs.length).toBeGreaterThan(2);
+    for (const run of runs) expect(run.historyLength).toBeLessThan(100 + 30);
+  });
+
+  it('runs the package coordinate script for each VNFC with its parameters on stdin', async () => {
+    const { opId, instance } = await change({ default: { mode: 'sync' } }, {
+      vdus: ['VDU1'], extra: { 'lcm-operation-coordinate-new-vnf': './Scripts/coordinate_vnf.py' },
+    });
+    const op = await waitForState(system, opId, TERMINAL);
+
+    expect(op.operationState, op.error?.detail).toBe('COMPLETED');
+    expect(op.lcmCoordinations).toHaveLength(instance.vnfcResourceInfo.filter((v) => v.vduId === 'VDU1').length);
+  });
+
+  it('fails the step with the script stderr when the coordinate script exits non-zero', async () => {
+    const pkg = system.packages[1]!;
+    const dir = mkdtempSync(join(tmpdir(), 'pkg-'));
+    cpSync(pkg.contentDir!, dir, { recursive: true });
+    writeFileSync(join(dir, 'Scripts', 'coordinate_vnf.py'), 'import sys\nsys.stderr.write("ssh to VNFC refused")\nsys.exit(3)\n');
+    system.inventory.putPackage({ ...pkg, contentDir: dir });
+    try {
+      const { opId } = await change({ default: { mode: 'sync' } }, {
+        vdus: ['VDU1'], extra: { 'lcm-operation-coordinate-new-vnf': './Scripts/coordinate_vnf.py' },
+      });
+      const op = await waitForState(system, opId, TERMINAL);
+
+      expect(op.operationState).toBe('FAILED_TEMP');
+      expect(op.error?.detail).toMatch(/coordinate script \.\/Scripts\/coordinate_vnf\.py exited with code 3: ssh to VNFC refused/);
+      await task(opId, 'fail');
+    } finally {
+      system.inventory.putPackage(pkg);
+    }
+  });
+
+  it('refuses with 422 a coordinate script that is not a file of the package', async () => {
+    const instance = await freshInstance();
+    const body = changeRequest(system, system.packages[1]!.vnfd.vnfdId);
+    (body.additionalParams as Record<string, unknown>)['lcm-operation-coordinate-new-vnf'] = '../../etc/passwd';
+    const res = await postChange(system, body, instance.id);
+
+    expect(res.status).toBe(422);
+    expect((JSON.parse(res.body) as { detail: string }).detail).toContain('is not a file of VNF package');
+  });
+});
