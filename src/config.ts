@@ -8,6 +8,16 @@ import { PROJECT_ROOT } from './temporal-cli.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalFile = z.string().min(1).optional();
+const list = z.string().transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean));
+const pairs = list.transform((items, ctx) => items.map((item) => {
+  const colon = item.indexOf(':');
+  if (colon <= 0) ctx.addIssue({ code: 'custom', message: 'expected name:secret pairs separated by commas' });
+  return [item.slice(0, colon), item.slice(colon + 1)] as const;
+}));
+const originList = z
+  .string()
+  .transform((text) => text.split(',').map((origin) => origin.trim()).filter(Boolean))
+  .pipe(z.array(z.url().transform((url) => new URL(url).origin)).min(1));
 
 export const Env = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
@@ -19,6 +29,14 @@ export const Env = z.object({
   GATEWAY_PORT: port.default(9890),
   /** Public base URL of the gateway (for Location headers and _links); derived from host:port when unset. */
   GATEWAY_API_ROOT: z.url().optional(),
+  /** Comma-separated API tokens accepted as `X-Auth-Token` or `Authorization: Bearer`. */
+  GATEWAY_API_TOKENS: list.default([]),
+  /** Comma-separated `user:password` pairs for HTTP Basic. */
+  GATEWAY_BASIC_USERS: pairs.default([]),
+  /** Comma-separated `clientId:clientSecret` pairs for the gateway's OAuth 2.0 token endpoint. */
+  GATEWAY_OAUTH2_CLIENTS: pairs.default([]),
+  /** HMAC key of issued bearer tokens; share it between gateway replicas. */
+  GATEWAY_TOKEN_SECRET: z.string().min(16).optional(),
 
   VIM_AUTH_URL: z.url().default('http://127.0.0.1:9891/identity/v3'),
   VIM_USERNAME: z.string().default('admin'),
@@ -34,6 +52,20 @@ export const Env = z.object({
   EM_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Coordination action used when the destination VNFD declares none. */
   DEFAULT_COORDINATION_ACTION: z.string().min(1).default('prv.tacker_organization.coordination_test'),
+
+  /** `1` when started by `npm start`: missing codec key and token files are created in DATA_DIR. */
+  VNFM_EMBEDDED: z.enum(['0', '1']).optional().transform((value) => value === '1'),
+  /** Payload encryption keys `keyId:base64key,...` (32-byte AES keys); the first encrypts, all decrypt. */
+  VNFM_CODEC_KEYS: z.string().min(1).optional(),
+  /** Key file (JSON, see src/codec/keyring.ts) used when VNFM_CODEC_KEYS is unset; default DATA_DIR/codec-keys.json. */
+  VNFM_CODEC_KEY_FILE: optionalFile,
+  /** Bearer token of the codec endpoint; default: the file DATA_DIR/codec-token. */
+  VNFM_CODEC_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The codec endpoint for the Temporal Web UI (src/codec/main.ts). */
+  VNFM_CODEC_HOST: z.string().default('127.0.0.1'),
+  VNFM_CODEC_PORT: port.default(8234),
+  /** Web UI origins allowed to call the codec endpoint from the browser (CORS), comma-separated. */
+  VNFM_CODEC_ALLOWED_ORIGINS: originList.default(['http://127.0.0.1:8233', 'http://localhost:8233']),
 });
 export type Env = z.infer<typeof Env>;
 

@@ -10,7 +10,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { request } from 'undici';
 import { z } from 'zod';
+import { loadKeyring } from './codec/keyring.ts';
+import { defaultTokenFile, loadCodecToken } from './codec/token.ts';
 import { gatewayApiRoot, loadConfig } from './config.ts';
+import { credentialsEnv, embeddedCredentials } from './gateway/credentials.ts';
 import { inventoryFile } from './inventory/location.ts';
 import { ensureSampleInstance, onboardSamplePackages, SAMPLE_VNF_INSTANCE_ID } from './inventory/sample.ts';
 import { InventoryStore, type VnfPackageRecord } from './inventory/store.ts';
@@ -33,7 +36,8 @@ const parts: Part[] = [];
 let stopping = false;
 
 function startPart(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Part {
-  const child = spawn(command, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // VNFM_EMBEDDED=1: the parts use (and would create) the codec key and token files in DATA_DIR.
+  const child = spawn(command, args, { cwd: PROJECT_ROOT, env: { ...process.env, VNFM_EMBEDDED: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = `[${name}]`.padEnd(11);
   for (const stream of [child.stdout, child.stderr]) {
     if (stream) createInterface({ input: stream }).on('line', (line) => console.log(`${prefix} ${line}`));
@@ -86,23 +90,32 @@ async function httpUp(url: string): Promise<void> {
 async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
-  const config = loadConfig();
+  const config = loadConfig({ ...process.env, VNFM_EMBEDDED: '1' });
   const ports = StartEnv.parse(process.env);
   mkdirSync(config.DATA_DIR, { recursive: true });
+  // Before any part starts: the payload key (DATA_DIR/codec-keys.json unless VNFM_CODEC_KEYS) and
+  // the codec endpoint's token exist, so worker, gateway and codec endpoint read the same ones.
+  const keyring = loadKeyring(config);
+  loadCodecToken(config);
   const host = '127.0.0.1';
   const temporalAddress = `${host}:${ports.TEMPORAL_PORT}`;
   const vimUrl = `http://${host}:${ports.VIM_PORT}`;
   const emUrl = `http://${host}:${ports.EM_PORT}`;
   const uiUrl = `http://${host}:${ports.TEMPORAL_UI_PORT}`;
+  const codecUrl = `http://${host}:${config.VNFM_CODEC_PORT}`;
 
   startPart('temporal', temporalCliPath(), [
     'server', 'start-dev', '--ip', host, '--port', String(ports.TEMPORAL_PORT), '--ui-port', String(ports.TEMPORAL_UI_PORT),
     '--db-filename', join(config.DATA_DIR, 'temporal.sqlite'), '--sqlite-pragma', 'journal_mode=wal', '--log-level', 'warn',
-    '--ui-disable-news-fetch',
+    '--ui-disable-news-fetch', '--ui-codec-endpoint', codecUrl,
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
   ]);
   startNodePart('vim', 'src/vim-simulator/main.ts', { VIM_PORT: String(ports.VIM_PORT), VIM_STATE_FILE: join(config.DATA_DIR, 'vim-state.json') });
   startNodePart('em', 'src/em/main.ts', { EM_PORT: String(ports.EM_PORT) });
+  startNodePart('codec', 'src/codec/main.ts', {
+    DATA_DIR: config.DATA_DIR, VNFM_CODEC_HOST: host, VNFM_CODEC_PORT: String(config.VNFM_CODEC_PORT),
+    VNFM_CODEC_ALLOWED_ORIGINS: process.env.VNFM_CODEC_ALLOWED_ORIGINS ?? `${uiUrl},http://localhost:${ports.TEMPORAL_UI_PORT}`,
+  });
 
   await waitFor('Temporal dev server', async () => (await Connection.connect({ address: temporalAddress, connectTimeout: 1000 })).close());
   await waitFor('VIM simulator', () => httpUp(`${vimUrl}/identity/v3`));
@@ -112,26 +125,36 @@ async function main(): Promise<void> {
 
   const shared = { TEMPORAL_ADDRESS: temporalAddress, DATA_DIR: config.DATA_DIR, VIM_AUTH_URL: `${vimUrl}/identity/v3` };
   startNodePart('worker', 'src/worker.ts', shared);
-  startNodePart('gateway', 'src/gateway/main.ts', shared);
+  const credentials = embeddedCredentials(config.DATA_DIR);
+  startNodePart('gateway', 'src/gateway/main.ts', { ...shared, ...credentialsEnv(credentials) });
   const apiRoot = gatewayApiRoot(config);
   await waitFor('gateway', () => httpUp(`${apiRoot}/vnflcm/v2/api_versions`));
   await waitFor('reference EM', () => httpUp(`${emUrl}/lcmcoord/v1/api_versions`));
+  await waitFor('codec endpoint', () => httpUp(`${codecUrl}/`));
 
+  const tokenShell = config.VNFM_CODEC_TOKEN !== undefined ? '$VNFM_CODEC_TOKEN' : `$(cat ${defaultTokenFile(config)})`;
   const onV1 = instance.vnfdId === packages[0]?.vnfd.vnfdId;
   const paramFile = onV1 ? 'samples/sample_param_file_for_coordination.json' : 'samples/sample_param_file_back_to_v1.json';
   console.log([
     '',
     'durable-vnfm is up.',
     `  VNF LCM API (SOL003 v2):  ${apiRoot}/vnflcm/v2   (send the header Version: 2.0.0)`,
+    `    credentials:            X-Auth-Token: ${credentials.apiToken}   or Basic ${credentials.basic.userName}:${credentials.basic.password}`,
+    `                            or OAuth2 client ${credentials.oauth2Client.clientId}:${credentials.oauth2Client.clientSecret} at ${apiRoot}/oauth2/token`,
     `  Temporal Web UI:          ${uiUrl}/namespaces/default/workflows`,
+    `  Codec endpoint (UI):      ${codecUrl}   (payloads are AES-256-GCM encrypted with key ${keyring.current.id})`,
+    `    decoded inputs in the Web UI: open ${codecUrl}/ and sign in with the codec token (${tokenShell}), then in`,
+    `    the Web UI: "Codec Server" (top bar) → "Use my browser setting", endpoint ${codecUrl},`,
+    `    turn on "Include cross-origin credentials", Apply. Use ${host} for both (not localhost).`,
+    `    CLI: temporal workflow show -w <id> --codec-endpoint ${codecUrl} --codec-auth "Bearer ${tokenShell}"`,
     `  Reference EM (lcmcoord):  ${emUrl}   (BASIC tacker/tacker)`,
     `  VIM simulator (Keystone): ${vimUrl}/identity/v3   (admin/admin)`,
     `  Data folder:              ${config.DATA_DIR}`,
     '',
     `Demo: change the sample VNF ${SAMPLE_VNF_INSTANCE_ID} to ${onV1 ? 'v2' : 'v1'} of its package:`,
     `  curl -i -X POST ${apiRoot}/vnflcm/v2/vnf_instances/${SAMPLE_VNF_INSTANCE_ID}/change_vnfpkg \\`,
-    `       -H 'Version: 2.0.0' -H 'Content-Type: application/json' -d @${paramFile}`,
-    `  then: curl -s <the Location header> -H 'Version: 2.0.0'   and watch it in the Web UI.`,
+    `       -H 'X-Auth-Token: ${credentials.apiToken}' -H 'Version: 2.0.0' -H 'Content-Type: application/json' -d @${paramFile}`,
+    `  then: curl -s <the Location header> -H 'X-Auth-Token: ${credentials.apiToken}' -H 'Version: 2.0.0'   and watch it in the Web UI.`,
     'Ctrl-C stops everything; the next `npm start` resumes operations in flight.',
     '',
   ].join('\n'));

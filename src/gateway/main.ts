@@ -1,16 +1,28 @@
 // The gateway process: the SOL003 VNF LCM API on GATEWAY_HOST:GATEWAY_PORT.
 import { Client, Connection } from '@temporalio/client';
+import { codecDataConverter } from '../codec/data-converter.ts';
+import { CodecConfigError } from '../codec/keyring.ts';
 import { gatewayApiRoot, loadConfig } from '../config.ts';
 import { listen, serve } from '../http/server.ts';
 import { inventoryFile } from '../inventory/location.ts';
 import { InventoryStore } from '../inventory/store.ts';
+import { GatewayAuthenticator } from './auth.ts';
 import { createGatewayRouter } from './routes.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Workflow inputs carry secrets: the client encrypts them before they reach the server.
+  const dataConverter = codecDataConverter(config);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
+  const auth = new GatewayAuthenticator({
+    apiTokens: config.GATEWAY_API_TOKENS,
+    basic: config.GATEWAY_BASIC_USERS.map(([userName, password]) => ({ userName, password })),
+    oauth2Clients: config.GATEWAY_OAUTH2_CLIENTS.map(([clientId, clientSecret]) => ({ clientId, clientSecret })),
+    ...(config.GATEWAY_TOKEN_SECRET ? { tokenSecret: config.GATEWAY_TOKEN_SECRET } : {}),
+  });
   const router = createGatewayRouter({
+    auth,
     client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     inventory: new InventoryStore(inventoryFile(config)),
@@ -23,6 +35,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  console.error(err instanceof CodecConfigError ? `gateway refuses to start: ${err.message}` : err);
   process.exit(1);
 });

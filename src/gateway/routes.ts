@@ -14,6 +14,7 @@ import { ChangeCurrentVnfPkgRequest, VNFLCM_API_VERSION } from '../sol003/models
 import type { ChangeVnfPkgInput, ChangeVnfPkgTuning } from '../workflows/change-vnfpkg-input.ts';
 import type { changeVnfPkg } from '../workflows/change-vnfpkg.ts';
 import { failUpdate, operationQuery, retryUpdate } from '../workflows/messages.ts';
+import { GatewayAuthenticator, TOKEN_PATH } from './auth.ts';
 import { toVnfLcmOpOcc } from './op-occ.ts';
 
 export interface GatewayDependencies {
@@ -26,15 +27,34 @@ export interface GatewayDependencies {
   defaultCoordinationAction: string;
   tuning?: Partial<ChangeVnfPkgTuning>;
   log?: (line: string) => void;
+  /** Who may call; without it the API is open (in-process tests only: the gateway process requires it). */
+  auth?: GatewayAuthenticator;
 }
 
 const BASE = '/vnflcm/v2';
+/** Reachable without credentials: the token endpoint authenticates its clients itself. */
+const PUBLIC_PATHS = new Set([TOKEN_PATH, '/openapi.json']);
 /** States in which an operation holds its VNF instance (SOL003: one LCM operation at a time). */
 const OCCUPYING_STATES = ['STARTING', 'PROCESSING', 'FAILED_TEMP', 'ROLLING_BACK'];
 
 export function createGatewayRouter(deps: GatewayDependencies): Router {
-  const router = new Router({ before: checkVersionHeader, log: deps.log, maxBodyBytes: 1024 * 1024 });
+  const router = new Router({
+    before: (ctx) => {
+      if (deps.auth && !PUBLIC_PATHS.has(ctx.url.pathname)) deps.auth.authenticate(ctx.req);
+      checkVersionHeader(ctx);
+    },
+    log: deps.log,
+    maxBodyBytes: 1024 * 1024,
+  });
   const opOccUrl = (id: string): string => `${deps.apiRoot}${BASE}/vnf_lcm_op_occs/${id}`;
+
+  if (deps.auth) {
+    const auth = deps.auth;
+    router.on('POST', TOKEN_PATH, async (ctx) => {
+      const token = auth.issueToken(ctx.req, new URLSearchParams(await ctx.text()));
+      sendJson(ctx.res, 200, token, { 'Cache-Control': 'no-store' });
+    });
+  }
 
   router.on('GET', `${BASE}/api_versions`, ({ res }) =>
     sendJson(res, 200, { uriPrefix: BASE, apiVersions: [{ version: VNFLCM_API_VERSION, isDeprecated: false }] }));

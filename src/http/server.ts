@@ -10,6 +10,8 @@ export interface RequestContext {
   params: Record<string, string>;
   /** Reads and parses the JSON body against a schema; a bad body is a 400 ProblemDetails. */
   json<S extends z.ZodType>(schema: S): Promise<z.infer<S>>;
+  /** Reads the body as text (size-capped like json). */
+  text(): Promise<string>;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
@@ -49,6 +51,7 @@ export class Router {
     const ctx: RequestContext = {
       req, res, url, params: {},
       json: async (schema) => parseJson(schema, await readBody(req, maxBodyBytes)),
+      text: () => readBody(req, maxBodyBytes),
     };
     try {
       const candidates = this.routes.filter((r) => r.pattern.test(url.pathname));
