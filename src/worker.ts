@@ -3,6 +3,8 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
+import { codecDataConverter } from './codec/data-converter.ts';
+import { CodecConfigError } from './codec/keyring.ts';
 import { loadConfig, readOptionalFile, type Env } from './config.ts';
 import { inventoryFile } from './inventory/location.ts';
 import { InventoryStore } from './inventory/store.ts';
@@ -36,6 +38,8 @@ export function createActivityDependencies(config: Env) {
 }
 
 export async function createWorker(config: Env, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {
+  // Before connecting: without a key the worker refuses to start rather than write plaintext.
+  const dataConverter = codecDataConverter(config);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   return Worker.create({
     connection,
@@ -43,6 +47,7 @@ export async function createWorker(config: Env, overrides: Partial<WorkerOptions
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
     activities: createActivities(createActivityDependencies(config)),
+    dataConverter,
     ...overrides,
   });
 }
@@ -56,7 +61,7 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   main().catch((err: unknown) => {
-    console.error(err);
+    console.error(err instanceof CodecConfigError ? `worker refuses to start: ${err.message}` : err);
     process.exit(1);
   });
 }

@@ -1,0 +1,93 @@
+// AES-256-GCM payload encryption between the SDK and the Temporal server: history, the Web UI
+// and `temporal workflow show` see only ciphertext. The whole Payload (metadata + data) is
+// encrypted, so even its encoding is hidden; the outer payload says only `binary/encrypted` and
+// which key encrypted it.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import type { Keyring } from './keyring.ts';
+
+export const ENCODING_ENCRYPTED = 'binary/encrypted';
+export const METADATA_ENCODING = 'encoding';
+export const METADATA_KEY_ID = 'encryption-key-id';
+
+const CIPHER = 'aes-256-gcm';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** An encrypted payload that cannot be read: unknown key, malformed, or tampered with. */
+export class PayloadDecryptionError extends Error {
+  override name = 'PayloadDecryptionError';
+}
+
+const utf8 = (bytes: Uint8Array | null | undefined): string | undefined =>
+  bytes === null || bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8');
+
+export function isEncrypted(payload: Payload): boolean {
+  return utf8(payload.metadata?.[METADATA_ENCODING]) === ENCODING_ENCRYPTED;
+}
+
+export class EncryptionCodec implements PayloadCodec {
+  constructor(private readonly keyring: Keyring) {}
+
+  encode(payloads: Payload[]): Promise<Payload[]> {
+    return Promise.resolve(payloads.map((payload) => this.encrypt(payload)));
+  }
+
+  /** Decrypts `binary/encrypted` payloads; any other payload (e.g. recorded before encryption) passes unchanged. */
+  decode(payloads: Payload[]): Promise<Payload[]> {
+    try {
+      return Promise.resolve(payloads.map((payload) => (isEncrypted(payload) ? this.decrypt(payload) : payload)));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  private encrypt(payload: Payload): Payload {
+    const { id, key } = this.keyring.current;
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(CIPHER, key, iv, { authTagLength: TAG_BYTES });
+    // The key id is authenticated too: moving a payload under another key id fails to decrypt.
+    cipher.setAAD(Buffer.from(id, 'utf8'));
+    const plaintext = temporal.api.common.v1.Payload.encode(payload).finish();
+    const data = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    return {
+      metadata: {
+        [METADATA_ENCODING]: Buffer.from(ENCODING_ENCRYPTED, 'utf8'),
+        [METADATA_KEY_ID]: Buffer.from(id, 'utf8'),
+      },
+      data,
+    };
+  }
+
+  private decrypt(payload: Payload): Payload {
+    const id = utf8(payload.metadata?.[METADATA_KEY_ID]);
+    if (id === undefined) throw new PayloadDecryptionError(`encrypted payload has no '${METADATA_KEY_ID}' metadata`);
+    const codecKey = this.keyring.byId.get(id);
+    if (!codecKey) {
+      throw new PayloadDecryptionError(
+        `payload was encrypted with key '${id}', which is not in the keyring (known: ${[...this.keyring.byId.keys()].join(', ')}); ` +
+          'keep rotated-out keys after the current one in VNFM_CODEC_KEYS or the key file',
+      );
+    }
+    const data = Buffer.from(payload.data ?? new Uint8Array());
+    if (data.length < IV_BYTES + TAG_BYTES) {
+      throw new PayloadDecryptionError(`encrypted payload (key '${id}') is too short to hold IV and authentication tag`);
+    }
+    const decipher = createDecipheriv(CIPHER, codecKey.key, data.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(id, 'utf8'));
+    decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+    let plaintext: Buffer;
+    try {
+      plaintext = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+    } catch {
+      throw new PayloadDecryptionError(`encrypted payload (key '${id}') failed authentication: it was altered or the key is wrong`);
+    }
+    return temporal.api.common.v1.Payload.decode(plaintext);
+  }
+}
+
+/** DataConverter options for a Client, Worker or replay: every payload goes through the encryption codec. */
+export function encryptedDataConverter(keyring: Keyring): DataConverter {
+  return { payloadCodecs: [new EncryptionCodec(keyring)] };
+}

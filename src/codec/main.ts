@@ -1,0 +1,29 @@
+// Process entry of the codec endpoint for the Temporal Web UI: `npx tsx src/codec/main.ts`.
+// Configuration is read once here; keys and token come from src/codec/keyring.ts and token.ts.
+import { loadConfig } from '../config.ts';
+import { EncryptionCodec } from './encryption-codec.ts';
+import { startCodecEndpoint } from './endpoint.ts';
+import { CodecConfigError, loadKeyring } from './keyring.ts';
+import { loadCodecToken } from './token.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const keyring = loadKeyring(config);
+  const endpoint = await startCodecEndpoint({
+    codec: new EncryptionCodec(keyring),
+    token: loadCodecToken(config),
+    allowedOrigins: config.VNFM_CODEC_ALLOWED_ORIGINS,
+    host: config.VNFM_CODEC_HOST,
+    port: config.VNFM_CODEC_PORT,
+    log: (line) => console.log(line),
+  });
+  console.log(`codec endpoint listening on ${endpoint.url} (keys: ${[...keyring.byId.keys()].join(', ')}; CORS: ${config.VNFM_CODEC_ALLOWED_ORIGINS.join(', ')})`);
+  const stop = () => void endpoint.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`codec endpoint failed to start: ${err instanceof CodecConfigError ? err.message : String((err as Error).stack ?? err)}`);
+  process.exit(1);
+});
