@@ -7,6 +7,7 @@ import {
   WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client,
 } from '@temporalio/client';
 import { HttpProblem } from '../http/problem.ts';
+import { matchesFilter, parseFilter, type FilterTerm } from '../http/sol013-filter.ts';
 import { Router, sendEmpty, sendJson, type RequestContext } from '../http/server.ts';
 import type { InventoryStore, VnfInstanceRecord, VnfPackageRecord } from '../inventory/store.ts';
 import { VNF_INSTANCE_ID, VNF_LCM_OPERATION, VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
@@ -14,6 +15,7 @@ import { ChangeCurrentVnfPkgRequest, VNFLCM_API_VERSION } from '../sol003/models
 import type { ChangeVnfPkgInput, ChangeVnfPkgTuning } from '../workflows/change-vnfpkg-input.ts';
 import type { changeVnfPkg } from '../workflows/change-vnfpkg.ts';
 import { failUpdate, operationQuery, retryUpdate } from '../workflows/messages.ts';
+import type { OperationState } from '../workflows/operation-state.ts';
 import { GatewayAuthenticator, TOKEN_PATH } from './auth.ts';
 import { toVnfLcmOpOcc } from './op-occ.ts';
 
@@ -99,8 +101,31 @@ export function createGatewayRouter(deps: GatewayDependencies): Router {
     sendEmpty(ctx.res, 202, { Location: opOccUrl(opId) });
   });
 
+  router.on('GET', `${BASE}/vnf_lcm_op_occs`, async ({ res, url }) => {
+    const terms = parseFilter(url.searchParams.get('filter'), OP_OCC_FILTER_ATTRIBUTES);
+    const marker = url.searchParams.get('nextpage_opaque_marker');
+    const page = await deps.client.workflowService.listWorkflowExecutions({
+      namespace: deps.client.options.namespace,
+      query: visibilityQuery(terms),
+      pageSize: OP_OCC_PAGE_SIZE,
+      nextPageToken: marker ? Buffer.from(marker, 'base64url') : undefined,
+    });
+    const rendered = await Promise.all((page.executions ?? []).map(async (execution) => {
+      const id = execution.execution?.workflowId;
+      if (!id) return undefined;
+      const state = await operationSnapshot(deps.client, id).catch(() => undefined);
+      return state && toVnfLcmOpOcc(state, deps.apiRoot);
+    }));
+    const body = rendered.filter((op) => op !== undefined && matchesFilter(op, terms));
+    const next = page.nextPageToken?.length ? Buffer.from(page.nextPageToken).toString('base64url') : undefined;
+    const headers: Record<string, string> = next
+      ? { Link: `<${deps.apiRoot}${BASE}/vnf_lcm_op_occs?${new URLSearchParams({ ...(url.searchParams.get('filter') ? { filter: url.searchParams.get('filter') ?? '' } : {}), nextpage_opaque_marker: next }).toString()}>; rel="next"` }
+      : {};
+    sendJson(res, 200, body, headers);
+  });
+
   router.on('GET', `${BASE}/vnf_lcm_op_occs/:id`, async ({ res, params }) => {
-    const state = await withOperation(deps.client, params.id, (handle) => handle.query(operationQuery));
+    const state = await withOperation(deps.client, params.id, () => operationSnapshot(deps.client, params.id ?? ''));
     sendJson(res, 200, toVnfLcmOpOcc(state, deps.apiRoot));
   });
 
@@ -117,11 +142,42 @@ export function createGatewayRouter(deps: GatewayDependencies): Router {
   return router;
 }
 
+const OP_OCC_PAGE_SIZE = 100;
+const OP_OCC_FILTER_ATTRIBUTES = new Set(['id', 'operationState', 'vnfInstanceId', 'operation', 'isAutomaticInvocation', 'startTime', 'stateEnteredTime']);
+/** Filter attributes that Temporal visibility can narrow down (the rest is checked on the rendered occurrence). */
+const VISIBILITY_ATTRIBUTES: Record<string, string> = {
+  id: 'WorkflowId', operationState: VNF_LCM_OPERATION_STATE.name, vnfInstanceId: VNF_INSTANCE_ID.name, operation: VNF_LCM_OPERATION.name,
+};
+const LCM_WORKFLOW_TYPES = ['changeVnfPkg'];
+
+/** The filter's equality terms as a visibility query; visibility lags, so results are re-checked. */
+function visibilityQuery(terms: FilterTerm[]): string {
+  const clauses = [`WorkflowType IN (${LCM_WORKFLOW_TYPES.map(quote).join(', ')})`, `ExecutionStatus != 'ContinuedAsNew'`];
+  for (const term of terms) {
+    const attribute = VISIBILITY_ATTRIBUTES[term.path.join('.')];
+    if (!attribute || !['eq', 'in', 'neq', 'nin'].includes(term.op)) continue;
+    const negate = term.op === 'neq' || term.op === 'nin';
+    clauses.push(`${attribute} ${negate ? 'NOT IN' : 'IN'} (${term.values.map(quote).join(', ')})`);
+  }
+  return clauses.join(' AND ');
+}
+
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** The operation's state: the result of a finished workflow, the query answer of a running one. */
+async function operationSnapshot(client: Client, id: string): Promise<OperationState> {
+  const handle = client.workflow.getHandle<typeof changeVnfPkg>(id);
+  const { status } = await handle.describe();
+  return status.name === 'COMPLETED' ? handle.result() : handle.query(operationQuery);
+}
+
 /** SOL013 §4.9: every request names the API version; 2.x is what we serve. */
 function checkVersionHeader({ req, url }: RequestContext): void {
   if (!url.pathname.startsWith(BASE) || url.pathname.endsWith('/api_versions')) return;
   const version = req.headers.version;
-  if (version === undefined) throw new HttpProblem(400, `the Version header is missing; this API is version ${VNFLCM_API_VERSION}`);
+  if (version === undefined || version === '') throw new HttpProblem(400, `the Version header is missing; this API is version ${VNFLCM_API_VERSION}`);
   if (typeof version !== 'string' || !/^2\.\d+\.\d+$/.test(version.trim())) {
     throw new HttpProblem(406, `API version ${String(version)} is not supported; supported: ${VNFLCM_API_VERSION}`);
   }
