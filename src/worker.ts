@@ -9,6 +9,8 @@ import { loadConfig, readOptionalFile, type Env } from './config.ts';
 import { inventoryFile } from './inventory/location.ts';
 import { InventoryStore } from './inventory/store.ts';
 import { CoordinationClient } from './lcmcoord/client.ts';
+import { NotificationClient } from './notifications/client.ts';
+import { SubscriptionStore, subscriptionsFile } from './notifications/store.ts';
 import { OpenStackClient } from './openstack/client.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -34,6 +36,8 @@ export function createActivityDependencies(config: Env) {
       insecureSkipVerify: false,
     }),
     inventory: new InventoryStore(inventoryFile(config)),
+    subscriptions: new SubscriptionStore(subscriptionsFile(config)),
+    notificationClient: new NotificationClient(),
   };
 }
 

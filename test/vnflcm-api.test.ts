@@ -135,7 +135,7 @@ describe('GET vnf_lcm_op_occs', () => {
   it('shows task links only while the task is allowed', async () => {
     const failed = (await call('GET', `/vnflcm/v2/vnf_lcm_op_occs/${failedOp}`)).json() as unknown as VnfLcmOpOcc;
     const completed = (await call('GET', `/vnflcm/v2/vnf_lcm_op_occs/${completedOp}`)).json() as unknown as VnfLcmOpOcc;
-    expect(Object.keys(failed._links).sort()).toEqual(['fail', 'retry', 'self', 'vnfInstance']);
+    expect(Object.keys(failed._links).sort()).toEqual(['fail', 'retry', 'rollback', 'self', 'vnfInstance']);
     expect(Object.keys(completed._links).sort()).toEqual(['self', 'vnfInstance']);
   });
 

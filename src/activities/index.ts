@@ -1,8 +1,11 @@
 import type { CoordinationClient } from '../lcmcoord/client.ts';
 import type { InventoryStore } from '../inventory/store.ts';
+import type { NotificationClient } from '../notifications/client.ts';
+import type { SubscriptionStore } from '../notifications/store.ts';
 import type { OpenStackClient } from '../openstack/client.ts';
 import { createEmActivities } from './em.ts';
 import { createInventoryActivities } from './inventory.ts';
+import { createNotificationActivities } from './notifications.ts';
 import { createOpenStackActivities } from './openstack.ts';
 import { createScriptActivities } from './scripts.ts';
 
@@ -10,6 +13,8 @@ export interface ActivityDependencies {
   coordination: CoordinationClient;
   openstack: OpenStackClient;
   inventory: InventoryStore;
+  subscriptions: SubscriptionStore;
+  notificationClient: NotificationClient;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -18,6 +23,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createEmActivities(deps.coordination),
     ...createInventoryActivities(deps.inventory),
     ...createScriptActivities(),
+    ...createNotificationActivities(deps.subscriptions, deps.notificationClient),
   };
 }
 

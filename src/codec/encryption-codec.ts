@@ -4,13 +4,15 @@
 // which key encrypted it.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// CommonJS package: Node's ESM loader sees only its default export.
+import proto from '@temporalio/proto';
 import type { Keyring } from './keyring.ts';
 
 export const ENCODING_ENCRYPTED = 'binary/encrypted';
 export const METADATA_ENCODING = 'encoding';
 export const METADATA_KEY_ID = 'encryption-key-id';
 
+const ProtoPayload = proto.temporal.api.common.v1.Payload;
 const CIPHER = 'aes-256-gcm';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -49,7 +51,7 @@ export class EncryptionCodec implements PayloadCodec {
     const cipher = createCipheriv(CIPHER, key, iv, { authTagLength: TAG_BYTES });
     // The key id is authenticated too: moving a payload under another key id fails to decrypt.
     cipher.setAAD(Buffer.from(id, 'utf8'));
-    const plaintext = temporal.api.common.v1.Payload.encode(payload).finish();
+    const plaintext = ProtoPayload.encode(payload).finish();
     const data = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
     return {
       metadata: {
@@ -83,7 +85,7 @@ export class EncryptionCodec implements PayloadCodec {
     } catch {
       throw new PayloadDecryptionError(`encrypted payload (key '${id}') failed authentication: it was altered or the key is wrong`);
     }
-    return temporal.api.common.v1.Payload.decode(plaintext);
+    return ProtoPayload.decode(plaintext);
   }
 }
 

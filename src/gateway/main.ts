@@ -6,6 +6,8 @@ import { gatewayApiRoot, loadConfig } from '../config.ts';
 import { listen, serve } from '../http/server.ts';
 import { inventoryFile } from '../inventory/location.ts';
 import { InventoryStore } from '../inventory/store.ts';
+import { NotificationClient } from '../notifications/client.ts';
+import { SubscriptionStore, subscriptionsFile } from '../notifications/store.ts';
 import { GatewayAuthenticator } from './auth.ts';
 import { createGatewayRouter } from './routes.ts';
 
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
     apiRoot: gatewayApiRoot(config),
     defaultCoordinationAction: config.DEFAULT_COORDINATION_ACTION,
     log: (line) => console.log(line),
+    subscriptions: { store: new SubscriptionStore(subscriptionsFile(config)), client: new NotificationClient() },
   });
   const url = await listen(serve(router), config.GATEWAY_HOST, config.GATEWAY_PORT);
   console.log(`gateway listening on ${url} (SOL003 vnflcm v2)`);

@@ -5,6 +5,7 @@ import type { OperationState } from '../workflows/operation-state.ts';
 export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpOcc {
   const self = `${apiRoot}/vnflcm/v2/vnf_lcm_op_occs/${state.vnfLcmOpOccId}`;
   const failedTemp = state.operationState === 'FAILED_TEMP';
+  const cancellable = ['STARTING', 'PROCESSING', 'ROLLING_BACK'].includes(state.operationState) && !state.isCancelPending;
   const changed = state.vnfcs.filter((v) => v.phase !== 'PENDING');
   return {
     id: state.vnfLcmOpOccId,
@@ -15,7 +16,8 @@ export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpO
     operation: state.operation,
     isAutomaticInvocation: false,
     operationParams: state.operationParams,
-    isCancelPending: false,
+    isCancelPending: state.isCancelPending ?? false,
+    ...(state.cancelMode ? { cancelMode: state.cancelMode } : {}),
     ...(state.error ? { error: state.error } : {}),
     resourceChanges: {
       affectedVnfcs: changed.map((v) => ({
@@ -33,6 +35,8 @@ export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpO
       vnfInstance: { href: `${apiRoot}/vnflcm/v2/vnf_instances/${state.vnfInstanceId}` },
       // Task links appear only while the task is allowed (SOL003 §5.5.2.13).
       ...(failedTemp ? { retry: { href: `${self}/retry` }, fail: { href: `${self}/fail` } } : {}),
+      ...(failedTemp && state.direction !== 'ROLLBACK' ? { rollback: { href: `${self}/rollback` } } : {}),
+      ...(cancellable ? { cancel: { href: `${self}/cancel` } } : {}),
     },
   };
 }

@@ -11,13 +11,14 @@ import { matchesFilter, parseFilter, type FilterTerm } from '../http/sol013-filt
 import { Router, sendEmpty, sendJson, type RequestContext } from '../http/server.ts';
 import type { InventoryStore, VnfInstanceRecord, VnfPackageRecord } from '../inventory/store.ts';
 import { VNF_INSTANCE_ID, VNF_LCM_OPERATION, VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
-import { ChangeCurrentVnfPkgRequest, VNFLCM_API_VERSION } from '../sol003/models.ts';
+import { CancelMode, ChangeCurrentVnfPkgRequest, VNFLCM_API_VERSION } from '../sol003/models.ts';
 import type { ChangeVnfPkgInput, ChangeVnfPkgTuning } from '../workflows/change-vnfpkg-input.ts';
 import type { changeVnfPkg } from '../workflows/change-vnfpkg.ts';
-import { failUpdate, operationQuery, retryUpdate } from '../workflows/messages.ts';
+import { cancelUpdate, failUpdate, operationQuery, retryUpdate, rollbackUpdate } from '../workflows/messages.ts';
 import type { OperationState } from '../workflows/operation-state.ts';
 import { GatewayAuthenticator, TOKEN_PATH } from './auth.ts';
 import { toVnfLcmOpOcc } from './op-occ.ts';
+import { registerSubscriptionRoutes, type SubscriptionServices } from './subscriptions.ts';
 
 export interface GatewayDependencies {
   client: Client;
@@ -31,6 +32,8 @@ export interface GatewayDependencies {
   log?: (line: string) => void;
   /** Who may call; without it the API is open (in-process tests only: the gateway process requires it). */
   auth?: GatewayAuthenticator;
+  /** Subscriptions and notification endpoint tests; without it the gateway serves no /subscriptions. */
+  subscriptions?: SubscriptionServices;
 }
 
 const BASE = '/vnflcm/v2';
@@ -134,11 +137,23 @@ export function createGatewayRouter(deps: GatewayDependencies): Router {
     sendEmpty(res, 202);
   });
 
+  router.on('POST', `${BASE}/vnf_lcm_op_occs/:id/rollback`, async ({ res, params }) => {
+    await withOperation(deps.client, params.id, (handle) => handle.executeUpdate(rollbackUpdate));
+    sendEmpty(res, 202);
+  });
+
+  router.on('POST', `${BASE}/vnf_lcm_op_occs/:id/cancel`, async (ctx) => {
+    const request = await ctx.json(CancelMode);
+    await withOperation(deps.client, ctx.params.id, (handle) => handle.executeUpdate(cancelUpdate, { args: [request] }));
+    sendEmpty(ctx.res, 202);
+  });
+
   router.on('POST', `${BASE}/vnf_lcm_op_occs/:id/fail`, async ({ res, params }) => {
     const state = await withOperation(deps.client, params.id, (handle) => handle.executeUpdate(failUpdate));
     sendJson(res, 200, toVnfLcmOpOcc(state, deps.apiRoot));
   });
 
+  registerSubscriptionRoutes(router, deps);
   return router;
 }
 
@@ -238,6 +253,7 @@ function changeVnfPkgInput(
     vnfLcmOpOccId: opId,
     vnfInstanceId: instance.id,
     sourceVnfdId: instance.vnfdId,
+    sourceContentDir: deps.inventory.packageByVnfdId(instance.vnfdId)?.contentDir,
     stack: instance.stack ?? { name: '', id: '' },
     vnfcResourceInfo: instance.vnfcResourceInfo.map((v) => ({ id: v.id, vduId: v.vduId, serverId: v.computeResource.resourceId })),
     request,

@@ -4,8 +4,11 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { ProblemDetails } from '../http/problem.ts';
+import { Checksum, KeyValuePairs, VnfPackageSoftwareImageInfo } from '../sol005/models.ts';
 import { VnfdSummary } from '../vnfd/vnfd.ts';
 
+/** A VNF package with its VNFD: what LCM operations use (an onboarded package). */
 export const VnfPackageRecord = z.object({
   id: z.string(),
   vnfd: VnfdSummary,
@@ -13,8 +16,19 @@ export const VnfPackageRecord = z.object({
   operationalState: z.enum(['ENABLED', 'DISABLED']),
   /** Folder of the unpacked package (scripts are looked up here). */
   contentDir: z.string().optional(),
+  // SOL005 VnfPkgInfo attributes kept by the package management API (usageState is computed).
+  userDefinedData: KeyValuePairs.optional(),
+  /** Of the uploaded ZIP archive. */
+  checksum: Checksum.optional(),
+  softwareImages: z.array(VnfPackageSoftwareImageInfo).optional(),
+  /** Why the last upload failed; present only while the package is back in CREATED. */
+  onboardingFailureDetails: ProblemDetails.optional(),
 });
 export type VnfPackageRecord = z.infer<typeof VnfPackageRecord>;
+
+/** Any VNF package resource (SOL005 VnfPkgInfo): before onboarding it has no VNFD yet. */
+export const VnfPkgInfoRecord = VnfPackageRecord.extend({ vnfd: VnfdSummary.optional() });
+export type VnfPkgInfoRecord = z.infer<typeof VnfPkgInfoRecord>;
 
 export const VnfcResourceInfo = z.object({
   id: z.string(),
@@ -39,7 +53,7 @@ export const VnfInstanceRecord = z.object({
 export type VnfInstanceRecord = z.infer<typeof VnfInstanceRecord>;
 
 const Inventory = z.object({
-  packages: z.record(z.string(), VnfPackageRecord).default({}),
+  packages: z.record(z.string(), VnfPkgInfoRecord).default({}),
   instances: z.record(z.string(), VnfInstanceRecord).default({}),
 });
 type Inventory = z.infer<typeof Inventory>;
@@ -47,8 +61,18 @@ type Inventory = z.infer<typeof Inventory>;
 export class InventoryStore {
   constructor(readonly file: string) {}
 
+  /** Packages with a VNFD (onboarded); packageInfos() lists every package resource. */
   packages(): VnfPackageRecord[] {
+    return Object.values(this.read().packages).filter((p): p is VnfPackageRecord => p.vnfd !== undefined);
+  }
+
+  packageInfos(): VnfPkgInfoRecord[] {
     return Object.values(this.read().packages);
+  }
+
+  packageInfo(id: string): VnfPkgInfoRecord | undefined {
+    const { packages } = this.read();
+    return Object.hasOwn(packages, id) ? packages[id] : undefined;
   }
 
   packageByVnfdId(vnfdId: string): VnfPackageRecord | undefined {
@@ -63,8 +87,12 @@ export class InventoryStore {
     return Object.values(this.read().instances);
   }
 
-  putPackage(record: VnfPackageRecord): void {
+  putPackage(record: VnfPkgInfoRecord): void {
     this.update((inv) => void (inv.packages[record.id] = record));
+  }
+
+  deletePackage(id: string): void {
+    this.update((inv) => void delete inv.packages[id]);
   }
 
   putInstance(record: VnfInstanceRecord): void {

@@ -54,6 +54,10 @@ export const ChangeCurrentVnfPkgRequest = z.object({
 });
 export type ChangeCurrentVnfPkgRequest = z.infer<typeof ChangeCurrentVnfPkgRequest>;
 
+/** Body of the cancel task (SOL003 CancelMode). */
+export const CancelMode = z.object({ cancelMode: z.enum(['GRACEFUL', 'FORCEFUL']) });
+export type CancelMode = z.infer<typeof CancelMode>;
+
 export const LcmOperationStateType = z.enum([
   'STARTING', 'PROCESSING', 'COMPLETED', 'FAILED_TEMP', 'FAILED', 'ROLLING_BACK', 'ROLLED_BACK',
 ]);
@@ -99,6 +103,7 @@ export const VnfLcmOpOcc = z.object({
   isAutomaticInvocation: z.boolean(),
   operationParams: z.record(z.string(), z.unknown()).optional(),
   isCancelPending: z.boolean(),
+  cancelMode: z.enum(['GRACEFUL', 'FORCEFUL']).optional(),
   error: ProblemDetails.optional(),
   resourceChanges: z.object({ affectedVnfcs: z.array(AffectedVnfc) }).optional(),
   modificationsTriggeredByVnfPkgChange: z.object({

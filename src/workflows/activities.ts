@@ -31,3 +31,14 @@ export const inventory = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
+
+/**
+ * Subscriber deliveries (one POST each). A subscriber may be down for a while: back off to one
+ * attempt a minute and keep trying for a day; the notifier workflow shortens this for a
+ * subscriber that has already exhausted a day (see notifications.ts).
+ */
+export const notifications = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});

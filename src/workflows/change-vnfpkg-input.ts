@@ -55,6 +55,8 @@ export const ChangeVnfPkgInput = z.object({
   vnfLcmOpOccId: z.string().min(1),
   vnfInstanceId: z.string().min(1),
   sourceVnfdId: z.string().min(1),
+  /** Folder of the source package: coordinate-old-vnf scripts (rollback) run from here. */
+  sourceContentDir: z.string().optional(),
   stack: z.object({ name: z.string().min(1), id: z.string().min(1) }),
   /** The instance's vnfcResourceInfo, in its own order (the index decides the rolling order). */
   vnfcResourceInfo: z.array(VnfcResourceRef),

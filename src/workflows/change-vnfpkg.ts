@@ -2,26 +2,32 @@
 // For each VNFC (highest vnfcResourceInfo index first): find its stack resource, update it on
 // the VIM, wait for UPDATE_COMPLETE, then coordinate with the EM. Every wait is a workflow
 // timer; progress is a checkpoint that survives restarts, retries and continue-as-new.
+// From FAILED_TEMP an operator retries (resume at the failed step), rolls back (the touched
+// VNFCs in reverse order, through the old-VNFC coordination path) or fails the operation.
 import {
-  ApplicationFailure, allHandlersFinished, condition, continueAsNew, setCurrentDetails, setHandler,
-  sleep, upsertSearchAttributes, workflowInfo,
+  ApplicationFailure, CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, setCurrentDetails,
+  setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import { describeZodError } from '../http/problem.ts';
+import { describeZodError, type ProblemDetails } from '../http/problem.ts';
 import { VNF_INSTANCE_ID, VNF_LCM_OPERATION, VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
 import type { LcmOperationStateType } from '../sol003/models.ts';
 import { redactSecrets } from '../sol003/redact.ts';
 import { ChangeVnfPkgInput, type ParsedChangeVnfPkgInput } from './change-vnfpkg-input.ts';
 import { inventory } from './activities.ts';
-import { coordinateVnfc, StepFailure } from './coordination.ts';
-import { failUpdate, operationQuery, retryUpdate } from './messages.ts';
-import type { OperationState, VnfcProgress } from './operation-state.ts';
+import { cancelOpenCoordinations, coordinateVnfc, StepFailure, type VnfcSide } from './coordination.ts';
+import { cancelUpdate, failUpdate, operationQuery, retryUpdate, rollbackUpdate } from './messages.ts';
+import { notifyOperation } from './notifications.ts';
+import type { OperationState, VnfcProgress, VnfcStep } from './operation-state.ts';
 import { updateVnfcOnVim } from './vim-update.ts';
 
 export async function changeVnfPkg(rawInput: ChangeVnfPkgInput, resumed?: OperationState): Promise<OperationState> {
   const input = parseInput(rawInput);
   const state = resumed ?? initialState(input);
   state.runs += resumed ? 1 : 0;
-  let task: 'retry' | 'fail' | undefined;
+  const ctx = new OperationContext(input, state);
+  let task: 'retry' | 'rollback' | 'fail' | undefined;
+  /** The scope the current direction runs in: a FORCEFUL cancel cancels it. */
+  let running: CancellationScope | undefined;
 
   setHandler(operationQuery, () => state);
   const onlyWhenFailedTemp = (): void => {
@@ -34,63 +40,142 @@ export async function changeVnfPkg(rawInput: ChangeVnfPkgInput, resumed?: Operat
     await condition(() => state.operationState !== 'FAILED_TEMP');
     return state;
   }, { validator: onlyWhenFailedTemp });
+  setHandler(rollbackUpdate, async () => {
+    task = 'rollback';
+    await condition(() => state.operationState !== 'FAILED_TEMP');
+    return state;
+  }, {
+    validator: () => {
+      onlyWhenFailedTemp();
+      if (state.direction === 'ROLLBACK') throw new Error(`operation ${input.vnfLcmOpOccId} is already a failed rollback; retry or fail it`);
+    },
+  });
   setHandler(failUpdate, async () => {
     task = 'fail';
     await condition(() => state.operationState === 'FAILED');
     return state;
   }, { validator: onlyWhenFailedTemp });
+  setHandler(cancelUpdate, ({ cancelMode }) => {
+    state.isCancelPending = true;
+    state.cancelMode = cancelMode;
+    if (cancelMode === 'FORCEFUL') running?.cancel();
+    return state;
+  }, {
+    validator: ({ cancelMode }) => {
+      if (cancelMode !== 'GRACEFUL' && cancelMode !== 'FORCEFUL') throw new Error(`cancelMode must be GRACEFUL or FORCEFUL, not ${String(cancelMode)}`);
+      if (!['STARTING', 'PROCESSING', 'ROLLING_BACK'].includes(state.operationState)) {
+        throw new Error(`operation ${input.vnfLcmOpOccId} is ${state.operationState}; only STARTING, PROCESSING or ROLLING_BACK can be cancelled`);
+      }
+      if (state.isCancelPending) throw new Error(`operation ${input.vnfLcmOpOccId} is being cancelled already`);
+    },
+  });
 
-  const ctx = new OperationContext(input, state);
   if (!resumed) {
     upsertSearchAttributes([
       { key: VNF_INSTANCE_ID, value: input.vnfInstanceId },
       { key: VNF_LCM_OPERATION, value: 'CHANGE_VNFPKG' },
     ]);
-    ctx.enter('PROCESSING');
+    await notifyOperation(state, input.links); // START for STARTING, the state the operation was created in
+    await ctx.enter('PROCESSING');
   } else {
     ctx.describe(state.details);
   }
 
   for (;;) {
-    if (state.operationState === 'PROCESSING') {
+    if (state.operationState === 'PROCESSING' || state.operationState === 'ROLLING_BACK') {
+      const scope = new CancellationScope();
+      running = scope;
       try {
-        for (const vnfc of state.vnfcs) await advanceVnfc(ctx, vnfc);
-        await inventory.recordPackageChange.executeWithOptions(
-          { summary: `record ${input.vnfInstanceId} on ${input.target.vnfdId}` },
-          [{ vnfInstanceId: input.vnfInstanceId, target: input.target }]);
-        ctx.enter('COMPLETED');
-        ctx.describe(`completed: ${state.vnfcs.length} VNFCs on ${input.target.vnfdId}`);
-        await condition(allHandlersFinished);
-        return state;
+        await scope.run(() => (state.direction === 'ROLLBACK' ? rollBack(ctx) : changeForward(ctx)));
+        return await finish(ctx);
       } catch (err) {
-        if (!(err instanceof StepFailure)) throw err;
-        state.error = err.problem;
-        ctx.enter('FAILED_TEMP');
-        ctx.describe(`FAILED_TEMP: ${err.problem.detail}; waiting for retry, rollback or fail`);
+        state.error = await failureOf(ctx, err);
+        state.isCancelPending = false;
+        state.cancelMode = undefined;
+        await ctx.enter('FAILED_TEMP');
+        ctx.describe(`FAILED_TEMP: ${state.error.detail}; waiting for retry${state.direction === 'ROLLBACK' ? '' : ', rollback'} or fail`);
+      } finally {
+        running = undefined;
       }
     }
     // FAILED_TEMP: nothing runs until an operator chooses a task; a wait that costs no history.
     await condition(() => task !== undefined);
-    if (task === 'fail') {
-      ctx.enter('FAILED');
+    const chosen = task;
+    task = undefined;
+    if (chosen === 'fail') {
+      await ctx.enter('FAILED');
       ctx.describe(`FAILED: ${state.error?.detail ?? 'failed by the operator'}`);
       await condition(allHandlersFinished);
       return state;
     }
-    task = undefined;
+    if (chosen === 'rollback') state.direction = 'ROLLBACK';
     state.error = undefined;
-    ctx.enter('PROCESSING');
+    await ctx.enter(state.direction === 'ROLLBACK' ? 'ROLLING_BACK' : 'PROCESSING');
   }
 }
 
-async function advanceVnfc(ctx: OperationContext, vnfc: VnfcProgress): Promise<void> {
-  if (vnfc.phase === 'DONE') return;
-  if (vnfc.phase === 'PENDING' || vnfc.phase === 'UPDATING_VIM') {
-    await updateVnfcOnVim(ctx, vnfc);
-    vnfc.phase = 'COORDINATING';
+/** The change: every VNFC in rolling order, each from where it stands. */
+async function changeForward(ctx: OperationContext): Promise<void> {
+  for (const vnfc of ctx.state.vnfcs) {
+    if (vnfc.phase === 'DONE') continue;
+    ctx.stopIfCancelled();
+    const target = ctx.input.target.vdus[vnfc.vduId];
+    if (!target) throw StepFailure.of(422, `destination VNFD has no VDU ${vnfc.vduId}`);
+    await advanceVnfc(ctx, vnfc, vnfc, target, 'new');
   }
-  await coordinateVnfc(ctx, vnfc);
-  vnfc.phase = 'DONE';
+}
+
+/** The rollback: the VNFCs the change touched, most recent first, back to their old image. */
+async function rollBack(ctx: OperationContext): Promise<void> {
+  const touched = ctx.state.vnfcs.filter((v) => v.phase !== 'PENDING').reverse();
+  for (const vnfc of touched) {
+    const step = (vnfc.rollback ??= { phase: 'PENDING', actionsDone: 0 });
+    if (step.phase === 'DONE') continue;
+    ctx.stopIfCancelled();
+    if (!vnfc.previousImage || !vnfc.previousFlavor) throw StepFailure.of(500, `VNFC ${vnfc.id}: its image before the change is unknown`);
+    await advanceVnfc(ctx, vnfc, step, { image: vnfc.previousImage, flavor: vnfc.previousFlavor }, 'old');
+  }
+}
+
+async function advanceVnfc(
+  ctx: OperationContext, vnfc: VnfcProgress, step: VnfcStep, target: { image: string; flavor: string }, side: VnfcSide,
+): Promise<void> {
+  if (step.phase === 'PENDING' || step.phase === 'UPDATING_VIM') {
+    await updateVnfcOnVim(ctx, vnfc, step, target);
+    step.phase = 'COORDINATING';
+  }
+  await coordinateVnfc(ctx, vnfc, step, side);
+  step.phase = 'DONE';
+}
+
+async function finish(ctx: OperationContext): Promise<OperationState> {
+  const { input, state } = ctx;
+  if (state.direction === 'ROLLBACK') {
+    await ctx.enter('ROLLED_BACK');
+    ctx.describe(`rolled back: ${state.vnfcs.filter((v) => v.rollback).length} VNFCs on ${input.sourceVnfdId} again`);
+  } else {
+    await inventory.recordPackageChange.executeWithOptions(
+      { summary: `record ${input.vnfInstanceId} on ${input.target.vnfdId}` },
+      [{ vnfInstanceId: input.vnfInstanceId, target: input.target }]);
+    await ctx.enter('COMPLETED');
+    ctx.describe(`completed: ${state.vnfcs.length} VNFCs on ${input.target.vnfdId}`);
+  }
+  await condition(allHandlersFinished);
+  return state;
+}
+
+/** The error of a step that failed or was cancelled; a FORCEFUL cancel also cancels open EM coordinations. */
+async function failureOf(ctx: OperationContext, err: unknown): Promise<ProblemDetails> {
+  if (err instanceof StepFailure) return err.problem;
+  if (isCancellation(err) && ctx.state.isCancelPending) {
+    await CancellationScope.nonCancellable(() => cancelOpenCoordinations(ctx));
+    return cancelledProblem(ctx.state.cancelMode ?? 'FORCEFUL');
+  }
+  throw err;
+}
+
+function cancelledProblem(mode: 'GRACEFUL' | 'FORCEFUL'): ProblemDetails {
+  return { status: 409, title: 'Conflict', detail: `the operation was cancelled by the operator (${mode})` };
 }
 
 /** What the steps of one operation share: input, state, and the operation's voice in the UI. */
@@ -99,6 +184,11 @@ export class OperationContext {
     readonly input: ParsedChangeVnfPkgInput,
     readonly state: OperationState,
   ) {}
+
+  /** GRACEFUL cancel: the operation stops between two VNFC steps. */
+  stopIfCancelled(): void {
+    if (this.state.isCancelPending) throw new StepFailure(cancelledProblem(this.state.cancelMode ?? 'GRACEFUL'));
+  }
 
   /** "VNFC 3/8 VDU1-2": where the rolling update stands, for details and summaries. */
   label(vnfc: VnfcProgress): string {
@@ -111,10 +201,11 @@ export class OperationContext {
     setCurrentDetails(details);
   }
 
-  enter(operationState: LcmOperationStateType): void {
+  async enter(operationState: LcmOperationStateType): Promise<void> {
     this.state.operationState = operationState;
     this.state.stateEnteredTime = new Date().toISOString();
     upsertSearchAttributes([{ key: VNF_LCM_OPERATION_STATE, value: operationState }]);
+    await notifyOperation(this.state, this.input.links);
   }
 
   /**

@@ -9,32 +9,54 @@ import type { VnfcParam } from '../sol003/models.ts';
 import { COORDINATION_FAILURE_PREFIX } from '../lcmcoord/errors.ts';
 import { em, scripts } from './activities.ts';
 import type { OperationContext } from './change-vnfpkg.ts';
-import type { OpenCoordination, VnfcProgress } from './operation-state.ts';
+import type { OpenCoordination, VnfcProgress, VnfcStep } from './operation-state.ts';
 import { applicationCause, asStep, isTimeout, StepFailure, upstreamStatus } from './step-failure.ts';
 
 export { StepFailure };
 
-export async function coordinateVnfc(ctx: OperationContext, vnfc: VnfcProgress): Promise<void> {
+/** The new VNFC after a change, or the old one after a rollback: its parameters, script and package. */
+export type VnfcSide = 'new' | 'old';
+
+export async function coordinateVnfc(ctx: OperationContext, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide): Promise<void> {
   const vduParam = ctx.input.request.additionalParams.vdu_params.find((p) => p.vdu_id === vnfc.vduId);
-  const param = vduParam?.new_vnfc_param;
+  const param = side === 'new' ? vduParam?.new_vnfc_param : vduParam?.old_vnfc_param;
   const actions = ctx.input.target.coordinationActionNames;
-  await runUserScript(ctx, vnfc, param);
+  await runUserScript(ctx, vnfc, step, side, param);
   if (!param) return; // no EM named for this VDU: nothing to coordinate, as in Tacker
-  while (vnfc.actionsDone < actions.length) {
-    await runCoordination(ctx, vnfc, param, actions[vnfc.actionsDone] as string);
-    vnfc.actionsDone += 1;
-    vnfc.coordination = undefined;
+  while (step.actionsDone < actions.length) {
+    await runCoordination(ctx, vnfc, step, param, actions[step.actionsDone] as string);
+    step.actionsDone += 1;
+    step.coordination = undefined;
   }
+}
+
+/** After a FORCEFUL cancel: the EM is told to stop every coordination still open (best effort). */
+export async function cancelOpenCoordinations(ctx: OperationContext): Promise<void> {
+  for (const vnfc of ctx.state.vnfcs) {
+    for (const [step, side] of [[vnfc, 'new'], [vnfc.rollback, 'old']] as const) {
+      const location = step?.coordination?.location;
+      const param = paramsOf(ctx, vnfc, side);
+      if (step?.coordination && location && param) {
+        await cancelAtEm(ctx, vnfc, step.coordination.actionName, { endpoint: param.endpoint, authentication: param.authentication }, location);
+      }
+      if (step) step.coordination = undefined;
+    }
+  }
+}
+
+function paramsOf(ctx: OperationContext, vnfc: VnfcProgress, side: VnfcSide): VnfcParam | undefined {
+  const vduParam = ctx.input.request.additionalParams.vdu_params.find((p) => p.vdu_id === vnfc.vduId);
+  return side === 'new' ? vduParam?.new_vnfc_param : vduParam?.old_vnfc_param;
 }
 
 /**
  * The package's coordinate-new-vnf script (Tacker's interface) runs once per VNFC, before the
  * EM is asked, for VNFC-side work such as configuring the new VNFC over SSH.
  */
-async function runUserScript(ctx: OperationContext, vnfc: VnfcProgress, param: VnfcParam | undefined): Promise<void> {
-  const script = ctx.input.request.additionalParams['lcm-operation-coordinate-new-vnf'];
-  const packageDir = ctx.input.target.contentDir;
-  if (!script || !packageDir || vnfc.scriptDone) return;
+async function runUserScript(ctx: OperationContext, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide, param: VnfcParam | undefined): Promise<void> {
+  const script = ctx.input.request.additionalParams[side === 'new' ? 'lcm-operation-coordinate-new-vnf' : 'lcm-operation-coordinate-old-vnf'];
+  const packageDir = side === 'new' ? ctx.input.target.contentDir : ctx.input.sourceContentDir;
+  if (!script || !packageDir || step.scriptDone) return;
   ctx.describe(`${ctx.label(vnfc)}: running ${script}`);
   await asStep(422, `VNFC ${vnfc.id}`, () => scripts.runCoordinateScript.executeWithOptions({ summary: `${script} for ${vnfc.vduId}-${vnfc.index}` }, [{
       packageDir,
@@ -45,20 +67,21 @@ async function runUserScript(ctx: OperationContext, vnfc: VnfcProgress, param: V
         vnfInstanceId: ctx.input.vnfInstanceId,
         vnfLcmOpOccId: ctx.input.vnfLcmOpOccId,
         vnfc: { id: vnfc.id, vduId: vnfc.vduId, serverId: vnfc.serverId, index: vnfc.index },
+        side,
         vnfcParam: param ?? null,
       },
     }]));
-  vnfc.scriptDone = true;
+  step.scriptDone = true;
 }
 
-async function runCoordination(ctx: OperationContext, vnfc: VnfcProgress, param: VnfcParam, actionName: string): Promise<void> {
+async function runCoordination(ctx: OperationContext, vnfc: VnfcProgress, step: VnfcStep, param: VnfcParam, actionName: string): Promise<void> {
   const target: EmTarget = { endpoint: param.endpoint, authentication: param.authentication };
   const timeoutSec = param.timeout ?? ctx.input.tuning.defaultCoordinationTimeoutSec;
-  if (vnfc.coordination?.actionName !== actionName) {
+  if (step.coordination?.actionName !== actionName) {
     const now = Date.now();
-    vnfc.coordination = { actionName, firstRequestAt: now, deadlineAt: now + timeoutSec * 1000, nextExchangeAt: now };
+    step.coordination = { actionName, firstRequestAt: now, deadlineAt: now + timeoutSec * 1000, nextExchangeAt: now };
   }
-  const open = vnfc.coordination;
+  const open = step.coordination;
   const label = `${ctx.label(vnfc)}: coordination ${actionName}`;
 
   for (;;) {
@@ -67,17 +90,17 @@ async function runCoordination(ctx: OperationContext, vnfc: VnfcProgress, param:
       ctx.describe(`${ctx.label(vnfc)}: waiting for EM, next ${open.location ? 'poll' : 'request'} in ${waitS} s`);
       await ctx.sleepUntil(Math.min(open.nextExchangeAt, open.deadlineAt), `${label}: wait ${waitS} s for the EM`);
     }
-    if (Date.now() >= open.deadlineAt) return timeOut(ctx, vnfc, open, target, timeoutSec);
+    if (Date.now() >= open.deadlineAt) return timeOut(ctx, vnfc, step, open, target, timeoutSec);
 
     if (open.location === undefined) {
       ctx.describe(`${label}: requesting`);
-      const outcome = await withinDeadline(ctx, vnfc, open, target, timeoutSec, (options) =>
+      const outcome = await withinDeadline(ctx, vnfc, step, open, target, timeoutSec, (options) =>
         em.requestCoordination.executeWithOptions({ ...options, summary: `POST coordination ${actionName} for ${vnfc.vduId}-${vnfc.index}` },
           [target, coordinationRequest(ctx, vnfc, actionName, param)]));
       const now = Date.now();
       if (outcome.kind === 'finished') {
         record(ctx, open, outcome.coordination.id, now, undefined, outcome.coordination);
-        return verdict(ctx, vnfc, outcome.coordination);
+        return verdict(vnfc, step, outcome.coordination);
       }
       const delayMs = pollDelay(ctx, outcome.retryAfterMs);
       open.nextExchangeAt = now + delayMs;
@@ -96,12 +119,12 @@ async function runCoordination(ctx: OperationContext, vnfc: VnfcProgress, param:
     }
 
     const location = open.location;
-    const outcome = await withinDeadline(ctx, vnfc, open, target, timeoutSec, (options) =>
+    const outcome = await withinDeadline(ctx, vnfc, step, open, target, timeoutSec, (options) =>
       em.readCoordination.executeWithOptions({ ...options, summary: `GET coordination ${actionName} for ${vnfc.vduId}-${vnfc.index}` },
         [target, location]));
     if (outcome.kind === 'finished') {
       record(ctx, open, outcome.coordination.id, Date.now(), undefined, outcome.coordination);
-      return verdict(ctx, vnfc, outcome.coordination);
+      return verdict(vnfc, step, outcome.coordination);
     }
     open.nextExchangeAt = Date.now() + pollDelay(ctx, outcome.retryAfterMs);
     const recordEntry = open.recordIndex === undefined ? undefined : ctx.state.lcmCoordinations[open.recordIndex];
@@ -115,17 +138,17 @@ async function runCoordination(ctx: OperationContext, vnfc: VnfcProgress, param:
  * (4xx, malformed answer, foreign Location) fails the step with the EM's own detail.
  */
 async function withinDeadline<T>(
-  ctx: OperationContext, vnfc: VnfcProgress, open: OpenCoordination, target: EmTarget, timeoutSec: number,
+  ctx: OperationContext, vnfc: VnfcProgress, step: VnfcStep, open: OpenCoordination, target: EmTarget, timeoutSec: number,
   exchange: (options: { scheduleToCloseTimeout: number; startToCloseTimeout: number }) => Promise<T>,
 ): Promise<T> {
   const remaining = Math.max(open.deadlineAt - Date.now(), 1000);
   try {
     return await exchange({ scheduleToCloseTimeout: remaining, startToCloseTimeout: Math.min(remaining, 45_000) });
   } catch (err) {
-    if (isTimeout(err)) return timeOut(ctx, vnfc, open, target, timeoutSec);
+    if (isTimeout(err)) return timeOut(ctx, vnfc, step, open, target, timeoutSec);
     const failure = applicationCause(err);
     if (!failure?.type?.startsWith(COORDINATION_FAILURE_PREFIX)) throw err;
-    vnfc.coordination = undefined;
+    step.coordination = undefined;
     const status = upstreamStatus(failure);
     throw StepFailure.of(status && status >= 400 && status < 500 ? status : 502,
       `coordination ${open.actionName} for VNFC ${vnfc.id} failed: ${failure.message}`);
@@ -133,25 +156,32 @@ async function withinDeadline<T>(
 }
 
 /** The deadline passed without a result: cancel at the EM (best effort) and fail the step. */
-async function timeOut(ctx: OperationContext, vnfc: VnfcProgress, open: OpenCoordination, target: EmTarget, timeoutSec: number): Promise<never> {
+async function timeOut(
+  ctx: OperationContext, vnfc: VnfcProgress, step: VnfcStep, open: OpenCoordination, target: EmTarget, timeoutSec: number,
+): Promise<never> {
   if (open.location) {
     ctx.describe(`${ctx.label(vnfc)}: coordination ${open.actionName} timed out; cancelling it at the EM`);
-    try {
-      await em.cancelCoordination.executeWithOptions({
-        summary: `cancel coordination ${open.actionName} for ${vnfc.vduId}-${vnfc.index}`,
-        startToCloseTimeout: '45 seconds', scheduleToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 },
-      }, [target, open.location]);
-    } catch {
-      // The EM is unreachable or refused; the operation fails on the timeout all the same.
-    }
+    await cancelAtEm(ctx, vnfc, open.actionName, target, open.location);
   }
-  vnfc.coordination = undefined;
+  step.coordination = undefined;
   throw StepFailure.of(504, `coordination ${open.actionName} for VNFC ${vnfc.id} timed out after ${timeoutSec} s`);
 }
 
-function verdict(ctx: OperationContext, vnfc: VnfcProgress, coordination: LcmCoord): void {
+/** POST {Location}/cancel, best effort: an EM that is down or refuses does not change the outcome. */
+async function cancelAtEm(ctx: OperationContext, vnfc: VnfcProgress, actionName: string, target: EmTarget, location: string): Promise<void> {
+  try {
+    await em.cancelCoordination.executeWithOptions({
+      summary: `cancel coordination ${actionName} for ${vnfc.vduId}-${vnfc.index}`,
+      startToCloseTimeout: '45 seconds', scheduleToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 },
+    }, [target, location]);
+  } catch {
+    ctx.describe(`${ctx.label(vnfc)}: the EM did not accept the cancel of coordination ${actionName}`);
+  }
+}
+
+function verdict(vnfc: VnfcProgress, step: VnfcStep, coordination: LcmCoord): void {
   if (coordination.coordinationResult === 'CONTINUE') return;
-  vnfc.coordination = undefined;
+  step.coordination = undefined;
   throw new StepFailure(coordination.error ?? {
     status: 409,
     title: 'Conflict',

@@ -1,1 +1,2 @@
 export { changeVnfPkg } from './change-vnfpkg.ts';
+export { deliverOperationNotifications } from './notifications.ts';

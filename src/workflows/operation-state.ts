@@ -20,23 +20,32 @@ export interface OpenCoordination {
   recordIndex?: number;
 }
 
-export interface VnfcProgress {
-  id: string;
-  vduId: string;
-  serverId: string;
-  /** Position in vnfcResourceInfo. */
-  index: number;
+/** Progress of one VNFC in one direction (the change, or its rollback): a resumable checkpoint. */
+export interface VnfcStep {
   phase: VnfcPhase;
   memberStack?: { name: string; id: string };
-  previousImage?: string;
-  previousFlavor?: string;
   vimUpdateDeadlineAt?: number;
-  /** The user's coordinate-new-vnf script ran successfully for this VNFC. */
+  /** The user's coordinate script ran successfully for this VNFC in this direction. */
   scriptDone?: boolean;
   /** Coordination actions of this VNFC that returned CONTINUE. */
   actionsDone: number;
   coordination?: OpenCoordination;
 }
+
+export interface VnfcProgress extends VnfcStep {
+  id: string;
+  vduId: string;
+  serverId: string;
+  /** Position in vnfcResourceInfo. */
+  index: number;
+  /** Image and flavour before the change: where a rollback takes the VNFC back. */
+  previousImage?: string;
+  previousFlavor?: string;
+  rollback?: VnfcStep;
+}
+
+/** FORWARD changes the package; ROLLBACK reverts, in reverse order, the VNFCs that were changed. */
+export type Direction = 'FORWARD' | 'ROLLBACK';
 
 export interface OperationState {
   vnfLcmOpOccId: string;
@@ -57,4 +66,7 @@ export interface OperationState {
   details: string;
   /** How many runs (continue-as-new) this operation has used. */
   runs: number;
+  direction?: Direction;
+  isCancelPending?: boolean;
+  cancelMode?: 'GRACEFUL' | 'FORCEFUL';
 }

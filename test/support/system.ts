@@ -6,18 +6,23 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import {
   bundleWorkflowCode, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { request } from 'undici';
 import { inject } from 'vitest';
 import { createActivities } from '../../src/activities/index.ts';
+import { encryptedDataConverter } from '../../src/codec/encryption-codec.ts';
+import { parseKeyList } from '../../src/codec/keyring.ts';
 import { startReferenceEm, type ReferenceEm, type ReferenceEmOptions } from '../../src/em/server.ts';
 import { createGatewayRouter } from '../../src/gateway/routes.ts';
 import { listen, type Router } from '../../src/http/server.ts';
 import { ensureSampleInstance, onboardSamplePackages } from '../../src/inventory/sample.ts';
 import { InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../../src/inventory/store.ts';
 import { CoordinationClient } from '../../src/lcmcoord/client.ts';
+import { NotificationClient } from '../../src/notifications/client.ts';
+import { SubscriptionStore } from '../../src/notifications/store.ts';
 import { OpenStackClient } from '../../src/openstack/client.ts';
 import type { VnfLcmOpOcc } from '../../src/sol003/models.ts';
 import { startVimSimulator, type VimSimulator } from '../../src/vim-simulator/server.ts';
@@ -26,6 +31,13 @@ import { WORKFLOWS_PATH } from '../../src/worker.ts';
 
 /** Fast knobs for tests: short floors and VIM polls, same logic. */
 export const TEST_TUNING: Partial<ChangeVnfPkgTuning> = { minPollIntervalMs: 100, defaultPollIntervalMs: 200, vimPollIntervalMs: 100 };
+
+/** The tests' payload key (not a secret): every test system encrypts, as production does. */
+export const TEST_CODEC_KEYS = 'test-1:ECwSxG7PrM/dcnRSzBOeJB/lXVON66+oLYt3i+U0zOM=';
+/** Environment for production entry points run as subprocesses of a test (worker, gateway). */
+export const TEST_CODEC_ENV = { VNFM_CODEC_KEYS: TEST_CODEC_KEYS };
+/** The DataConverter of the test systems' clients and workers, and of replay. */
+export const testDataConverter: DataConverter = encryptedDataConverter(parseKeyList(TEST_CODEC_KEYS));
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Workflow code bundled once per test file. */
@@ -53,6 +65,8 @@ export interface SystemOptions {
   /** Start no in-process worker (a test runs its own, e.g. as a subprocess). */
   withoutWorker?: boolean;
   tuning?: Partial<ChangeVnfPkgTuning>;
+  /** The client's and worker's DataConverter; default: encryption with TEST_CODEC_KEYS. */
+  dataConverter?: DataConverter;
 }
 
 export interface TestSystem {
@@ -65,8 +79,12 @@ export interface TestSystem {
   packages: VnfPackageRecord[];
   instance: VnfInstanceRecord;
   client: Client;
+  dataConverter: DataConverter;
   gatewayUrl: string;
   coordinationClient: CoordinationClient;
+  /** Subscriptions of the gateway, read by the worker's notification deliveries. */
+  subscriptions: SubscriptionStore;
+  notificationClient: NotificationClient;
   worker?: Worker;
   close(): Promise<void>;
 }
@@ -85,9 +103,12 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
   // Test files share one Temporal server: each system gets its own VNF instance.
   const instance = await ensureSampleInstance(inventory, vim.url, packages[0] as VnfPackageRecord, { instanceId: randomUUID() });
 
+  const dataConverter = options.dataConverter ?? testDataConverter;
   const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter });
   const coordinationClient = new CoordinationClient({ responseTimeoutMs: 5_000 });
+  const subscriptions = new SubscriptionStore(join(dataDir, 'subscriptions.json'));
+  const notificationClient = new NotificationClient({ responseTimeoutMs: 2_000 });
   const openstack = new OpenStackClient({
     authUrl: vim.authUrl, username: 'admin', password: 'admin', projectName: 'admin',
     userDomainName: 'Default', projectDomainName: 'Default', insecureSkipVerify: false,
@@ -100,7 +121,8 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
       connection: await NativeConnection.connect({ address: temporalAddress }),
       taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: createActivities({ coordination: coordinationClient, openstack, inventory }),
+      dataConverter,
+      activities: createActivities({ coordination: coordinationClient, openstack, inventory, subscriptions, notificationClient }),
     });
     running = worker.run();
   }
@@ -111,14 +133,16 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
   const gatewayUrl = await listen(server, '127.0.0.1', 0);
   gateway.router = createGatewayRouter({
     client, taskQueue, inventory, apiRoot: gatewayUrl, defaultCoordinationAction: 'prv.default', tuning: { ...TEST_TUNING, ...options.tuning },
+    subscriptions: { store: subscriptions, client: notificationClient },
   });
   const system: TestSystem = {
-    dataDir, taskQueue, temporalAddress, vim, em, inventory, packages, instance, client, gatewayUrl, coordinationClient, worker,
+    dataDir, taskQueue, temporalAddress, vim, em, inventory, packages, instance, client, dataConverter, gatewayUrl, coordinationClient,
+    subscriptions, notificationClient, worker,
     async close() {
       worker?.shutdown();
       await running;
       server.close();
-      await Promise.all([em.close(), vim.close(), coordinationClient.close(), openstack.close()]);
+      await Promise.all([em.close(), vim.close(), coordinationClient.close(), openstack.close(), notificationClient.close()]);
       await connection.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

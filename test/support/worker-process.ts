@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/temporal-cli.ts';
-import type { TestSystem } from './system.ts';
+import { TEST_CODEC_ENV, type TestSystem } from './system.ts';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -21,6 +21,7 @@ export function startWorkerProcess(system: TestSystem, env: NodeJS.ProcessEnv = 
       TEMPORAL_TASK_QUEUE: system.taskQueue,
       DATA_DIR: system.dataDir,
       VIM_AUTH_URL: system.vim.authUrl,
+      ...TEST_CODEC_ENV,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

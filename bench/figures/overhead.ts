@@ -1,0 +1,119 @@
+// Figure 1: orchestration overhead per VNFC. One change_vnfpkg over 50 VNFCs (zero-delay VIM,
+// synchronous EM), started through the gateway's POST, against the engine floor measured on the
+// same server in the same run: a workflow running as many no-op activities, one after another,
+// as the change scheduled. Rounds alternate change and floor so machine noise hits both.
+import { execFileSync } from 'node:child_process';
+import { Client } from '@temporalio/client';
+import { completed, allRuns, changeRequest, countEvents, postChange, spanMs } from '../lib/ops.ts';
+import { Stage, type BenchContext } from '../lib/parts.ts';
+import { median } from '../lib/stats.ts';
+
+export const VNFCS = 50;
+
+export interface OverheadRound {
+  /** Server-side span of the change, first event of the first run to the last of the last run. */
+  changeMs: number;
+  /** POST sent → result read by the client. */
+  changeEndToEndMs: number;
+  activities: number;
+  events: number;
+  runs: number;
+  floorMs: number;
+  floorCodecMs: number;
+}
+
+export interface OverheadResult {
+  vnfcs: number;
+  rounds: OverheadRound[];
+  perVnfcMs: number;
+  perVnfcEndToEndMs: number;
+  floorPerVnfcMs: number;
+  floorCodecPerVnfcMs: number;
+  activitiesPerVnfc: number;
+  eventsPerVnfc: number;
+  ratio: number;
+  ratioToCodecFloor: number;
+  pythonStartMs: number;
+  pythonStartSamples: number;
+}
+
+export async function orchestrationOverhead(ctx: BenchContext): Promise<OverheadResult> {
+  const stage = await Stage.start(ctx, { name: 'overhead', vimUpdateDelayMs: 0 });
+  try {
+    const em = await stage.startEm(); // default behaviour: synchronous CONTINUE (201)
+    await stage.startWorker();
+    const gateway = await stage.startGateway();
+    const floorQueue = `${stage.taskQueue}-floor`;
+    const floorCodecQueue = `${stage.taskQueue}-floor-codec`;
+    await stage.startFloorWorker(floorQueue, false);
+    await stage.startFloorWorker(floorCodecQueue, true);
+    const plainClient = new Client({ connection: ctx.client.connection });
+
+    const runChange = async (vnfcs: number) => {
+      const [instance] = await stage.createInstances(1, { VDU1: vnfcs });
+      const body = changeRequest({ vnfdId: stage.destination.vnfd.vnfdId, emUrl: em.url, vduIds: ['VDU1'] });
+      const started = performance.now();
+      const { opId } = await postChange(gateway.url, instance?.id ?? '', body);
+      await completed(ctx.client, opId);
+      const endToEnd = performance.now() - started;
+      const runs = await allRuns(ctx.client, opId);
+      return {
+        changeMs: spanMs(runs), changeEndToEndMs: endToEnd, runs: runs.length,
+        activities: countEvents(runs, (e) => e.activityTaskScheduledEventAttributes),
+        events: runs.reduce((n, r) => n + r.length, 0),
+      };
+    };
+    const runFloor = async (client: Client, taskQueue: string, activities: number) => {
+      const workflowId = `floor-${taskQueue}-${Date.now()}`;
+      await client.workflow.execute('engineFloor', { workflowId, taskQueue, args: [activities] });
+      return spanMs(await allRuns(client, workflowId));
+    };
+
+    // Warm-up: connections, worker caches, JIT; not measured.
+    const warm = await runChange(5);
+    await runFloor(plainClient, floorQueue, warm.activities);
+    await runFloor(ctx.client, floorCodecQueue, warm.activities);
+
+    const rounds: OverheadRound[] = [];
+    const count = ctx.quick ? 1 : 3;
+    for (let i = 0; i < count; i++) {
+      const change = await runChange(VNFCS);
+      const floorMs = await runFloor(plainClient, floorQueue, change.activities);
+      const floorCodecMs = await runFloor(ctx.client, floorCodecQueue, change.activities);
+      rounds.push({ ...change, floorMs, floorCodecMs });
+      ctx.log(`  round ${i + 1}: change ${(change.changeMs / VNFCS).toFixed(1)} ms/VNFC (${change.activities} activities, ${change.runs} runs), floor ${(floorMs / VNFCS).toFixed(1)} ms/VNFC`);
+    }
+
+    const python = measurePythonStart(ctx.quick ? 5 : 15);
+    const perVnfcMs = median(rounds.map((r) => r.changeMs)) / VNFCS;
+    const floorPerVnfcMs = median(rounds.map((r) => r.floorMs)) / VNFCS;
+    const floorCodecPerVnfcMs = median(rounds.map((r) => r.floorCodecMs)) / VNFCS;
+    return {
+      vnfcs: VNFCS,
+      rounds,
+      perVnfcMs,
+      perVnfcEndToEndMs: median(rounds.map((r) => r.changeEndToEndMs)) / VNFCS,
+      floorPerVnfcMs,
+      floorCodecPerVnfcMs,
+      activitiesPerVnfc: median(rounds.map((r) => r.activities)) / VNFCS,
+      eventsPerVnfc: median(rounds.map((r) => r.events)) / VNFCS,
+      ratio: median(rounds.map((r) => r.changeMs / r.floorMs)),
+      ratioToCodecFloor: median(rounds.map((r) => r.changeMs / r.floorCodecMs)),
+      pythonStartMs: python,
+      pythonStartSamples: ctx.quick ? 5 : 15,
+    };
+  } finally {
+    await stage.close();
+  }
+}
+
+/** Median wall time of `python3 -c pass`: the cost of the subprocess Tacker starts per VNFC for the coordinate script. */
+function measurePythonStart(samples: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    execFileSync('python3', ['-c', 'pass']);
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}

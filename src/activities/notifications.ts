@@ -1,0 +1,51 @@
+// Activities towards subscribers (NFVO and others): which subscriptions a notification is
+// for, and one delivery of one notification to one subscription. Subscriber credentials are
+// read here from the subscription store; they never pass through workflow history.
+import { ApplicationFailure } from '@temporalio/activity';
+import type { NotificationClient } from '../notifications/client.ts';
+import { NotificationError } from '../notifications/client.ts';
+import { addressedTo, matchesFilter, type NotificationDraft, type NotificationSummary } from '../notifications/models.ts';
+import type { SubscriptionStore } from '../notifications/store.ts';
+
+/** Temporal failure type of a refused delivery: `Notification.rejected` (not retried) or `Notification.failed`. */
+export const NOTIFICATION_FAILURE_PREFIX = 'Notification.';
+
+export type DeliveryOutcome =
+  | { kind: 'delivered'; status: number }
+  /** The subscription was deleted after the notification was matched: nothing to send. */
+  | { kind: 'subscription-gone' };
+
+export function createNotificationActivities(store: SubscriptionStore, client: NotificationClient) {
+  return {
+    /** Ids of the subscriptions whose filter the notification passes, oldest first. */
+    matchingSubscriptions(summary: NotificationSummary): Promise<string[]> {
+      const ids = store.list()
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+        .filter((s) => matchesFilter(s.filter, summary))
+        .map((s) => s.id);
+      return Promise.resolve(ids);
+    },
+
+    /**
+     * One POST of one notification to one subscription. 2xx → delivered; 4xx other than
+     * 408/429 → non-retryable failure; anything else (5xx, 408, 429, refused, timeout) →
+     * retryable failure, for the workflow's retry policy.
+     */
+    async deliverNotification({ subscriptionId, notification }: { subscriptionId: string; notification: NotificationDraft }): Promise<DeliveryOutcome> {
+      const subscription = store.get(subscriptionId);
+      if (!subscription) return { kind: 'subscription-gone' };
+      try {
+        const { status } = await client.deliver(subscription, addressedTo(notification, subscriptionId, subscription.verbosity));
+        return { kind: 'delivered', status };
+      } catch (err) {
+        if (!(err instanceof NotificationError)) throw err;
+        throw ApplicationFailure.create({
+          type: `${NOTIFICATION_FAILURE_PREFIX}${err.retryable ? 'failed' : 'rejected'}`,
+          message: `subscription ${subscriptionId}: ${err.detail}`,
+          nonRetryable: !err.retryable,
+          details: err.status === undefined ? [] : [{ status: err.status }],
+        });
+      }
+    },
+  };
+}

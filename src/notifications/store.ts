@@ -1,0 +1,110 @@
+// The subscriptions of the VNF LCM API, as a small JSON file in the data folder, written by the
+// gateway and read by the worker's delivery activities. The subscriber credentials live here
+// (mode 0600) and nowhere else: not in workflow history, never in an API response.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import {
+  LifecycleChangeNotificationsFilter, SubscriptionAuthentication, Verbosity, type LccnSubscription,
+} from './models.ts';
+
+export function subscriptionsFile(config: { DATA_DIR: string }): string {
+  return join(config.DATA_DIR, 'subscriptions.json');
+}
+
+export const SubscriptionRecord = z.object({
+  id: z.string(),
+  callbackUri: z.string(),
+  filter: LifecycleChangeNotificationsFilter.optional(),
+  verbosity: Verbosity.default('FULL'),
+  authentication: SubscriptionAuthentication.optional(),
+  createdAt: z.string(),
+});
+export type SubscriptionRecord = z.infer<typeof SubscriptionRecord>;
+
+const SubscriptionFile = z.object({
+  subscriptions: z.record(z.string(), SubscriptionRecord).default({}),
+});
+type SubscriptionFile = z.infer<typeof SubscriptionFile>;
+
+export class SubscriptionStore {
+  constructor(readonly file: string) {}
+
+  list(): SubscriptionRecord[] {
+    return Object.values(this.read().subscriptions);
+  }
+
+  get(id: string): SubscriptionRecord | undefined {
+    return this.read().subscriptions[id];
+  }
+
+  put(record: SubscriptionRecord): void {
+    this.update((file) => void (file.subscriptions[record.id] = record));
+  }
+
+  /** True when there was one to delete. */
+  delete(id: string): boolean {
+    let found = false;
+    this.update((file) => {
+      found = id in file.subscriptions;
+      delete file.subscriptions[id];
+    });
+    return found;
+  }
+
+  /**
+   * A subscription with the same callbackUri, filter and verbosity (SOL003 §5.4.18.3.1 lets the
+   * VNFM answer 303 instead of creating a second one). Filters are compared as sets of values.
+   */
+  findDuplicate(candidate: Pick<SubscriptionRecord, 'callbackUri' | 'filter' | 'verbosity'>): SubscriptionRecord | undefined {
+    const key = duplicateKey(candidate);
+    return this.list().find((s) => duplicateKey(s) === key);
+  }
+
+  private read(): SubscriptionFile {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return SubscriptionFile.parse({});
+      throw err;
+    }
+    return SubscriptionFile.parse(JSON.parse(text));
+  }
+
+  private update(change: (file: SubscriptionFile) => void): void {
+    const content = this.read();
+    change(content);
+    mkdirSync(dirname(this.file), { recursive: true });
+    const temp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(content, null, 2), { mode: 0o600 });
+    renameSync(temp, this.file);
+  }
+}
+
+/** The resource as the API shows it: explicit fields only, so credentials cannot leak. */
+export function toLccnSubscription(record: SubscriptionRecord, apiRoot: string): LccnSubscription {
+  return {
+    id: record.id,
+    ...(record.filter ? { filter: record.filter } : {}),
+    callbackUri: record.callbackUri,
+    verbosity: record.verbosity,
+    _links: { self: { href: `${apiRoot}/vnflcm/v2/subscriptions/${encodeURIComponent(record.id)}` } },
+  };
+}
+
+function duplicateKey(s: Pick<SubscriptionRecord, 'callbackUri' | 'filter' | 'verbosity'>): string {
+  return JSON.stringify([s.callbackUri, canonical(s.filter ?? {}), s.verbosity]);
+}
+
+/** Keys sorted, arrays sorted and de-duplicated (filter values are sets). */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(canonical).map((v) => JSON.stringify(v));
+    return [...new Set(items)].sort();
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]));
+  }
+  return value;
+}

@@ -1,0 +1,246 @@
+// The life of a VNF package resource (SOL005): created (CREATED, DISABLED) → content uploaded
+// (UPLOADING) → checked and stored (PROCESSING) → ONBOARDED and ENABLED; enabled and disabled;
+// deleted once DISABLED and unused. The package management API and the sample seeding both go
+// through here, so a package onboarded either way is the same.
+//
+// A failed upload sends the package back to CREATED with `onboardingFailureDetails` (the same
+// ProblemDetails the uploader receives) and nothing stored, so it can be uploaded again.
+//
+// The inventory is a synchronous JSON file: a check and the write that depends on it run with
+// no await between them, so within one process no other request can slip in.
+import { createHash, randomUUID } from 'node:crypto';
+import { HttpProblem } from '../http/problem.ts';
+import type { InventoryStore, VnfPackageRecord, VnfPkgInfoRecord } from '../inventory/store.ts';
+import type {
+  CreateVnfPkgInfoRequest, KeyValuePairs, VnfPackageSoftwareImageInfo, VnfPkgInfoModifications,
+} from '../sol005/models.ts';
+import { CsarError, readCsar, type Csar, type CsarFault, type CsarLimits } from './csar.ts';
+import type { PackageRepository } from './repository.ts';
+
+export interface PackageStores {
+  inventory: InventoryStore;
+  repository: PackageRepository;
+}
+
+/** A request the package's current state (or its absence) does not allow. */
+export class PackageStateError extends Error {
+  override readonly name = 'PackageStateError';
+  constructor(readonly refusal: 'not-found' | 'conflict', message: string) {
+    super(message);
+  }
+}
+
+export function createVnfPackage(inventory: InventoryStore, request: CreateVnfPkgInfoRequest, id: string = randomUUID()): VnfPkgInfoRecord {
+  if (inventory.packageInfo(id)) throw new PackageStateError('conflict', `VNF package ${id} exists already`);
+  const record: VnfPkgInfoRecord = {
+    id, onboardingState: 'CREATED', operationalState: 'DISABLED', userDefinedData: request.userDefinedData ?? {},
+  };
+  inventory.putPackage(record);
+  return record;
+}
+
+export function packageOrThrow(inventory: InventoryStore, id: string): VnfPkgInfoRecord {
+  const pkg = inventory.packageInfo(id);
+  if (!pkg) throw new PackageStateError('not-found', `VNF package ${id} does not exist`);
+  return pkg;
+}
+
+export function usageState(inventory: InventoryStore, pkg: VnfPkgInfoRecord): 'IN_USE' | 'NOT_IN_USE' {
+  return instancesUsing(inventory, pkg).length > 0 ? 'IN_USE' : 'NOT_IN_USE';
+}
+
+/** CREATED → UPLOADING: the package content is on its way. */
+export function beginUpload(inventory: InventoryStore, id: string): VnfPkgInfoRecord {
+  const pkg = packageOrThrow(inventory, id);
+  if (pkg.onboardingState !== 'CREATED') {
+    throw new PackageStateError('conflict', `VNF package ${id} is ${pkg.onboardingState}; package content can be uploaded only while it is CREATED`);
+  }
+  const uploading: VnfPkgInfoRecord = { ...pkg, onboardingState: 'UPLOADING', onboardingFailureDetails: undefined };
+  inventory.putPackage(uploading);
+  return uploading;
+}
+
+/** UPLOADING/PROCESSING → CREATED, recording why; nothing of the upload is kept. */
+export function abandonUpload(inventory: InventoryStore, id: string, problem: HttpProblem): void {
+  const pkg = inventory.packageInfo(id);
+  if (!pkg || (pkg.onboardingState !== 'UPLOADING' && pkg.onboardingState !== 'PROCESSING')) return;
+  inventory.putPackage({ ...pkg, onboardingState: 'CREATED', onboardingFailureDetails: problem.toProblemDetails() });
+}
+
+export interface ProcessOptions {
+  limits?: Partial<CsarLimits>;
+  now?: () => Date;
+}
+
+/**
+ * UPLOADING → PROCESSING → ONBOARDED (and ENABLED): checks the CSAR, stores it, records its VNFD.
+ * On any fault the package goes back to CREATED with nothing stored, and the error is rethrown
+ * (turn it into the answer with packageProblem).
+ */
+export async function processUpload(stores: PackageStores, id: string, archive: Uint8Array, options: ProcessOptions = {}): Promise<VnfPackageRecord> {
+  const { inventory, repository } = stores;
+  const pkg = packageOrThrow(inventory, id);
+  if (pkg.onboardingState !== 'UPLOADING') {
+    throw new PackageStateError('conflict', `VNF package ${id} is ${pkg.onboardingState}; expected UPLOADING`);
+  }
+  inventory.putPackage({ ...pkg, onboardingState: 'PROCESSING' });
+  let stored = false;
+  try {
+    const csar = readCsar(archive, options.limits);
+    refuseDuplicateVnfd(inventory, id, csar);
+    const contentDir = await repository.store(id, csar.files, archive);
+    stored = true;
+    // Re-read: userDefinedData may have changed while the content was written.
+    const current = packageOrThrow(inventory, id);
+    refuseDuplicateVnfd(inventory, id, csar);
+    const onboarded: VnfPackageRecord = {
+      ...current,
+      vnfd: csar.vnfd,
+      onboardingState: 'ONBOARDED',
+      operationalState: 'ENABLED',
+      contentDir,
+      checksum: { algorithm: 'SHA-256', hash: createHash('sha256').update(archive).digest('hex') },
+      softwareImages: softwareImages(csar, (options.now?.() ?? new Date()).toISOString()),
+      onboardingFailureDetails: undefined,
+    };
+    inventory.putPackage(onboarded);
+    return onboarded;
+  } catch (err) {
+    if (stored) await repository.remove(id);
+    abandonUpload(inventory, id, packageProblem(err));
+    throw err;
+  }
+}
+
+/** The whole upload for an archive in hand: CREATED → … → ONBOARDED. */
+export async function onboardVnfPackage(stores: PackageStores, id: string, archive: Uint8Array, options: ProcessOptions = {}): Promise<VnfPackageRecord> {
+  beginUpload(stores.inventory, id);
+  return processUpload(stores, id, archive, options);
+}
+
+/** SOL005 PATCH: operationalState needs ONBOARDED and a change; userDefinedData is merged (RFC 7396). */
+export function modifyVnfPackage(inventory: InventoryStore, id: string, modifications: VnfPkgInfoModifications): VnfPkgInfoModifications {
+  const pkg = packageOrThrow(inventory, id);
+  const next = { ...pkg };
+  if (modifications.operationalState !== undefined) {
+    if (pkg.onboardingState !== 'ONBOARDED') {
+      throw new PackageStateError('conflict', `VNF package ${id} is ${pkg.onboardingState}; operationalState can change only once it is ONBOARDED`);
+    }
+    if (pkg.operationalState === modifications.operationalState) {
+      throw new PackageStateError('conflict', `VNF package ${id} is already ${pkg.operationalState}`);
+    }
+    next.operationalState = modifications.operationalState;
+  }
+  if (modifications.userDefinedData !== undefined) {
+    next.userDefinedData = mergePatch(pkg.userDefinedData ?? {}, modifications.userDefinedData);
+  }
+  inventory.putPackage(next);
+  return modifications;
+}
+
+/** SOL005 DELETE: only a DISABLED package that no VNF instance uses; its content goes too. */
+export async function deleteVnfPackage(stores: PackageStores, id: string): Promise<void> {
+  const { inventory, repository } = stores;
+  const pkg = packageOrThrow(inventory, id);
+  if (pkg.onboardingState === 'UPLOADING' || pkg.onboardingState === 'PROCESSING') {
+    throw new PackageStateError('conflict', `VNF package ${id} is ${pkg.onboardingState}; wait until its onboarding ends`);
+  }
+  if (pkg.operationalState === 'ENABLED') {
+    throw new PackageStateError('conflict', `VNF package ${id} is ENABLED; disable it (PATCH operationalState DISABLED) before deleting it`);
+  }
+  const users = instancesUsing(inventory, pkg);
+  if (users.length > 0) {
+    throw new PackageStateError('conflict', `VNF package ${id} is IN_USE by VNF instance(s) ${users.join(', ')} (vnfdId ${pkg.vnfd?.vnfdId})`);
+  }
+  // Record first: a crash before the content is gone leaves an orphan folder, which
+  // recoverInterruptedOnboardings sweeps, never a record without its content.
+  inventory.deletePackage(id);
+  await repository.remove(id);
+}
+
+/**
+ * At start, before serving: an onboarding that a stop interrupted goes back to CREATED (upload
+ * again), and folders that belong to no ONBOARDED package are removed. Returns the ids reset.
+ */
+export async function recoverInterruptedOnboardings(stores: PackageStores): Promise<string[]> {
+  const { inventory, repository } = stores;
+  const reset: string[] = [];
+  for (const pkg of inventory.packageInfos()) {
+    if (pkg.onboardingState !== 'UPLOADING' && pkg.onboardingState !== 'PROCESSING') continue;
+    abandonUpload(inventory, pkg.id, new HttpProblem(500, `onboarding of VNF package ${pkg.id} was interrupted by a stop of the VNFM; upload the package content again`));
+    reset.push(pkg.id);
+  }
+  await repository.sweep((id) => inventory.packageInfo(id)?.onboardingState === 'ONBOARDED');
+  return reset;
+}
+
+/**
+ * The ProblemDetails for a refused package operation (for a failed upload, also kept as
+ * onboardingFailureDetails): a body that is no ZIP is 400, a package over the limits 413, a
+ * CSAR that fails validation 422, an unknown package 404, a state conflict 409, else 500.
+ */
+export function packageProblem(err: unknown): HttpProblem {
+  if (err instanceof HttpProblem) return err;
+  if (err instanceof CsarError) return new HttpProblem(CSAR_FAULT_STATUS[err.fault], `invalid VNF package: ${err.message}`);
+  if (err instanceof PackageStateError) return new HttpProblem(err.refusal === 'not-found' ? 404 : 409, err.message);
+  return new HttpProblem(500, `onboarding failed: ${(err as Error).message}`);
+}
+
+const CSAR_FAULT_STATUS: Record<CsarFault, number> = {
+  archive: 400, 'too-large': 413, 'unsafe-path': 422, metadata: 422, vnfd: 422,
+};
+
+function instancesUsing(inventory: InventoryStore, pkg: VnfPkgInfoRecord): string[] {
+  const vnfdId = pkg.vnfd?.vnfdId;
+  if (vnfdId === undefined) return [];
+  return inventory.instances().filter((i) => i.vnfdId === vnfdId).map((i) => i.id);
+}
+
+/** One VNFD, one package: LCM finds the destination package by vnfdId. */
+function refuseDuplicateVnfd(inventory: InventoryStore, id: string, csar: Csar): void {
+  const other = inventory.packageByVnfdId(csar.vnfd.vnfdId);
+  if (other && other.id !== id) {
+    throw new PackageStateError('conflict', `vnfdId ${csar.vnfd.vnfdId} is already onboarded as VNF package ${other.id}`);
+  }
+}
+
+function softwareImages(csar: Csar, createdAt: string): VnfPackageSoftwareImageInfo[] {
+  return csar.softwareImages.map((image) => ({
+    id: image.nodeName,
+    name: image.name,
+    provider: csar.vnfd.vnfProvider,
+    version: image.version,
+    checksum: image.checksum,
+    // SOL005 spells the formats in capitals (BARE, QCOW2); SOL001 VNFDs in lower case.
+    containerFormat: image.containerFormat?.toUpperCase(),
+    diskFormat: image.diskFormat?.toUpperCase(),
+    createdAt,
+    minDisk: image.minDisk,
+    minRam: image.minRam,
+    size: image.size,
+    imagePath: image.artifactFile,
+  }));
+}
+
+/** JSON Merge Patch (RFC 7396) of one object onto another: null removes a key. */
+export function mergePatch(target: KeyValuePairs, patch: KeyValuePairs): KeyValuePairs {
+  const result: KeyValuePairs = { ...target };
+  // defineProperty, not assignment: a key named __proto__ stays data, never a prototype.
+  const set = (key: string, value: unknown): void =>
+    void Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) {
+      delete result[key];
+    } else if (isPlainObject(value)) {
+      const current = Object.hasOwn(result, key) ? result[key] : undefined;
+      set(key, mergePatch(isPlainObject(current) ? current : {}, value));
+    } else {
+      set(key, value);
+    }
+  }
+  return result;
+}
+
+function isPlainObject(value: unknown): value is KeyValuePairs {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
