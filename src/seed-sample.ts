@@ -3,14 +3,16 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from './config.ts';
 import { inventoryFile } from './inventory/location.ts';
-import { ensureSampleInstance, onboardSamplePackages } from './inventory/sample.ts';
+import { ensureSampleInstance } from './inventory/sample.ts';
+import { onboardSamplePackagesAsCsar } from './packages/onboard-samples.ts';
+import { PackageRepository, packageRepositoryDir } from './packages/repository.ts';
 import { InventoryStore, type VnfPackageRecord } from './inventory/store.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const vimUrl = new URL(config.VIM_AUTH_URL).origin;
   const inventory = new InventoryStore(inventoryFile(config));
-  const packages = onboardSamplePackages(inventory);
+  const packages = await onboardSamplePackagesAsCsar(inventory, new PackageRepository(packageRepositoryDir(config)));
   for (let attempt = 1; ; attempt += 1) {
     try {
       const instance = await ensureSampleInstance(inventory, vimUrl, packages[0] as VnfPackageRecord);

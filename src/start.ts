@@ -15,7 +15,9 @@ import { defaultTokenFile, loadCodecToken } from './codec/token.ts';
 import { gatewayApiRoot, loadConfig } from './config.ts';
 import { credentialsEnv, embeddedCredentials } from './gateway/credentials.ts';
 import { inventoryFile } from './inventory/location.ts';
-import { ensureSampleInstance, onboardSamplePackages, SAMPLE_VNF_INSTANCE_ID } from './inventory/sample.ts';
+import { ensureSampleInstance, SAMPLE_VNF_INSTANCE_ID } from './inventory/sample.ts';
+import { onboardSamplePackagesAsCsar } from './packages/onboard-samples.ts';
+import { PackageRepository, packageRepositoryDir } from './packages/repository.ts';
 import { InventoryStore, type VnfPackageRecord } from './inventory/store.ts';
 import { SEARCH_ATTRIBUTE_KEYS } from './search-attributes.ts';
 import { PROJECT_ROOT, temporalCliPath } from './temporal-cli.ts';
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
   await waitFor('Temporal dev server', async () => (await Connection.connect({ address: temporalAddress, connectTimeout: 1000 })).close());
   await waitFor('VIM simulator', () => httpUp(`${vimUrl}/identity/v3`));
   const inventory = new InventoryStore(inventoryFile(config));
-  const packages = onboardSamplePackages(inventory);
+  const packages = await onboardSamplePackagesAsCsar(inventory, new PackageRepository(packageRepositoryDir(config)));
   const instance = await ensureSampleInstance(inventory, vimUrl, packages[0] as VnfPackageRecord);
 
   const shared = { TEMPORAL_ADDRESS: temporalAddress, DATA_DIR: config.DATA_DIR, VIM_AUTH_URL: `${vimUrl}/identity/v3` };

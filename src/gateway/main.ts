@@ -8,6 +8,8 @@ import { inventoryFile } from '../inventory/location.ts';
 import { InventoryStore } from '../inventory/store.ts';
 import { NotificationClient } from '../notifications/client.ts';
 import { SubscriptionStore, subscriptionsFile } from '../notifications/store.ts';
+import { recoverInterruptedOnboardings } from '../packages/lifecycle.ts';
+import { PackageRepository, packageRepositoryDir } from '../packages/repository.ts';
 import { GatewayAuthenticator } from './auth.ts';
 import { createGatewayRouter } from './routes.ts';
 
@@ -23,18 +25,24 @@ async function main(): Promise<void> {
     oauth2Clients: config.GATEWAY_OAUTH2_CLIENTS.map(([clientId, clientSecret]) => ({ clientId, clientSecret })),
     ...(config.GATEWAY_TOKEN_SECRET ? { tokenSecret: config.GATEWAY_TOKEN_SECRET } : {}),
   });
+  const inventory = new InventoryStore(inventoryFile(config));
+  const packages = new PackageRepository(packageRepositoryDir(config));
+  // An onboarding cut short by a stop is undone before anything is served.
+  const interrupted = await recoverInterruptedOnboardings({ inventory, repository: packages });
+  if (interrupted.length) console.log(`VNF packages whose onboarding was interrupted, back to CREATED: ${interrupted.join(', ')}`);
   const router = createGatewayRouter({
     auth,
+    packages,
     client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    inventory: new InventoryStore(inventoryFile(config)),
+    inventory,
     apiRoot: gatewayApiRoot(config),
     defaultCoordinationAction: config.DEFAULT_COORDINATION_ACTION,
     log: (line) => console.log(line),
     subscriptions: { store: new SubscriptionStore(subscriptionsFile(config)), client: new NotificationClient() },
   });
   const url = await listen(serve(router), config.GATEWAY_HOST, config.GATEWAY_PORT);
-  console.log(`gateway listening on ${url} (SOL003 vnflcm v2)`);
+  console.log(`gateway listening on ${url} (SOL003 vnflcm v2, SOL005 vnfpkgm v1)`);
 }
 
 main().catch((err: unknown) => {

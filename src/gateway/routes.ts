@@ -19,6 +19,8 @@ import type { OperationState } from '../workflows/operation-state.ts';
 import { GatewayAuthenticator, TOKEN_PATH } from './auth.ts';
 import { toVnfLcmOpOcc } from './op-occ.ts';
 import { registerSubscriptionRoutes, type SubscriptionServices } from './subscriptions.ts';
+import { registerVnfPackageRoutes } from './vnf-packages.ts';
+import type { PackageRepository } from '../packages/repository.ts';
 
 export interface GatewayDependencies {
   client: Client;
@@ -34,6 +36,8 @@ export interface GatewayDependencies {
   auth?: GatewayAuthenticator;
   /** Subscriptions and notification endpoint tests; without it the gateway serves no /subscriptions. */
   subscriptions?: SubscriptionServices;
+  /** Package content store; without it the gateway serves no /vnfpkgm/v1. */
+  packages?: PackageRepository;
 }
 
 const BASE = '/vnflcm/v2';
@@ -154,6 +158,7 @@ export function createGatewayRouter(deps: GatewayDependencies): Router {
   });
 
   registerSubscriptionRoutes(router, deps);
+  if (deps.packages) registerVnfPackageRoutes(router, { inventory: deps.inventory, repository: deps.packages, apiRoot: deps.apiRoot, log: deps.log });
   return router;
 }
 

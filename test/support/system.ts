@@ -18,7 +18,9 @@ import { parseKeyList } from '../../src/codec/keyring.ts';
 import { startReferenceEm, type ReferenceEm, type ReferenceEmOptions } from '../../src/em/server.ts';
 import { createGatewayRouter } from '../../src/gateway/routes.ts';
 import { listen, type Router } from '../../src/http/server.ts';
-import { ensureSampleInstance, onboardSamplePackages } from '../../src/inventory/sample.ts';
+import { ensureSampleInstance } from '../../src/inventory/sample.ts';
+import { onboardSamplePackagesAsCsar } from '../../src/packages/onboard-samples.ts';
+import { PackageRepository } from '../../src/packages/repository.ts';
 import { InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../../src/inventory/store.ts';
 import { CoordinationClient } from '../../src/lcmcoord/client.ts';
 import { NotificationClient } from '../../src/notifications/client.ts';
@@ -99,7 +101,8 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
   const vim = await startVimSimulator({ stateFile: join(dataDir, 'vim.json'), port: 0, updateDelayMs: options.vimUpdateDelayMs ?? 50, log: silent });
   const em = await startReferenceEm({ port: 0, log: silent, auth: { methods: ['BASIC'] }, ...options.em });
   const inventory = new InventoryStore(join(dataDir, 'inventory.json'));
-  const packages = onboardSamplePackages(inventory);
+  const packageRepository = new PackageRepository(join(dataDir, 'packages'));
+  const packages = await onboardSamplePackagesAsCsar(inventory, packageRepository);
   // Test files share one Temporal server: each system gets its own VNF instance.
   const instance = await ensureSampleInstance(inventory, vim.url, packages[0] as VnfPackageRecord, { instanceId: randomUUID() });
 
@@ -133,7 +136,7 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
   const gatewayUrl = await listen(server, '127.0.0.1', 0);
   gateway.router = createGatewayRouter({
     client, taskQueue, inventory, apiRoot: gatewayUrl, defaultCoordinationAction: 'prv.default', tuning: { ...TEST_TUNING, ...options.tuning },
-    subscriptions: { store: subscriptions, client: notificationClient },
+    subscriptions: { store: subscriptions, client: notificationClient }, packages: packageRepository,
   });
   const system: TestSystem = {
     dataDir, taskQueue, temporalAddress, vim, em, inventory, packages, instance, client, dataConverter, gatewayUrl, coordinationClient,
