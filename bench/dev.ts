@@ -6,6 +6,7 @@ import { startTemporal } from './lib/temporal.ts';
 import { bundleAll, createContext, installQuietRuntime } from './lib/parts.ts';
 import { orchestrationOverhead } from './figures/overhead.ts';
 import { timerPrecision } from './figures/timer-precision.ts';
+import { waitingAtScale } from './figures/scale.ts';
 
 installQuietRuntime();
 const t0 = Date.now();
@@ -23,6 +24,9 @@ try {
   if (which === '1') {
     const r = await orchestrationOverhead(ctx);
     console.log(JSON.stringify({ ...r, rounds: r.rounds }, null, 1));
+  }
+  if (which === '3') {
+    console.log(JSON.stringify(await waitingAtScale(ctx, { operations: Number(process.argv[3] ?? 50), vnfcs: 10, polls: 3 }), null, 1));
   }
   if (which === '2') {
     console.log(JSON.stringify(await timerPrecision(ctx, { operations: 10, vnfcs: 2, polls: 5 }), null, 1));

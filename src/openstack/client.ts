@@ -8,7 +8,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { describeZodError } from '../http/problem.ts';
 import {
-  HeatResourceListResponse, HeatStackResponse, KeystoneTokenResponse, NovaFaultBody, NovaServerResponse,
+  HeatResourceListResponse, HeatStackCreatedResponse, HeatStackResponse, KeystoneTokenResponse, NovaFaultBody, NovaServerResponse,
   OpenStackErrorBody, type CatalogEntry, type HeatResource, type HeatStack, type NovaServer,
 } from './models.ts';
 
@@ -159,6 +159,20 @@ export class OpenStackClient {
       { service: 'orchestration', method: 'PATCH', path: stackPath(stackName, stackId), body: { parameters: update.parameters } },
       [202],
     );
+  }
+
+  /** Heat stack create (POST /stacks) from a template; resolves with the new stack's id (201). */
+  async createStack(stackName: string, template: Record<string, unknown>, parameters: Record<string, string> = {}): Promise<{ id: string }> {
+    const response = await this.#call(
+      { service: 'orchestration', method: 'POST', path: '/stacks', body: { stack_name: stackName, template, parameters, timeout_mins: 60 } },
+      [201],
+    );
+    return parseBody(HeatStackCreatedResponse, response, 'Heat stack create').stack;
+  }
+
+  /** Heat stack delete; a stack that is already gone counts as deleted. */
+  async deleteStack(stackName: string, stackId: string): Promise<void> {
+    await this.#call({ service: 'orchestration', method: 'DELETE', path: stackPath(stackName, stackId) }, [204, 404]);
   }
 
   async showServer(serverId: string): Promise<NovaServer> {

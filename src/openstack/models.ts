@@ -53,6 +53,9 @@ export type HeatStack = z.infer<typeof HeatStack>;
 
 export const HeatStackResponse = z.looseObject({ stack: HeatStack });
 
+/** Heat's answer to a stack create: the id and links only. */
+export const HeatStackCreatedResponse = z.looseObject({ stack: z.looseObject({ id: z.string().min(1) }) });
+
 export const HeatResource = z.looseObject({
   resource_name: z.string().min(1),
   // Empty while a resource is not yet created.

@@ -125,3 +125,68 @@ export const VnfLcmOpOcc = z.object({
   }),
 });
 export type VnfLcmOpOcc = z.infer<typeof VnfLcmOpOcc>;
+
+// --- VNF instances (SOL003 §5.5.2) ---
+
+export const CreateVnfRequest = z.object({
+  vnfdId: z.string().min(1),
+  vnfInstanceName: z.string().optional(),
+  vnfInstanceDescription: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+export type CreateVnfRequest = z.infer<typeof CreateVnfRequest>;
+
+export const InstantiateVnfRequest = z.object({
+  flavourId: z.string().min(1),
+  instantiationLevelId: z.string().optional(),
+  extVirtualLinks: z.array(z.unknown()).optional(),
+  extManagedVirtualLinks: z.array(z.unknown()).optional(),
+  vimConnectionInfo: z.record(z.string(), z.unknown()).optional(),
+  localizationLanguage: z.string().optional(),
+  extensions: z.record(z.string(), z.unknown()).optional(),
+  vnfConfigurableProperties: z.record(z.string(), z.unknown()).optional(),
+  /** Tacker-style: VNFCs per VDU, e.g. { "vdu_layout": { "VDU1": 2, "VDU2": 2 } } (default: each VDU's min_number_of_instances, at least 1). */
+  additionalParams: z.looseObject({
+    vdu_layout: z.record(z.string(), z.number().int().min(1).max(100)).optional(),
+  }).optional(),
+});
+export type InstantiateVnfRequest = z.infer<typeof InstantiateVnfRequest>;
+
+export const TerminateVnfRequest = z.object({
+  terminationType: z.enum(['FORCEFUL', 'GRACEFUL']),
+  gracefulTerminationTimeout: z.number().int().nonnegative().optional(),
+  additionalParams: z.record(z.string(), z.unknown()).optional(),
+});
+export type TerminateVnfRequest = z.infer<typeof TerminateVnfRequest>;
+
+export const VnfcResourceInfoModel = z.object({
+  id: z.string(),
+  vduId: z.string(),
+  computeResource: z.object({ resourceId: z.string(), vimLevelResourceType: z.string().optional() }),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const VnfInstance = z.object({
+  id: z.string(),
+  vnfInstanceName: z.string().optional(),
+  vnfInstanceDescription: z.string().optional(),
+  vnfdId: z.string(),
+  vnfProvider: z.string(),
+  vnfProductName: z.string(),
+  vnfSoftwareVersion: z.string(),
+  vnfdVersion: z.string(),
+  instantiationState: z.enum(['NOT_INSTANTIATED', 'INSTANTIATED']),
+  instantiatedVnfInfo: z.object({
+    flavourId: z.string(),
+    vnfState: z.enum(['STARTED', 'STOPPED']),
+    vnfcResourceInfo: z.array(VnfcResourceInfoModel).optional(),
+  }).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  _links: z.object({
+    self: Link,
+    instantiate: Link.optional(),
+    terminate: Link.optional(),
+    changeVnfPkg: Link.optional(),
+  }),
+});
+export type VnfInstance = z.infer<typeof VnfInstance>;

@@ -22,6 +22,22 @@ export interface HeatDeps {
 
 type HeatHandler = (ctx: RequestContext, base: string) => Promise<void> | void;
 
+const StackCreate = z.looseObject({
+  stack_name: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/).max(255),
+  template: z.looseObject({
+    resources: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/), z.looseObject({
+      type: z.literal('OS::Heat::AutoScalingGroup'),
+      properties: z.looseObject({
+        desired_capacity: z.number().int().min(1).max(100),
+        resource: z.looseObject({
+          type: z.string(),
+          properties: z.looseObject({ image: z.string().min(1), flavor: z.string().min(1) }),
+        }),
+      }),
+    })).refine((r) => Object.keys(r).length > 0, 'at least one resource'),
+  }),
+});
+
 const StackPatch = z.looseObject({
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
@@ -36,6 +52,31 @@ export function registerHeatRoutes(router: Router, deps: HeatDeps): void {
     await deps.refresh();
     await handler(ctx, base);
   });
+
+  // Stack create, for the template shape Tacker's BaseHOT produces: one AutoScalingGroup per VDU
+  // whose member resource is `<VDU>.yaml` with `image` and `flavor` properties.
+  router.on('POST', STACKS_PATH, route(async (ctx, base) => {
+    const request = await ctx.json(StackCreate);
+    if (deps.model.findVnfStack(request.stack_name)) {
+      throw new OpenStackFault(409, `The Stack (${request.stack_name}) already exists.`, 'StackExists');
+    }
+    const vdus = Object.entries(request.template.resources).map(([vduId, resource]) => ({
+      vduId,
+      count: resource.properties.desired_capacity,
+      image: resource.properties.resource.properties.image,
+      flavor: resource.properties.resource.properties.flavor,
+    }));
+    const stack = deps.model.createVnfStack(request.stack_name, vdus, Date.now());
+    await deps.commit();
+    const location = stackUrl(base, deps.model.state.projectId, stack);
+    sendJson(ctx.res, 201, { stack: { id: stack.id, links: [{ rel: 'self', href: location }] } }, { Location: location });
+  }));
+
+  router.on('DELETE', `${STACKS_PATH}/:stackName/:stackId`, route(async (ctx) => {
+    deps.model.deleteStack(requireStack(deps.model, ctx));
+    await deps.commit();
+    ctx.res.writeHead(204).end();
+  }));
 
   // Heat redirects a lookup by name (or id) to the stack's canonical URL.
   router.on('GET', `${STACKS_PATH}/:stackIdentity`, route((ctx, base) => {

@@ -82,6 +82,16 @@ export class VimModel {
     return top;
   }
 
+  /** Removes a stack with every nested stack and server below it (Heat stack delete). */
+  deleteStack(stack: SimStack): void {
+    for (const nested of this.nestedStacksOf(stack)) this.deleteStack(nested.stack);
+    for (const server of this.serversOf(stack)) {
+      delete this.state.servers[server.id];
+      delete this.state.faults[server.id];
+    }
+    delete this.state.stacks[stack.id];
+  }
+
   describeVnfStack(top: SimStack): VnfStackView {
     const vnfcs: VnfcView[] = [];
     for (const group of this.nestedStacksOf(top)) {

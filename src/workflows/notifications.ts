@@ -165,7 +165,8 @@ export async function deliverOperationNotifications(input: NotifierInput, carrie
     if (quiet() && !state.finalDispatched) {
       if (!(await condition(ready, tuning.idleTimeoutMs))) return finish('idle');
     } else {
-      await condition(ready);
+      // Also wake when the lanes drain, so that an idle notifier starts its idle timer.
+      await condition(() => ready() || quiet());
     }
     if (newRunDue()) {
       lanesScope.cancel();
