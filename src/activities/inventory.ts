@@ -1,9 +1,19 @@
 // Activities on the VNFM's own inventory of VNF instances and packages.
-import type { InventoryStore } from '../inventory/store.ts';
+import type { InventoryStore, VnfcResourceInfo } from '../inventory/store.ts';
 import type { TargetPackage } from '../workflows/change-vnfpkg-input.ts';
 
 export function createInventoryActivities(store: InventoryStore) {
   return {
+    recordInstantiation(record: { vnfInstanceId: string; stack: { name: string; id: string }; flavourId: string; vnfcResourceInfo: VnfcResourceInfo[] }): Promise<void> {
+      store.recordInstantiation(record.vnfInstanceId, record.stack, record.vnfcResourceInfo);
+      return Promise.resolve();
+    },
+
+    recordTermination({ vnfInstanceId }: { vnfInstanceId: string }): Promise<void> {
+      store.recordTermination(vnfInstanceId);
+      return Promise.resolve();
+    },
+
     /** The instance now runs the destination package (idempotent: writes the same values again). */
     recordPackageChange({ vnfInstanceId, target }: { vnfInstanceId: string; target: TargetPackage }): Promise<void> {
       store.recordPackageChange(vnfInstanceId, {

@@ -46,6 +46,42 @@ export function createOpenStackActivities(client: OpenStackClient) {
       };
     },
 
+    /**
+     * Creates the VNF's stack: one AutoScalingGroup per VDU whose members carry the image and
+     * flavour. Idempotent: a retried create finds the stack it made (Heat refuses a duplicate name).
+     */
+    async createVnfStack({ stackName, vdus }: { stackName: string; vdus: { vduId: string; count: number; image: string; flavor: string }[] }): Promise<StackRef> {
+      const template = {
+        heat_template_version: '2013-05-23',
+        resources: Object.fromEntries(vdus.map((vdu) => [vdu.vduId, {
+          type: 'OS::Heat::AutoScalingGroup',
+          properties: {
+            min_size: vdu.count, max_size: Math.max(vdu.count, 1), desired_capacity: vdu.count,
+            resource: { type: `${vdu.vduId}.yaml`, properties: { image: vdu.image, flavor: vdu.flavor } },
+          },
+        }])),
+      };
+      try {
+        const { id } = await client.createStack(stackName, template);
+        return { name: stackName, id };
+      } catch (err) {
+        if (!(err instanceof OpenStackError) || err.status !== 409) throw temporalFailureOf(err);
+        const existing = await asTemporalFailure(() => client.showStack(stackName));
+        return { name: stackName, id: existing.id };
+      }
+    },
+
+    /** The VNFCs of a VNF stack: its servers, in the order Heat lists them. */
+    async listVnfcs({ stack }: { stack: StackRef }): Promise<{ vduId: string; serverId: string }[]> {
+      const resources = await asTemporalFailure(() => client.listResources(stack.name, stack.id, { nestedDepth: 3 }));
+      return resources.filter((r) => r.resource_type === SERVER_TYPE && r.physical_resource_id)
+        .map((r) => ({ vduId: r.resource_name, serverId: r.physical_resource_id }));
+    },
+
+    async deleteVnfStack({ stack }: { stack: StackRef }): Promise<void> {
+      await asTemporalFailure(() => client.deleteStack(stack.name, stack.id));
+    },
+
     /** PATCHes the VNFC's nested stack with the destination image and flavour; Heat answers 202. */
     async updateVnfc({ memberStack, image, flavor }: { memberStack: StackRef; image: string; flavor: string }): Promise<void> {
       await asTemporalFailure(() => client.updateStack(memberStack.name, memberStack.id, { parameters: { image, flavor } }));
@@ -63,9 +99,14 @@ async function asTemporalFailure<T>(exchange: () => Promise<T>): Promise<T> {
   try {
     return await exchange();
   } catch (err) {
-    if (!(err instanceof OpenStackError)) throw err;
-    throw ApplicationFailure.create({
-      type: `Vim.${err.status ?? 'unreachable'}`, message: err.detail, nonRetryable: !err.retryable, details: [{ status: err.status }],
-    });
+    throw temporalFailureOf(err);
   }
+}
+
+/** An OpenStackError as the failure Temporal retries (or not) by its classification. */
+function temporalFailureOf(err: unknown): unknown {
+  if (!(err instanceof OpenStackError)) return err;
+  return ApplicationFailure.create({
+    type: `Vim.${err.status ?? 'unreachable'}`, message: err.detail, nonRetryable: !err.retryable, details: [{ status: err.status }],
+  });
 }

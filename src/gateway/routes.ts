@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import {
-  WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client,
+  WorkflowNotFoundError, WorkflowUpdateFailedError, type Client,
 } from '@temporalio/client';
 import { HttpProblem } from '../http/problem.ts';
 import { matchesFilter, parseFilter, type FilterTerm } from '../http/sol013-filter.ts';
@@ -17,9 +17,11 @@ import type { changeVnfPkg } from '../workflows/change-vnfpkg.ts';
 import { cancelUpdate, failUpdate, operationQuery, retryUpdate, rollbackUpdate } from '../workflows/messages.ts';
 import type { OperationState } from '../workflows/operation-state.ts';
 import { GatewayAuthenticator, TOKEN_PATH } from './auth.ts';
+import { openApiDocument } from './openapi.ts';
 import { toVnfLcmOpOcc } from './op-occ.ts';
 import { registerSubscriptionRoutes, type SubscriptionServices } from './subscriptions.ts';
 import { registerVnfPackageRoutes } from './vnf-packages.ts';
+import { instanceOrThrow, registerVnfInstanceRoutes, startOperation } from './vnf-instances.ts';
 import type { PackageRepository } from '../packages/repository.ts';
 
 export interface GatewayDependencies {
@@ -43,8 +45,6 @@ export interface GatewayDependencies {
 const BASE = '/vnflcm/v2';
 /** Reachable without credentials: the token endpoint authenticates its clients itself. */
 const PUBLIC_PATHS = new Set([TOKEN_PATH, '/openapi.json']);
-/** States in which an operation holds its VNF instance (SOL003: one LCM operation at a time). */
-const OCCUPYING_STATES = ['STARTING', 'PROCESSING', 'FAILED_TEMP', 'ROLLING_BACK'];
 
 export function createGatewayRouter(deps: GatewayDependencies): Router {
   const router = new Router({
@@ -65,14 +65,13 @@ export function createGatewayRouter(deps: GatewayDependencies): Router {
     });
   }
 
+  let openApi: unknown;
+  router.on('GET', '/openapi.json', ({ res }) => sendJson(res, 200, (openApi ??= openApiDocument(deps.apiRoot))));
+
   router.on('GET', `${BASE}/api_versions`, ({ res }) =>
     sendJson(res, 200, { uriPrefix: BASE, apiVersions: [{ version: VNFLCM_API_VERSION, isDeprecated: false }] }));
 
-  router.on('GET', `${BASE}/vnf_instances`, ({ res }) =>
-    sendJson(res, 200, deps.inventory.instances().map((i) => renderInstance(i, deps.apiRoot))));
-
-  router.on('GET', `${BASE}/vnf_instances/:id`, ({ res, params }) =>
-    sendJson(res, 200, renderInstance(instanceOrThrow(deps.inventory, params.id), deps.apiRoot)));
+  registerVnfInstanceRoutes(router, deps);
 
   router.on('POST', `${BASE}/vnf_instances/:id/change_vnfpkg`, async (ctx) => {
     const request = await ctx.json(ChangeCurrentVnfPkgRequest);
@@ -83,28 +82,16 @@ export function createGatewayRouter(deps: GatewayDependencies): Router {
     const target = destinationPackage(deps.inventory, request.vnfdId);
     checkVduParams(instance, target, request.additionalParams.vdu_params.map((p) => p.vdu_id));
     checkScripts(target, request);
-    await refuseWhenOccupied(deps.client, instance.id);
 
     const opId = randomUUID();
     const input = changeVnfPkgInput(deps, opId, instance, target, request);
-    try {
-      await deps.client.workflow.start<typeof changeVnfPkg>('changeVnfPkg', {
-        workflowId: opId,
-        taskQueue: deps.taskQueue,
-        args: [input],
-        typedSearchAttributes: [
-          { key: VNF_INSTANCE_ID, value: instance.id },
-          { key: VNF_LCM_OPERATION, value: 'CHANGE_VNFPKG' },
-          { key: VNF_LCM_OPERATION_STATE, value: 'STARTING' },
-        ],
-        staticSummary: `change_vnfpkg of VNF ${instance.id}: ${instance.vnfSoftwareVersion || instance.vnfdId} → ${target.vnfd.vnfSoftwareVersion || target.vnfd.vnfdId}`,
-        staticDetails: staticDetails(instance, target, input),
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpProblem(409, `operation ${opId} exists already`);
-      throw err;
-    }
-    deps.log?.(`change_vnfpkg ${opId} started for VNF instance ${instance.id} → ${target.vnfd.vnfdId}`);
+    await startOperation(deps, instance.id, {
+      kind: 'CHANGE_VNFPKG',
+      vnfLcmOpOccId: opId,
+      input,
+      staticSummary: `change_vnfpkg of VNF ${instance.id}: ${instance.vnfSoftwareVersion || instance.vnfdId} → ${target.vnfd.vnfSoftwareVersion || target.vnfd.vnfdId}`,
+      staticDetails: staticDetails(instance, target, input),
+    });
     sendEmpty(ctx.res, 202, { Location: opOccUrl(opId) });
   });
 
@@ -168,7 +155,7 @@ const OP_OCC_FILTER_ATTRIBUTES = new Set(['id', 'operationState', 'vnfInstanceId
 const VISIBILITY_ATTRIBUTES: Record<string, string> = {
   id: 'WorkflowId', operationState: VNF_LCM_OPERATION_STATE.name, vnfInstanceId: VNF_INSTANCE_ID.name, operation: VNF_LCM_OPERATION.name,
 };
-const LCM_WORKFLOW_TYPES = ['changeVnfPkg'];
+const LCM_WORKFLOW_TYPES = ['changeVnfPkg', 'instantiateVnf', 'terminateVnf'];
 
 /** The filter's equality terms as a visibility query; visibility lags, so results are re-checked. */
 function visibilityQuery(terms: FilterTerm[]): string {
@@ -201,12 +188,6 @@ function checkVersionHeader({ req, url }: RequestContext): void {
   if (typeof version !== 'string' || !/^2\.\d+\.\d+$/.test(version.trim())) {
     throw new HttpProblem(406, `API version ${String(version)} is not supported; supported: ${VNFLCM_API_VERSION}`);
   }
-}
-
-function instanceOrThrow(inventory: InventoryStore, id: string | undefined): VnfInstanceRecord {
-  const instance = id ? inventory.instance(id) : undefined;
-  if (!instance) throw new HttpProblem(404, `VNF instance ${id} does not exist`);
-  return instance;
 }
 
 function destinationPackage(inventory: InventoryStore, vnfdId: string): VnfPackageRecord {
@@ -242,13 +223,6 @@ function checkScripts(target: VnfPackageRecord, request: ChangeCurrentVnfPkgRequ
   }
 }
 
-async function refuseWhenOccupied(client: Client, instanceId: string): Promise<void> {
-  const states = OCCUPYING_STATES.map((s) => `'${s}'`).join(', ');
-  const query = `VnfInstanceId = '${instanceId.replace(/'/g, '')}' AND VnfLcmOperationState IN (${states}) AND ExecutionStatus = 'Running'`;
-  const { count } = await client.workflow.count(query);
-  if (count > 0) throw new HttpProblem(409, `VNF instance ${instanceId} has an LCM operation in progress or in FAILED_TEMP`);
-}
-
 function changeVnfPkgInput(
   deps: GatewayDependencies, opId: string, instance: VnfInstanceRecord & { stack?: { name: string; id: string } },
   target: VnfPackageRecord, request: ChangeCurrentVnfPkgRequest,
@@ -280,18 +254,6 @@ function staticDetails(instance: VnfInstanceRecord, target: VnfPackageRecord, in
     return `- ${p.vdu_id} (${count} VNFCs) → image \`${vdu?.image}\`, flavour \`${vdu?.flavor}\`, EM ${p.new_vnfc_param?.endpoint ?? 'none'}`;
   });
   return [`VNF instance \`${instance.id}\`, vnfdId \`${instance.vnfdId}\` → \`${target.vnfd.vnfdId}\``, ...vdus].join('\n');
-}
-
-function renderInstance(instance: VnfInstanceRecord, apiRoot: string): Record<string, unknown> {
-  const { vnfcResourceInfo, ...rest } = instance;
-  return {
-    ...rest,
-    stack: undefined,
-    ...(instance.instantiationState === 'INSTANTIATED'
-      ? { instantiatedVnfInfo: { flavourId: 'simple', vnfState: 'STARTED', vnfcResourceInfo } }
-      : {}),
-    _links: { self: { href: `${apiRoot}${BASE}/vnf_instances/${instance.id}` } },
-  };
 }
 
 /** Runs a call on an operation's workflow, mapping Temporal's answers onto SOL003 statuses. */

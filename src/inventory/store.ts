@@ -99,6 +99,28 @@ export class InventoryStore {
     this.update((inv) => void (inv.instances[record.id] = record));
   }
 
+  recordInstantiation(instanceId: string, stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[]): void {
+    this.update((inv) => {
+      const instance = inv.instances[instanceId];
+      if (!instance) throw new Error(`no VNF instance ${instanceId}`);
+      Object.assign(instance, { instantiationState: 'INSTANTIATED', stack, vnfcResourceInfo });
+    });
+  }
+
+  recordTermination(instanceId: string): void {
+    this.update((inv) => {
+      const instance = inv.instances[instanceId];
+      if (!instance) throw new Error(`no VNF instance ${instanceId}`);
+      instance.instantiationState = 'NOT_INSTANTIATED';
+      instance.stack = undefined;
+      instance.vnfcResourceInfo = [];
+    });
+  }
+
+  deleteInstance(instanceId: string): void {
+    this.update((inv) => void delete inv.instances[instanceId]);
+  }
+
   /** After a completed change_vnfpkg: the instance now runs the destination package. */
   recordPackageChange(instanceId: string, vnfd: VnfdSummary): void {
     this.update((inv) => {

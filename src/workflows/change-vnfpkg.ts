@@ -18,6 +18,7 @@ import { cancelOpenCoordinations, coordinateVnfc, StepFailure, type VnfcSide } f
 import { cancelUpdate, failUpdate, operationQuery, retryUpdate, rollbackUpdate } from './messages.ts';
 import { notifyOperation } from './notifications.ts';
 import type { OperationState, VnfcProgress, VnfcStep } from './operation-state.ts';
+import { reportEndToInstance } from './operation-end.ts';
 import { updateVnfcOnVim } from './vim-update.ts';
 
 export async function changeVnfPkg(rawInput: ChangeVnfPkgInput, resumed?: OperationState): Promise<OperationState> {
@@ -103,6 +104,8 @@ export async function changeVnfPkg(rawInput: ChangeVnfPkgInput, resumed?: Operat
     const chosen = task;
     task = undefined;
     if (chosen === 'fail') {
+      // The instance is free before anyone can read the final state (and start the next operation).
+      await reportEndToInstance(state);
       await ctx.enter('FAILED');
       ctx.describe(`FAILED: ${state.error?.detail ?? 'failed by the operator'}`);
       await condition(allHandlersFinished);
@@ -151,12 +154,14 @@ async function advanceVnfc(
 async function finish(ctx: OperationContext): Promise<OperationState> {
   const { input, state } = ctx;
   if (state.direction === 'ROLLBACK') {
+    await reportEndToInstance(state);
     await ctx.enter('ROLLED_BACK');
     ctx.describe(`rolled back: ${state.vnfcs.filter((v) => v.rollback).length} VNFCs on ${input.sourceVnfdId} again`);
   } else {
     await inventory.recordPackageChange.executeWithOptions(
       { summary: `record ${input.vnfInstanceId} on ${input.target.vnfdId}` },
       [{ vnfInstanceId: input.vnfInstanceId, target: input.target }]);
+    await reportEndToInstance(state);
     await ctx.enter('COMPLETED');
     ctx.describe(`completed: ${state.vnfcs.length} VNFCs on ${input.target.vnfdId}`);
   }

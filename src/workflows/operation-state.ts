@@ -50,7 +50,7 @@ export type Direction = 'FORWARD' | 'ROLLBACK';
 export interface OperationState {
   vnfLcmOpOccId: string;
   vnfInstanceId: string;
-  operation: 'CHANGE_VNFPKG';
+  operation: 'CHANGE_VNFPKG' | 'INSTANTIATE' | 'TERMINATE';
   /** The request as received, secrets redacted (it is shown to API readers). */
   operationParams: Record<string, unknown>;
   /** Identity of the destination package (modificationsTriggeredByVnfPkgChange). */

@@ -1,0 +1,174 @@
+// SOL003 VNF instances (vnflcm v2): create, read, instantiate, terminate, delete. Every LCM
+// operation is handed to the instance's entity workflow, which lets one run at a time.
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { HttpProblem } from '../http/problem.ts';
+import { sendEmpty, sendJson, type Router } from '../http/server.ts';
+import type { InventoryStore, VnfInstanceRecord } from '../inventory/store.ts';
+import { CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, type VnfInstance } from '../sol003/models.ts';
+import type { InstantiateVnfInput, TerminateVnfInput } from '../workflows/instance-operations.ts';
+import {
+  activeOperationQuery, startOperationUpdate, vnfInstanceWorkflowId, type StartOperation, type vnfInstanceLcm,
+} from '../workflows/vnf-instance-lcm.ts';
+
+export const VNFLCM_BASE = '/vnflcm/v2';
+
+export interface VnfInstanceRouteDependencies {
+  client: Client;
+  taskQueue: string;
+  inventory: InventoryStore;
+  apiRoot: string;
+  log?: (line: string) => void;
+}
+
+export function registerVnfInstanceRoutes(router: Router, deps: VnfInstanceRouteDependencies): void {
+  const { inventory, apiRoot } = deps;
+  const links = (instanceId: string, opId: string) => ({
+    vnfLcmOpOcc: `${apiRoot}${VNFLCM_BASE}/vnf_lcm_op_occs/${opId}`,
+    vnfInstance: `${apiRoot}${VNFLCM_BASE}/vnf_instances/${instanceId}`,
+  });
+
+  router.on('POST', `${VNFLCM_BASE}/vnf_instances`, async (ctx) => {
+    const request = await ctx.json(CreateVnfRequest);
+    const pkg = inventory.packageByVnfdId(request.vnfdId);
+    if (!pkg || pkg.onboardingState !== 'ONBOARDED' || pkg.operationalState !== 'ENABLED') {
+      throw new HttpProblem(422, `no ONBOARDED and ENABLED VNF package has vnfdId ${request.vnfdId}`);
+    }
+    const { vnfd } = pkg;
+    const record: VnfInstanceRecord = {
+      id: randomUUID(),
+      vnfInstanceName: request.vnfInstanceName,
+      vnfdId: vnfd.vnfdId,
+      vnfProvider: vnfd.vnfProvider,
+      vnfProductName: vnfd.vnfProductName,
+      vnfSoftwareVersion: vnfd.vnfSoftwareVersion,
+      vnfdVersion: vnfd.vnfdVersion,
+      instantiationState: 'NOT_INSTANTIATED',
+      vnfcResourceInfo: [],
+    };
+    inventory.putInstance(record);
+    const self = `${apiRoot}${VNFLCM_BASE}/vnf_instances/${record.id}`;
+    sendJson(ctx.res, 201, renderVnfInstance(record, apiRoot), { Location: self });
+  });
+
+  router.on('GET', `${VNFLCM_BASE}/vnf_instances`, ({ res }) =>
+    sendJson(res, 200, inventory.instances().map((i) => renderVnfInstance(i, apiRoot))));
+
+  router.on('GET', `${VNFLCM_BASE}/vnf_instances/:id`, ({ res, params }) =>
+    sendJson(res, 200, renderVnfInstance(instanceOrThrow(inventory, params.id), apiRoot)));
+
+  router.on('DELETE', `${VNFLCM_BASE}/vnf_instances/:id`, async ({ res, params }) => {
+    const instance = instanceOrThrow(inventory, params.id);
+    if (instance.instantiationState !== 'NOT_INSTANTIATED') {
+      throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; terminate it before deleting it`);
+    }
+    const active = await activeOperation(deps.client, instance.id);
+    if (active) throw new HttpProblem(409, `VNF instance ${instance.id} has operation ${active} in progress or in FAILED_TEMP`);
+    inventory.deleteInstance(instance.id);
+    sendEmpty(res, 204);
+  });
+
+  router.on('POST', `${VNFLCM_BASE}/vnf_instances/:id/instantiate`, async (ctx) => {
+    const request = await ctx.json(InstantiateVnfRequest);
+    const instance = instanceOrThrow(inventory, ctx.params.id);
+    if (instance.instantiationState !== 'NOT_INSTANTIATED') throw new HttpProblem(409, `VNF instance ${instance.id} is INSTANTIATED already`);
+    const pkg = inventory.packageByVnfdId(instance.vnfdId);
+    if (!pkg) throw new HttpProblem(422, `the VNF package of vnfdId ${instance.vnfdId} is no longer onboarded`);
+    const layout = request.additionalParams?.vdu_layout ?? {};
+    for (const vduId of Object.keys(layout)) {
+      if (!pkg.vnfd.vdus[vduId]) throw new HttpProblem(422, `additionalParams.vdu_layout names ${vduId}, which the VNFD ${pkg.vnfd.vnfdId} does not define`);
+    }
+    const opId = randomUUID();
+    const input: InstantiateVnfInput = {
+      vnfLcmOpOccId: opId, vnfInstanceId: instance.id, request, links: links(instance.id, opId),
+      vnfd: identityOf(instance),
+      stackName: `vnf-${instance.id}`,
+      flavourId: request.flavourId,
+      vdus: Object.entries(pkg.vnfd.vdus).map(([vduId, vdu]) => ({ vduId, count: layout[vduId] ?? 1, ...vdu })),
+    };
+    await startOperation(deps, instance.id, {
+      kind: 'INSTANTIATE', vnfLcmOpOccId: opId, input,
+      staticSummary: `instantiate VNF ${instance.id} (${instance.vnfProductName} ${instance.vnfSoftwareVersion})`,
+    });
+    sendEmpty(ctx.res, 202, { Location: input.links.vnfLcmOpOcc });
+  });
+
+  router.on('POST', `${VNFLCM_BASE}/vnf_instances/:id/terminate`, async (ctx) => {
+    const request = await ctx.json(TerminateVnfRequest);
+    const instance = instanceOrThrow(inventory, ctx.params.id);
+    if (instance.instantiationState !== 'INSTANTIATED' || !instance.stack) {
+      throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; terminate needs INSTANTIATED`);
+    }
+    const opId = randomUUID();
+    const input: TerminateVnfInput = {
+      vnfLcmOpOccId: opId, vnfInstanceId: instance.id, request, links: links(instance.id, opId),
+      vnfd: identityOf(instance), stack: instance.stack,
+    };
+    await startOperation(deps, instance.id, { kind: 'TERMINATE', vnfLcmOpOccId: opId, input, staticSummary: `terminate VNF ${instance.id}` });
+    sendEmpty(ctx.res, 202, { Location: input.links.vnfLcmOpOcc });
+  });
+}
+
+/**
+ * Hands an operation to the instance's entity workflow (started on first use). The entity
+ * refuses it while another operation holds the instance: that refusal is the 409.
+ */
+export async function startOperation(
+  deps: Pick<VnfInstanceRouteDependencies, 'client' | 'taskQueue' | 'log'>, vnfInstanceId: string, start: StartOperation,
+): Promise<void> {
+  const entity = new WithStartWorkflowOperation<typeof vnfInstanceLcm>('vnfInstanceLcm', {
+    workflowId: vnfInstanceWorkflowId(vnfInstanceId),
+    taskQueue: deps.taskQueue,
+    args: [{ vnfInstanceId, operationsStarted: 0 }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `LCM operations of VNF instance ${vnfInstanceId}, one at a time`,
+  });
+  try {
+    await deps.client.workflow.executeUpdateWithStart(startOperationUpdate, { args: [start], startWorkflowOperation: entity });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new HttpProblem(409, err.cause?.message ?? err.message);
+    throw err;
+  }
+  deps.log?.(`${start.kind} ${start.vnfLcmOpOccId} started for VNF instance ${vnfInstanceId}`);
+}
+
+async function activeOperation(client: Client, vnfInstanceId: string): Promise<string | undefined> {
+  try {
+    return await client.workflow.getHandle(vnfInstanceWorkflowId(vnfInstanceId)).query(activeOperationQuery);
+  } catch {
+    return undefined; // no entity yet: no operation ever ran
+  }
+}
+
+export function instanceOrThrow(inventory: InventoryStore, id: string | undefined): VnfInstanceRecord {
+  const instance = id ? inventory.instance(id) : undefined;
+  if (!instance) throw new HttpProblem(404, `VNF instance ${id} does not exist`);
+  return instance;
+}
+
+function identityOf(instance: VnfInstanceRecord): InstantiateVnfInput['vnfd'] {
+  const { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion } = instance;
+  return { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion };
+}
+
+export function renderVnfInstance(instance: VnfInstanceRecord, apiRoot: string): VnfInstance {
+  const self = `${apiRoot}${VNFLCM_BASE}/vnf_instances/${instance.id}`;
+  const instantiated = instance.instantiationState === 'INSTANTIATED';
+  return {
+    id: instance.id,
+    ...(instance.vnfInstanceName ? { vnfInstanceName: instance.vnfInstanceName } : {}),
+    vnfdId: instance.vnfdId,
+    vnfProvider: instance.vnfProvider,
+    vnfProductName: instance.vnfProductName,
+    vnfSoftwareVersion: instance.vnfSoftwareVersion,
+    vnfdVersion: instance.vnfdVersion,
+    instantiationState: instance.instantiationState,
+    ...(instantiated ? { instantiatedVnfInfo: { flavourId: 'simple', vnfState: 'STARTED' as const, vnfcResourceInfo: instance.vnfcResourceInfo } } : {}),
+    _links: {
+      self: { href: self },
+      ...(instantiated
+        ? { terminate: { href: `${self}/terminate` }, changeVnfPkg: { href: `${self}/change_vnfpkg` } }
+        : { instantiate: { href: `${self}/instantiate` } }),
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// instantiateVnf and terminateVnf: the VNF instance lifecycle around change_vnfpkg. Both are
+// short sequences of VIM exchanges with the same operation-occurrence semantics: STARTING →
+// PROCESSING → COMPLETED, or FAILED_TEMP with retry (resume) and fail (→ FAILED).
+import { allHandlersFinished, condition, setCurrentDetails, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import type { ProblemDetails } from '../http/problem.ts';
+import { VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
+import type { LcmOperationStateType } from '../sol003/models.ts';
+import { redactSecrets } from '../sol003/redact.ts';
+import { inventory, vim } from './activities.ts';
+import { failUpdate, operationQuery, retryUpdate } from './messages.ts';
+import { notifyOperation } from './notifications.ts';
+import type { OperationState } from './operation-state.ts';
+import { asStep, StepFailure } from './step-failure.ts';
+import { reportEndToInstance } from './operation-end.ts';
+
+interface OperationBase {
+  vnfLcmOpOccId: string;
+  vnfInstanceId: string;
+  /** The request as received (redacted before it is shown). */
+  request: Record<string, unknown>;
+  /** Identity of the instance's package. */
+  vnfd: OperationState['target'];
+  links: { vnfLcmOpOcc: string; vnfInstance: string };
+}
+
+export interface InstantiateVnfInput extends OperationBase {
+  stackName: string;
+  flavourId: string;
+  vdus: { vduId: string; count: number; image: string; flavor: string }[];
+}
+
+export interface TerminateVnfInput extends OperationBase {
+  stack: { name: string; id: string };
+}
+
+/** Progress of the VIM side, kept across retries. */
+interface InstanceProgress {
+  stack?: { name: string; id: string };
+  stackDeleted?: boolean;
+}
+
+const STACK_POLL_MS = 1_000;
+const STACK_TIMEOUT_MS = 30 * 60_000;
+
+export async function instantiateVnf(input: InstantiateVnfInput): Promise<OperationState> {
+  const progress: InstanceProgress = {};
+  return runOperation('INSTANTIATE', input, async (describe) => {
+    if (!progress.stack) {
+      describe(`creating stack ${input.stackName} on the VIM`);
+      progress.stack = await asStep(502, `VIM: create stack ${input.stackName}`, () => vim.createVnfStack.executeWithOptions(
+        { summary: `create stack ${input.stackName}` }, [{ stackName: input.stackName, vdus: input.vdus }]));
+    }
+    const stack = progress.stack;
+    await waitForStack(stack, 'CREATE_COMPLETE', describe);
+    const vnfcs = await asStep(502, `VIM: resources of ${stack.name}`, () => vim.listVnfcs.executeWithOptions(
+      { summary: `list the VNFCs of ${stack.name}` }, [{ stack }]));
+    await inventory.recordInstantiation.executeWithOptions({ summary: `record ${input.vnfInstanceId} INSTANTIATED` }, [{
+      vnfInstanceId: input.vnfInstanceId, stack, flavourId: input.flavourId,
+      vnfcResourceInfo: vnfcs.map((v) => ({
+        id: v.serverId, vduId: v.vduId, computeResource: { resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
+      })),
+    }]);
+  });
+}
+
+export async function terminateVnf(input: TerminateVnfInput): Promise<OperationState> {
+  const progress: InstanceProgress = {};
+  return runOperation('TERMINATE', input, async (describe) => {
+    if (!progress.stackDeleted) {
+      describe(`deleting stack ${input.stack.name} on the VIM`);
+      await asStep(502, `VIM: delete stack ${input.stack.name}`, () => vim.deleteVnfStack.executeWithOptions(
+        { summary: `delete stack ${input.stack.name}` }, [{ stack: input.stack }]));
+      progress.stackDeleted = true;
+    }
+    await inventory.recordTermination.executeWithOptions(
+      { summary: `record ${input.vnfInstanceId} NOT_INSTANTIATED` }, [{ vnfInstanceId: input.vnfInstanceId }]);
+  });
+}
+
+async function waitForStack(stack: { name: string; id: string }, done: string, describe: (d: string) => void): Promise<void> {
+  const deadline = Date.now() + STACK_TIMEOUT_MS;
+  for (;;) {
+    const status = await asStep(502, `VIM: status of ${stack.name}`, () => vim.readVnfcStack.executeWithOptions(
+      { summary: `read the status of ${stack.name}` }, [{ memberStack: stack }]));
+    if (status.status === done) return;
+    if (!status.status.endsWith('_IN_PROGRESS')) throw StepFailure.of(502, `stack ${stack.name} ended ${status.status}: ${status.reason ?? 'no reason given'}`);
+    if (Date.now() > deadline) throw StepFailure.of(504, `stack ${stack.name} did not reach ${done} within ${STACK_TIMEOUT_MS / 60_000} min`);
+    describe(`waiting for the VIM: ${stack.name} is ${status.status}`);
+    await sleep(STACK_POLL_MS, { summary: `wait for ${stack.name}` });
+  }
+}
+
+/** The operation-occurrence life of a simple operation: the body runs until it succeeds or is failed. */
+async function runOperation(
+  operation: 'INSTANTIATE' | 'TERMINATE', input: OperationBase, body: (describe: (details: string) => void) => Promise<void>,
+): Promise<OperationState> {
+  const now = new Date().toISOString();
+  const state: OperationState = {
+    vnfLcmOpOccId: input.vnfLcmOpOccId, vnfInstanceId: input.vnfInstanceId, operation,
+    operationParams: redactSecrets(input.request), target: input.vnfd,
+    operationState: 'STARTING', stateEnteredTime: now, startTime: now,
+    vnfcs: [], lcmCoordinations: [], rejectedLcmCoordinations: [], details: 'starting', runs: 1,
+  };
+  let task: 'retry' | 'fail' | undefined;
+  const describe = (details: string): void => {
+    state.details = details;
+    setCurrentDetails(details);
+  };
+  const enter = async (operationState: LcmOperationStateType, error?: ProblemDetails): Promise<void> => {
+    state.operationState = operationState;
+    state.stateEnteredTime = new Date().toISOString();
+    state.error = error;
+    upsertSearchAttributes([{ key: VNF_LCM_OPERATION_STATE, value: operationState }]);
+    await notifyOperation(state, input.links);
+  };
+  setHandler(operationQuery, () => state);
+  const onlyWhenFailedTemp = (): void => {
+    if (state.operationState !== 'FAILED_TEMP' || task) throw new Error(`operation ${input.vnfLcmOpOccId} is ${state.operationState}, not FAILED_TEMP`);
+  };
+  setHandler(retryUpdate, async () => {
+    task = 'retry';
+    await condition(() => state.operationState !== 'FAILED_TEMP');
+    return state;
+  }, { validator: onlyWhenFailedTemp });
+  setHandler(failUpdate, async () => {
+    task = 'fail';
+    await condition(() => state.operationState === 'FAILED');
+    return state;
+  }, { validator: onlyWhenFailedTemp });
+
+  await notifyOperation(state, input.links);
+  await enter('PROCESSING');
+  for (;;) {
+    try {
+      await body(describe);
+      // The instance is free before anyone can read the final state (and start the next operation).
+      await reportEndToInstance(state);
+      await enter('COMPLETED');
+      describe(`${operation.toLowerCase()} completed`);
+      break;
+    } catch (err) {
+      if (!(err instanceof StepFailure)) throw err;
+      await enter('FAILED_TEMP', err.problem);
+      describe(`FAILED_TEMP: ${err.problem.detail}; waiting for retry or fail`);
+    }
+    await condition(() => task !== undefined);
+    const chosen = task;
+    task = undefined;
+    if (chosen === 'fail') {
+      await reportEndToInstance(state);
+      await enter('FAILED', state.error);
+      break;
+    }
+    await enter('PROCESSING');
+  }
+  await condition(allHandlersFinished);
+  return state;
+}
