@@ -16,6 +16,7 @@ import { createActivities } from '../../src/activities/index.ts';
 import { encryptedDataConverter } from '../../src/codec/encryption-codec.ts';
 import { parseKeyList } from '../../src/codec/keyring.ts';
 import { startReferenceEm, type ReferenceEm, type ReferenceEmOptions } from '../../src/em/server.ts';
+import { GatewayAuthenticator } from '../../src/gateway/auth.ts';
 import { createGatewayRouter } from '../../src/gateway/routes.ts';
 import { listen, type Router } from '../../src/http/server.ts';
 import { ensureSampleInstance } from '../../src/inventory/sample.ts';
@@ -69,9 +70,17 @@ export interface SystemOptions {
   tuning?: Partial<ChangeVnfPkgTuning>;
   /** The client's and worker's DataConverter; default: encryption with TEST_CODEC_KEYS. */
   dataConverter?: DataConverter;
+  /** Temporal frontend to use instead of the run's shared dev server (e.g. a test's own, restartable one). */
+  temporalAddress?: string;
+  /** Receives the log lines of the VIM simulator, the reference EM (unless `em.log` is given) and the gateway; default: silent. */
+  log?: (line: string) => void;
+  /** Require this API token at the gateway (X-Auth-Token); the helpers below send it. */
+  apiToken?: string;
 }
 
 export interface TestSystem {
+  /** Headers every vnflcm request of the helpers carries (Version, and the API token if any). */
+  headers: Record<string, string>;
   dataDir: string;
   taskQueue: string;
   temporalAddress: string;
@@ -93,13 +102,13 @@ export interface TestSystem {
 
 export async function startSystem(name: string, options: SystemOptions = {}): Promise<TestSystem> {
   installQuietRuntime();
-  const temporalAddress = inject('temporalAddress');
+  const temporalAddress = options.temporalAddress ?? inject('temporalAddress');
   const dataDir = mkdtempSync(join(tmpdir(), `vnfm-${name}-`));
   const taskQueue = `${name}-${Date.now()}`;
-  const silent = (): void => undefined;
+  const log = options.log ?? ((): void => undefined);
 
-  const vim = await startVimSimulator({ stateFile: join(dataDir, 'vim.json'), port: 0, updateDelayMs: options.vimUpdateDelayMs ?? 50, log: silent });
-  const em = await startReferenceEm({ port: 0, log: silent, auth: { methods: ['BASIC'] }, ...options.em });
+  const vim = await startVimSimulator({ stateFile: join(dataDir, 'vim.json'), port: 0, updateDelayMs: options.vimUpdateDelayMs ?? 50, log });
+  const em = await startReferenceEm({ port: 0, log, auth: { methods: ['BASIC'] }, ...options.em });
   const inventory = new InventoryStore(join(dataDir, 'inventory.json'));
   const packageRepository = new PackageRepository(join(dataDir, 'packages'));
   const packages = await onboardSamplePackagesAsCsar(inventory, packageRepository);
@@ -135,10 +144,12 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
   const server = createServer((req, res) => void gateway.router?.handle(req, res));
   const gatewayUrl = await listen(server, '127.0.0.1', 0);
   gateway.router = createGatewayRouter({
+    ...(options.apiToken ? { auth: new GatewayAuthenticator({ apiTokens: [options.apiToken] }) } : {}),
     client, taskQueue, inventory, apiRoot: gatewayUrl, defaultCoordinationAction: 'prv.default', tuning: { ...TEST_TUNING, ...options.tuning },
-    subscriptions: { store: subscriptions, client: notificationClient }, packages: packageRepository,
+    subscriptions: { store: subscriptions, client: notificationClient }, packages: packageRepository, log: options.log,
   });
   const system: TestSystem = {
+    headers: { ...VNFLCM_HEADERS, ...(options.apiToken ? { 'X-Auth-Token': options.apiToken } : {}) },
     dataDir, taskQueue, temporalAddress, vim, em, inventory, packages, instance, client, dataConverter, gatewayUrl, coordinationClient,
     subscriptions, notificationClient, worker,
     async close() {
@@ -173,14 +184,14 @@ export function changeRequest(system: TestSystem, vnfdId: string, vnfcParam: Rec
 
 export async function postChange(system: TestSystem, body: unknown, instanceId = system.instance.id): Promise<{ status: number; location?: string; body: string }> {
   const res = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_instances/${instanceId}/change_vnfpkg`, {
-    method: 'POST', headers: VNFLCM_HEADERS, body: JSON.stringify(body),
+    method: 'POST', headers: system.headers, body: JSON.stringify(body),
   });
   const location = res.headers.location;
   return { status: res.statusCode, location: typeof location === 'string' ? location : undefined, body: await res.body.text() };
 }
 
 export async function getOpOcc(system: TestSystem, opId: string): Promise<VnfLcmOpOcc> {
-  const res = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}`, { headers: VNFLCM_HEADERS });
+  const res = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}`, { headers: system.headers });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`GET op occ ${opId}: ${res.statusCode} ${text}`);
   return JSON.parse(text) as VnfLcmOpOcc;
