@@ -27,7 +27,7 @@ export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpO
         computeResource: { resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
       })),
     },
-    ...(state.operationState === 'COMPLETED' ? { modificationsTriggeredByVnfPkgChange: state.target } : {}),
+    ...(state.operation === 'CHANGE_VNFPKG' && state.operationState === 'COMPLETED' ? { modificationsTriggeredByVnfPkgChange: state.target } : {}),
     lcmCoordinations: state.lcmCoordinations,
     rejectedLcmCoordinations: state.rejectedLcmCoordinations,
     _links: {
