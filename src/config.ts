@@ -49,6 +49,14 @@ export const Env = z.object({
   /** Client certificate and key for OAUTH2_CLIENT_CERT (mutual TLS to the EM and its token endpoint). */
   EM_CLIENT_CERT_FILE: optionalFile,
   EM_CLIENT_KEY_FILE: optionalFile,
+  /**
+   * Comma-separated origins (https://host:port) of EMs, token endpoints or notification
+   * subscribers whose TLS certificate is NOT verified. Verification is on for everything else;
+   * each exception is logged at start.
+   */
+  TLS_INSECURE_ORIGINS: list.pipe(z.array(z.url())).default([]),
+  /** `true` switches off TLS verification towards the VIM (logged at start). */
+  VIM_TLS_INSECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   EM_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Coordination action used when the destination VNFD declares none. */
   DEFAULT_COORDINATION_ACTION: z.string().min(1).default('prv.tacker_organization.coordination_test'),

@@ -23,6 +23,7 @@ export function createActivityDependencies(config: Env) {
         caPem: readOptionalFile(config.EM_CA_FILE),
         clientCertPem: readOptionalFile(config.EM_CLIENT_CERT_FILE),
         clientKeyPem: readOptionalFile(config.EM_CLIENT_KEY_FILE),
+        insecureOrigins: config.TLS_INSECURE_ORIGINS,
       },
     }),
     openstack: new OpenStackClient({
@@ -33,12 +34,17 @@ export function createActivityDependencies(config: Env) {
       userDomainName: 'Default',
       projectDomainName: 'Default',
       caCertPem: readOptionalFile(config.VIM_CA_FILE),
-      insecureSkipVerify: false,
+      insecureSkipVerify: warnIfInsecure(config.VIM_TLS_INSECURE, `TLS certificate verification is OFF for the VIM ${config.VIM_AUTH_URL} (VIM_TLS_INSECURE)`),
     }),
     inventory: new InventoryStore(inventoryFile(config)),
     subscriptions: new SubscriptionStore(subscriptionsFile(config)),
-    notificationClient: new NotificationClient(),
+    notificationClient: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }),
   };
+}
+
+function warnIfInsecure(insecure: boolean, message: string): boolean {
+  if (insecure) console.warn(message);
+  return insecure;
 }
 
 export async function createWorker(config: Env, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {

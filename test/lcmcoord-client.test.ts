@@ -7,6 +7,7 @@ import type { BehaviourConfigInput } from '../src/em/behaviour.ts';
 import { startReferenceEm, type ReferenceEm, type ReferenceEmOptions } from '../src/em/server.ts';
 import { listen } from '../src/http/server.ts';
 import { certificateThumbprint } from '../src/lcmcoord/auth.ts';
+import { TlsDispatchers } from '../src/http/tls-dispatchers.ts';
 import { CoordinationClient, type CoordinationClientOptions, type EmTarget } from '../src/lcmcoord/client.ts';
 import { CoordinationError, type CoordinationErrorReason } from '../src/lcmcoord/errors.ts';
 import type { EmAuthentication, LcmCoord, LcmCoordRequest } from '../src/lcmcoord/models.ts';
@@ -770,5 +771,17 @@ describe('CoordinationClient over TLS', () => {
 
     expect(error.detail).toMatch(/certificate/);
     expect(em.requests.counts()).toEqual({ apiRequests: 0, tokenRequests: 0 });
+  });
+
+  it('skips verification only for an origin listed explicitly as insecure, and logs that once', async () => {
+    const lines: string[] = [];
+    const c = new CoordinationClient({ tls: { insecureOrigins: [em.url] } });
+    clients.push(c);
+    expect((await c.requestCoordination({ endpoint: em.url, authentication: basicAuth() }, coordinationRequest())).kind).toBe('finished');
+    const other = new CoordinationClient({ tls: { insecureOrigins: ['https://127.0.0.1:1'] } });
+    clients.push(other);
+    await expectFailure(other.requestCoordination({ endpoint: em.url, authentication: basicAuth() }, coordinationRequest()), 'untrusted-certificate', false);
+    new TlsDispatchers({ connectTimeoutMs: 1000, insecureOrigins: [em.url], log: (l) => lines.push(l) });
+    expect(lines).toEqual([`TLS certificate verification is OFF for ${new URL(em.url).origin} (configured explicitly)`]);
   });
 });

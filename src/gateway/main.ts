@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     apiRoot: gatewayApiRoot(config),
     defaultCoordinationAction: config.DEFAULT_COORDINATION_ACTION,
     log: (line) => console.log(line),
-    subscriptions: { store: new SubscriptionStore(subscriptionsFile(config)), client: new NotificationClient() },
+    subscriptions: { store: new SubscriptionStore(subscriptionsFile(config)), client: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }) },
   });
   const url = await listen(serve(router), config.GATEWAY_HOST, config.GATEWAY_PORT);
   console.log(`gateway listening on ${url} (SOL003 vnflcm v2, SOL005 vnfpkgm v1)`);

@@ -1,10 +1,10 @@
 // Client of the ETSI NFV-SOL 002 v3.6.1 LCM Coordination API (lcmcoord 1.0.0).
 // One method, one HTTP exchange; each returns a typed classification of the EM's answer and
 // leaves all waiting to the caller (the workflow owns time). No Temporal imports here.
-import { rootCertificates } from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { describeZodError } from '../http/problem.ts';
+import { TlsDispatchers } from '../http/tls-dispatchers.ts';
 import { basicAuthorization, certificateThumbprint, resolveAuth, TokenCache, type ResolvedAuth } from './auth.ts';
 import { CoordinationError } from './errors.ts';
 import { networkFailure, readCappedText, requestWithin } from './http.ts';
@@ -28,7 +28,9 @@ export const CoordinationClientOptions = z.object({
     /** Client certificate and key for OAUTH2_CLIENT_CERT (mutual TLS). */
     clientCertPem: z.string().optional(),
     clientKeyPem: z.string().optional(),
-  }).default({}),
+    /** Origins whose certificate is not verified: an explicit, logged, per-endpoint exception. */
+    insecureOrigins: z.array(z.url()).default([]),
+  }).default({ insecureOrigins: [] }),
 });
 export type CoordinationClientOptions = z.input<typeof CoordinationClientOptions>;
 
@@ -61,21 +63,14 @@ export class CoordinationClient {
   readonly tokens: TokenCache;
   apiRequests = 0;
   private readonly options: z.output<typeof CoordinationClientOptions>;
-  private readonly plainAgent: Agent;
-  private readonly mtlsAgent?: Agent;
+  private readonly dispatchers: TlsDispatchers;
   private readonly clientCertThumbprint?: string;
 
   constructor(options: CoordinationClientOptions = {}) {
     this.options = CoordinationClientOptions.parse(options);
     const { tls } = this.options;
-    // TLS verification is always on; a configured CA is trusted in addition to the root CAs
-    // (Node's `ca` option replaces them, so they are listed explicitly).
-    const ca = tls.caPem ? [...rootCertificates, tls.caPem] : undefined;
-    this.plainAgent = new Agent({ connect: { timeout: this.options.connectTimeoutMs, ca } });
-    if (tls.clientCertPem && tls.clientKeyPem) {
-      this.mtlsAgent = new Agent({ connect: { timeout: this.options.connectTimeoutMs, ca, cert: tls.clientCertPem, key: tls.clientKeyPem } });
-      this.clientCertThumbprint = certificateThumbprint(tls.clientCertPem);
-    }
+    this.dispatchers = new TlsDispatchers({ connectTimeoutMs: this.options.connectTimeoutMs, ...tls });
+    if (tls.clientCertPem && tls.clientKeyPem) this.clientCertThumbprint = certificateThumbprint(tls.clientCertPem);
     this.tokens = new TokenCache({
       refreshMarginMs: this.options.tokenRefreshMarginMs,
       defaultLifetimeMs: this.options.defaultTokenLifetimeMs,
@@ -122,7 +117,7 @@ export class CoordinationClient {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.plainAgent.close(), this.mtlsAgent?.close()]);
+    await this.dispatchers.close();
   }
 
   /**
@@ -160,10 +155,10 @@ export class CoordinationClient {
   }
 
   private async send(auth: ResolvedAuth, method: Dispatcher.HttpMethod, url: string, body?: string): Promise<Exchange> {
-    const dispatcher = this.dispatcherFor(auth);
+    const dispatcher = this.dispatcherFor(auth, url);
     const headers: Record<string, string> = { Version: LCMCOORD_API_VERSION, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const authorization = await this.authorization(auth, dispatcher);
+    const authorization = await this.authorization(auth);
     if (authorization) headers.Authorization = authorization;
     this.apiRequests += 1;
     let res: Dispatcher.ResponseData;
@@ -184,24 +179,24 @@ export class CoordinationClient {
     return { status: res.statusCode, headers: flat, text, authorization };
   }
 
-  private dispatcherFor(auth: ResolvedAuth): Dispatcher {
-    if (auth.kind !== 'client-cert') return this.plainAgent;
-    if (!this.mtlsAgent || !this.clientCertThumbprint) {
+  private dispatcherFor(auth: ResolvedAuth, url: string): Dispatcher {
+    if (auth.kind !== 'client-cert') return this.dispatchers.for(url);
+    if (!this.clientCertThumbprint) {
       throw new CoordinationError('misconfigured', 'OAUTH2_CLIENT_CERT requested but the worker has no client certificate configured');
     }
     if (auth.fingerprint !== this.clientCertThumbprint) {
       throw new CoordinationError('misconfigured', `certificateRef x5t#S256 ${auth.fingerprint} does not match the configured client certificate (${this.clientCertThumbprint})`);
     }
-    return this.mtlsAgent;
+    return this.dispatchers.for(url, true);
   }
 
-  private async authorization(auth: ResolvedAuth, dispatcher: Dispatcher): Promise<string | undefined> {
+  private async authorization(auth: ResolvedAuth): Promise<string | undefined> {
     switch (auth.kind) {
       case 'basic':
         return basicAuthorization(auth.userName, auth.password);
       case 'client-credentials':
       case 'client-cert':
-        return this.tokens.bearer(auth, dispatcher);
+        return this.tokens.bearer(auth, this.dispatcherFor(auth, auth.tokenEndpoint));
       case 'none':
         return undefined;
     }

@@ -2,8 +2,8 @@
 // to the callbackUri, and the test GET at subscription time. One method, one HTTP exchange
 // (plus one repeat with a fresh token after a 401); errors are classified, never retried here:
 // the workflow owns retries. No Temporal imports here.
-import { rootCertificates } from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { TlsDispatchers } from '../http/tls-dispatchers.ts';
 import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
 import { basicAuthorization, TokenCache, type ResolvedAuth } from '../lcmcoord/auth.ts';
@@ -24,6 +24,8 @@ export const NotificationClientOptions = z.object({
   defaultTokenLifetimeMs: z.number().int().positive().default(300_000),
   /** PEM of extra CAs to trust for https callbacks and token endpoints, besides Node's root CAs. */
   caPem: z.string().optional(),
+  /** Subscriber origins whose certificate is not verified: an explicit, logged, per-endpoint exception. */
+  insecureOrigins: z.array(z.url()).default([]),
 });
 export type NotificationClientOptions = z.input<typeof NotificationClientOptions>;
 
@@ -73,12 +75,13 @@ export class NotificationClient {
   /** Exchanges with subscribers (not counting token requests). */
   requests = 0;
   private readonly options: z.output<typeof NotificationClientOptions>;
-  private readonly agent: Agent;
+  private readonly dispatchers: TlsDispatchers;
 
   constructor(options: NotificationClientOptions = {}) {
     this.options = NotificationClientOptions.parse(options);
-    const ca = this.options.caPem ? [...rootCertificates, this.options.caPem] : undefined;
-    this.agent = new Agent({ connect: { timeout: this.options.connectTimeoutMs, ca } });
+    this.dispatchers = new TlsDispatchers({
+      connectTimeoutMs: this.options.connectTimeoutMs, caPem: this.options.caPem, insecureOrigins: this.options.insecureOrigins,
+    });
     this.tokens = new TokenCache({
       refreshMarginMs: this.options.tokenRefreshMarginMs,
       defaultLifetimeMs: this.options.defaultTokenLifetimeMs,
@@ -112,7 +115,7 @@ export class NotificationClient {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.dispatchers.close();
   }
 
   /** One request; on 401 with a cached token, one fresh token and one repeat (RFC 6750 invalid_token). */
@@ -127,12 +130,12 @@ export class NotificationClient {
   private async send(url: string, auth: SubscriberAuth, method: 'GET' | 'POST', body?: string): Promise<Answer> {
     const headers: Record<string, string> = { Version: VNFLCM_API_VERSION, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const authorization = await this.authorization(auth, this.agent);
+    const authorization = await this.authorization(auth);
     if (authorization) headers.Authorization = authorization;
     this.requests += 1;
     let res: Dispatcher.ResponseData;
     try {
-      res = await requestWithin(url, { method, headers, body, dispatcher: this.agent }, this.options.responseTimeoutMs);
+      res = await requestWithin(url, { method, headers, body, dispatcher: this.dispatchers.for(url) }, this.options.responseTimeoutMs);
     } catch (err) {
       throw fromCoordinationError(networkFailure(err, `${method} ${url} failed`));
     }
@@ -147,13 +150,13 @@ export class NotificationClient {
     return { status: res.statusCode, text, authorization };
   }
 
-  private async authorization(auth: SubscriberAuth, dispatcher: Dispatcher): Promise<string | undefined> {
+  private async authorization(auth: SubscriberAuth): Promise<string | undefined> {
     switch (auth.kind) {
       case 'basic':
         return basicAuthorization(auth.userName, auth.password);
       case 'client-credentials':
         try {
-          return await this.tokens.bearer(auth, dispatcher);
+          return await this.tokens.bearer(auth, this.dispatchers.for(auth.tokenEndpoint));
         } catch (err) {
           if (err instanceof CoordinationError) throw fromCoordinationError(err);
           throw err;
