@@ -17,7 +17,10 @@ import {
 
 let system: TestSystem;
 beforeAll(async () => {
-  system = await startSystem('coord', { tuning: { historyEventLimit: 100 } });
+  system = await startSystem('coord', {
+    tuning: { historyEventLimit: 100 },
+    em: { auth: { methods: ['BASIC', 'OAUTH2_CLIENT_CREDENTIALS'] } },
+  });
 });
 afterAll(async () => {
   await system?.close();
@@ -66,6 +69,24 @@ describe('coordination in the workflow', () => {
       expect(rejection.endpointType).toBe('MGMT');
     }
     expect(op.lcmCoordinations?.every((c) => c.coordinationResult === 'CONTINUE')).toBe(true);
+  });
+
+  it('authenticates with one cached OAuth2 client-credentials token across every exchange of a long wait', async () => {
+    system.em.requests.clear();
+    const oauth2 = {
+      authentication: {
+        authType: ['OAUTH2_CLIENT_CREDENTIALS'],
+        paramsOauth2ClientCredentials: { clientId: 'tacker', clientPassword: 'tacker', tokenEndpoint: `${system.em.url}/oauth2/token` },
+      },
+    };
+    const { opId } = await change({ default: { mode: 'async', polls: 8, retryAfter: 0 } }, { vnfcParam: oauth2, vdus: ['VDU1'] });
+    const op = await waitForState(system, opId, TERMINAL);
+
+    expect(op.operationState, op.error?.detail).toBe('COMPLETED');
+    const counts = system.em.requests.counts();
+    expect(counts.apiRequests).toBe(2 * (1 + 9));
+    expect(counts.tokenRequests).toBe(1);
+    expect(system.em.requests.entries().filter((e) => e.path.startsWith('/lcmcoord/')).every((e) => e.authScheme === 'bearer')).toBe(true);
   });
 
   it('cancels the coordination at the EM and fails the step when the coordination times out', async () => {
