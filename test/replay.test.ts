@@ -6,31 +6,43 @@ import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { HISTORIES_DIR } from './support/histories.ts';
+import { HISTORIES_ROOT } from './support/histories.ts';
 import { installQuietRuntime, testDataConverter, workflowBundle } from './support/system.ts';
 
 installQuietRuntime();
 
 function recordedHistories() {
-  return readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).map((file) => ({
-    workflowId: file.replace(/\.json$/, ''),
-    history: historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8'))),
-  }));
+  return readdirSync(HISTORIES_ROOT).sort().flatMap((version) =>
+    readdirSync(join(HISTORIES_ROOT, version)).filter((f) => f.endsWith('.json')).sort().map((file) => ({
+      workflowId: `${version}/${file.replace(/\.json$/, '')}`,
+      history: historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_ROOT, version, file), 'utf8'))),
+    })));
 }
 
-async function replayAll(bundle: Awaited<ReturnType<typeof workflowBundle>>): Promise<ReplayResult[]> {
+function workflowTypeOf(history: ReturnType<typeof recordedHistories>[number]['history']): string | undefined {
+  return history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? undefined;
+}
+
+async function replayAll(bundle: Awaited<ReturnType<typeof workflowBundle>>, histories = recordedHistories()): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   // The codec decrypts histories recorded encrypted (with the tests' key); older plain ones pass through.
   const options = { workflowBundle: bundle, replayName: 'fixtures', dataConverter: testDataConverter };
-  for await (const result of Worker.runReplayHistories(options, recordedHistories())) {
+  for await (const result of Worker.runReplayHistories(options, histories)) {
     results.push(result);
   }
   return results;
 }
 
 describe('recorded histories', () => {
-  it('are committed for the change_vnfpkg paths the tests run', () => {
-    expect(recordedHistories().map((h) => h.workflowId).sort()).toEqual(['change-async-em', 'change-retry-after', 'change-sync-em']);
+  it('are committed for the paths the tests run, for every workflow type', () => {
+    const ids = recordedHistories().map((h) => h.workflowId);
+    expect(ids).toEqual(expect.arrayContaining([
+      'v1/change-async-em', 'v1/change-retry-after', 'v1/change-sync-em',
+      'v2/change-async-em', 'v2/change-retry-after', 'v2/change-sync-em', 'v2/change-notifier',
+      'v2/rollback', 'v2/cancel-forceful', 'v2/instantiate', 'v2/terminate', 'v2/vnf-instance-entity',
+    ]));
+    const types = new Set(recordedHistories().map((h) => workflowTypeOf(h.history)));
+    expect([...types].sort()).toEqual(['changeVnfPkg', 'deliverOperationNotifications', 'instantiateVnf', 'terminateVnf', 'vnfInstanceLcm']);
   });
 
   it('replay without a determinism error on the current workflow code', async () => {
@@ -44,8 +56,9 @@ describe('recorded histories', () => {
       workflowsPath: fileURLToPath(new URL('./fixtures/changed-workflow/index.ts', import.meta.url)),
       logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     });
-    const results = await replayAll(changed);
-    expect(results.length).toBeGreaterThan(0);
+    const changeHistories = recordedHistories().filter((h) => workflowTypeOf(h.history) === 'changeVnfPkg');
+    const results = await replayAll(changed, changeHistories);
+    expect(results).toHaveLength(changeHistories.length);
     for (const result of results) expect(result.error?.name, result.workflowId).toBe('DeterminismViolationError');
   });
 });

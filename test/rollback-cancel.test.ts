@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BehaviourConfigInput } from '../src/em/behaviour.ts';
 import { ensureSampleInstance } from '../src/inventory/sample.ts';
 import type { VnfInstanceRecord, VnfPackageRecord } from '../src/inventory/store.ts';
+import { recordHistory } from './support/histories.ts';
 import {
   changeRequest, getOpOcc, opIdOf, postChange, startSystem, VNFLCM_HEADERS, vimStack, waitForState, type TestSystem,
 } from './support/system.ts';
@@ -38,6 +39,14 @@ async function task(opId: string, name: string, body?: unknown): Promise<{ statu
   return { status: res.statusCode, text: await res.body.text() };
 }
 
+async function emSawCoordinationRequest(): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!system.em.requests.entries().some((e) => e.method === 'POST' && e.path.endsWith('/coordinations') && e.status === 202)) {
+    if (Date.now() > deadline) throw new Error('the EM saw no coordination request');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function imagesOf(instance: VnfInstanceRecord): Promise<Map<string, string>> {
   const stack = await vimStack({ ...system, instance });
   return new Map(stack.vnfcs.map((v) => [v.serverId, v.image]));
@@ -60,6 +69,7 @@ describe('rollback', () => {
     const op = await waitForState(system, opId, TERMINAL);
 
     expect(op.operationState, op.error?.detail).toBe('ROLLED_BACK');
+    await recordHistory(system.client, opId, 'rollback');
     expect(await imagesOf(instance)).toEqual(before);
     const rolledBack = system.em.requests.entries().filter((e) => e.method === 'POST').map((e) => e.vnfcInstanceId);
     expect(rolledBack).toEqual([order[1]!.id, order[0]!.id]);
@@ -79,8 +89,9 @@ describe('rollback', () => {
 describe('cancel', () => {
   it('GRACEFUL lets the current VNFC finish, then stops in FAILED_TEMP', async () => {
     const instance = await freshInstance();
+    system.em.requests.clear();
     const opId = await start({ default: { mode: 'async', polls: 2, retryAfter: 1 } }, instance);
-    await new Promise((r) => setTimeout(r, 500)); // first VNFC: coordination under way
+    await emSawCoordinationRequest(); // first VNFC: coordination under way
 
     expect((await task(opId, 'cancel', { cancelMode: 'GRACEFUL' })).status).toBe(202);
     expect((await getOpOcc(system, opId)).isCancelPending).toBe(true);
@@ -96,8 +107,10 @@ describe('cancel', () => {
 
   it('FORCEFUL stops at once and cancels the open coordination at the EM', async () => {
     const instance = await freshInstance();
+    system.em.requests.clear();
     const opId = await start({ default: { mode: 'async', never: true, retryAfter: 1 } }, instance);
-    await new Promise((r) => setTimeout(r, 700));
+    await emSawCoordinationRequest();
+    await new Promise((r) => setTimeout(r, 200)); // the 202 is back: the workflow waits in a timer
     system.em.requests.clear();
 
     expect((await task(opId, 'cancel', { cancelMode: 'FORCEFUL' })).status).toBe(202);
@@ -105,6 +118,7 @@ describe('cancel', () => {
 
     expect(op.operationState).toBe('FAILED_TEMP');
     expect(op.error?.detail).toBe('the operation was cancelled by the operator (FORCEFUL)');
+    await recordHistory(system.client, opId, 'cancel-forceful');
     const cancels = system.em.requests.entries().filter((e) => e.path.endsWith('/cancel'));
     expect(cancels.map((c) => c.status)).toEqual([202]);
     expect((await task(opId, 'fail')).status).toBe(200);

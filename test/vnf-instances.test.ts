@@ -3,6 +3,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VnfInstance } from '../src/sol003/models.ts';
+import { recordHistory } from './support/histories.ts';
 import { changeRequest, opIdOf, startSystem, VNFLCM_HEADERS, waitForState, type TestSystem } from './support/system.ts';
 
 let system: TestSystem;
@@ -27,11 +28,12 @@ async function createInstance(): Promise<VnfInstance> {
   return res.json<VnfInstance>();
 }
 
-async function instantiate(id: string, layout = { VDU1: 2, VDU2: 1 }): Promise<void> {
+async function instantiate(id: string, layout = { VDU1: 2, VDU2: 1 }): Promise<string> {
   const res = await call('POST', `/vnf_instances/${id}/instantiate`, { flavourId: 'simple', additionalParams: { vdu_layout: layout } });
   expect(res.status, res.text).toBe(202);
   const op = await waitForState(system, opIdOf(res.location), ['COMPLETED', 'FAILED_TEMP']);
   expect(op.operationState, op.error?.detail).toBe('COMPLETED');
+  return op.id;
 }
 
 describe('VNF instances', () => {
@@ -40,7 +42,8 @@ describe('VNF instances', () => {
     expect(created.instantiationState).toBe('NOT_INSTANTIATED');
     expect(created._links.instantiate).toBeDefined();
 
-    await instantiate(created.id);
+    const instantiateOp = await instantiate(created.id);
+    await recordHistory(system.client, instantiateOp, 'instantiate');
     const instantiated = (await call('GET', `/vnf_instances/${created.id}`)).json<VnfInstance>();
     expect(instantiated.instantiationState).toBe('INSTANTIATED');
     expect(instantiated.instantiatedVnfInfo?.vnfcResourceInfo?.map((v) => v.vduId)).toEqual(['VDU1', 'VDU1', 'VDU2']);
@@ -55,6 +58,8 @@ describe('VNF instances', () => {
     const terminate = await call('POST', `/vnf_instances/${created.id}/terminate`, { terminationType: 'FORCEFUL' });
     expect(terminate.status, terminate.text).toBe(202);
     expect((await waitForState(system, opIdOf(terminate.location), ['COMPLETED', 'FAILED_TEMP'])).operationState).toBe('COMPLETED');
+    await recordHistory(system.client, opIdOf(terminate.location), 'terminate');
+    await recordHistory(system.client, `vnf-instance/${created.id}`, 'vnf-instance-entity');
     expect((await call('GET', `/vnf_instances/${created.id}`)).json<VnfInstance>().instantiationState).toBe('NOT_INSTANTIATED');
     const stack = await request(`${system.vim.url}/admin/stacks/vnf-${created.id}`);
     expect(stack.statusCode).toBe(404);

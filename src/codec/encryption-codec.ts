@@ -32,17 +32,14 @@ export function isEncrypted(payload: Payload): boolean {
 export class EncryptionCodec implements PayloadCodec {
   constructor(private readonly keyring: Keyring) {}
 
+  // The work is synchronous; the executor turns a throw into a rejected promise.
   encode(payloads: Payload[]): Promise<Payload[]> {
-    return Promise.resolve(payloads.map((payload) => this.encrypt(payload)));
+    return new Promise((resolve) => resolve(payloads.map((payload) => this.encrypt(payload))));
   }
 
   /** Decrypts `binary/encrypted` payloads; any other payload (e.g. recorded before encryption) passes unchanged. */
   decode(payloads: Payload[]): Promise<Payload[]> {
-    try {
-      return Promise.resolve(payloads.map((payload) => (isEncrypted(payload) ? this.decrypt(payload) : payload)));
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+    return new Promise((resolve) => resolve(payloads.map((payload) => (isEncrypted(payload) ? this.decrypt(payload) : payload))));
   }
 
   private encrypt(payload: Payload): Payload {

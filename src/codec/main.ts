@@ -3,7 +3,7 @@
 import { loadConfig } from '../config.ts';
 import { EncryptionCodec } from './encryption-codec.ts';
 import { startCodecEndpoint } from './endpoint.ts';
-import { CodecConfigError, loadKeyring } from './keyring.ts';
+import { loadKeyring } from './keyring.ts';
 import { loadCodecToken } from './token.ts';
 
 async function main(): Promise<void> {
@@ -24,6 +24,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`codec endpoint failed to start: ${err instanceof CodecConfigError ? err.message : String((err as Error).stack ?? err)}`);
+  console.error(`codec endpoint failed to start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

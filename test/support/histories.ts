@@ -6,9 +6,14 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { PROJECT_ROOT } from '../../src/temporal-cli.ts';
 
-/** Histories are filed under the code version that produced them. */
-export const HISTORY_VERSION = 'v1';
-export const HISTORIES_DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'histories', HISTORY_VERSION);
+/**
+ * Histories are filed under the code version that produced them; older versions stay and are
+ * replayed too, until the code path they cover is retired. v1: before notifications and the
+ * per-instance entity; v2: with them.
+ */
+export const HISTORY_VERSION = 'v2';
+export const HISTORIES_ROOT = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
+export const HISTORIES_DIR = join(HISTORIES_ROOT, HISTORY_VERSION);
 
 export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
