@@ -27,7 +27,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('builds worker, gateway, EM and VIM simulator from the project Dockerfile', () => {
-    expect(built.map(([name]) => name).sort()).toEqual(['em', 'gateway', 'seed', 'vim', 'worker']);
+    expect(built.map(([name]) => name).sort()).toEqual(['codec', 'em', 'gateway', 'seed', 'vim', 'worker']);
     expect(existsSync(join(PROJECT_ROOT, 'Dockerfile'))).toBe(true);
   });
 
