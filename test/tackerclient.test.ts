@@ -67,11 +67,15 @@ async function createAndInstantiate(): Promise<string> {
   return created.ID;
 }
 
+type OpRow = { ID: string; 'VNF Instance ID': string; Operation: string };
+
+/** `change-vnfpkg` prints no id: the new occurrence is the one `op list` did not show before. */
 async function changeTo(instanceId: string, vnfdId: string): Promise<string> {
+  const before = new Set((await json<OpRow[]>('op', 'list')).map((o) => o.ID));
   expect(await vnflcm('change-vnfpkg', instanceId, seedParams(vnfdId))).toContain('has been accepted');
-  const ops = await json<{ ID: string; 'VNF Instance ID': string; Operation: string; 'Operation State': string }[]>('op', 'list');
-  const op = ops.find((o) => o['VNF Instance ID'] === instanceId && o.Operation === 'CHANGE_VNFPKG' && !['COMPLETED', 'FAILED', 'ROLLED_BACK'].includes(o['Operation State']));
-  return op!.ID;
+  const op = (await json<OpRow[]>('op', 'list')).find((o) => !before.has(o.ID) && o['VNF Instance ID'] === instanceId && o.Operation === 'CHANGE_VNFPKG');
+  if (!op) throw new Error(`op list shows no new CHANGE_VNFPKG occurrence for ${instanceId}`);
+  return op.ID;
 }
 
 describe('openstack vnflcm --os-tacker-api-version 2', () => {
