@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   if (interrupted.length) console.log(`VNF packages whose onboarding was interrupted, back to CREATED: ${interrupted.join(', ')}`);
   const router = createGatewayRouter({
     auth,
+    ...(config.GATEWAY_TOKEN_SECRET ? { pageMarkerSecret: config.GATEWAY_TOKEN_SECRET } : {}),
     packages,
     client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,

@@ -1,6 +1,7 @@
 // The SOL003 VNF LCM face of the VNFM (vnflcm v2, as Tacker serves it). Each route checks
 // the request, then starts, queries or updates a workflow; it keeps no operation state.
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import {
@@ -34,6 +35,8 @@ export interface GatewayDependencies {
   defaultCoordinationAction: string;
   tuning?: Partial<ChangeVnfPkgTuning>;
   log?: (line: string) => void;
+  /** HMAC key of nextpage_opaque_marker values; share it between replicas (default: random per process). */
+  pageMarkerSecret?: string;
   /** Who may call; without it the API is open (in-process tests only: the gateway process requires it). */
   auth?: GatewayAuthenticator;
   /** Subscriptions and notification endpoint tests; without it the gateway serves no /subscriptions. */
@@ -54,7 +57,9 @@ export function createGatewayRouter(deps: GatewayDependencies): Router {
     },
     log: deps.log,
     maxBodyBytes: 1024 * 1024,
+    mapError: temporalUnavailable,
   });
+  const markers = new PageMarkers(deps.pageMarkerSecret);
   const opOccUrl = (id: string): string => `${deps.apiRoot}${BASE}/vnf_lcm_op_occs/${id}`;
 
   if (deps.auth) {
@@ -97,21 +102,22 @@ export function createGatewayRouter(deps: GatewayDependencies): Router {
 
   router.on('GET', `${BASE}/vnf_lcm_op_occs`, async ({ res, url }) => {
     const terms = parseFilter(url.searchParams.get('filter'), OP_OCC_FILTER_ATTRIBUTES);
-    const marker = url.searchParams.get('nextpage_opaque_marker');
+    const marker = markers.open(url.searchParams.get('nextpage_opaque_marker'));
     const page = await deps.client.workflowService.listWorkflowExecutions({
       namespace: deps.client.options.namespace,
-      query: visibilityQuery(terms),
+      query: visibilityQuery(terms, deps.taskQueue),
       pageSize: OP_OCC_PAGE_SIZE,
-      nextPageToken: marker ? Buffer.from(marker, 'base64url') : undefined,
+      nextPageToken: marker,
     });
     const rendered = await Promise.all((page.executions ?? []).map(async (execution) => {
       const id = execution.execution?.workflowId;
       if (!id) return undefined;
-      const state = await operationSnapshot(deps.client, id).catch(() => undefined);
+      // One slow or unreachable occurrence must not hold the whole page.
+      const state = await Promise.race([operationSnapshot(deps.client, id), delay(OP_OCC_RENDER_TIMEOUT_MS)]).catch(() => undefined);
       return state && toVnfLcmOpOcc(state, deps.apiRoot);
     }));
     const body = rendered.filter((op) => op !== undefined && matchesFilter(op, terms));
-    const next = page.nextPageToken?.length ? Buffer.from(page.nextPageToken).toString('base64url') : undefined;
+    const next = page.nextPageToken?.length ? markers.seal(page.nextPageToken) : undefined;
     const headers: Record<string, string> = next
       ? { Link: `<${deps.apiRoot}${BASE}/vnf_lcm_op_occs?${new URLSearchParams({ ...(url.searchParams.get('filter') ? { filter: url.searchParams.get('filter') ?? '' } : {}), nextpage_opaque_marker: next }).toString()}>; rel="next"` }
       : {};
@@ -150,6 +156,7 @@ export function createGatewayRouter(deps: GatewayDependencies): Router {
 }
 
 const OP_OCC_PAGE_SIZE = 100;
+const OP_OCC_RENDER_TIMEOUT_MS = 3_000;
 const OP_OCC_FILTER_ATTRIBUTES = new Set(['id', 'operationState', 'vnfInstanceId', 'operation', 'isAutomaticInvocation', 'startTime', 'stateEnteredTime']);
 /** Filter attributes that Temporal visibility can narrow down (the rest is checked on the rendered occurrence). */
 const VISIBILITY_ATTRIBUTES: Record<string, string> = {
@@ -158,8 +165,10 @@ const VISIBILITY_ATTRIBUTES: Record<string, string> = {
 const LCM_WORKFLOW_TYPES = ['changeVnfPkg', 'instantiateVnf', 'terminateVnf'];
 
 /** The filter's equality terms as a visibility query; visibility lags, so results are re-checked. */
-function visibilityQuery(terms: FilterTerm[]): string {
-  const clauses = [`WorkflowType IN (${LCM_WORKFLOW_TYPES.map(quote).join(', ')})`, `ExecutionStatus != 'ContinuedAsNew'`];
+function visibilityQuery(terms: FilterTerm[], taskQueue: string): string {
+  const clauses = [
+    `WorkflowType IN (${LCM_WORKFLOW_TYPES.map(quote).join(', ')})`, `ExecutionStatus != 'ContinuedAsNew'`, `TaskQueue = ${quote(taskQueue)}`,
+  ];
   for (const term of terms) {
     const attribute = VISIBILITY_ATTRIBUTES[term.path.join('.')];
     if (!attribute || !['eq', 'in', 'neq', 'nin'].includes(term.op)) continue;
@@ -171,6 +180,44 @@ function visibilityQuery(terms: FilterTerm[]): string {
 
 function quote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * Paging markers are Temporal page tokens signed by the gateway: a marker it did not issue is a
+ * 400 at once, instead of a token Temporal chokes on.
+ */
+class PageMarkers {
+  private readonly key: string;
+  constructor(secret?: string) {
+    this.key = secret ?? randomBytes(32).toString('base64url');
+  }
+
+  seal(token: Uint8Array): string {
+    const body = Buffer.from(token).toString('base64url');
+    return `${body}.${this.sign(body)}`;
+  }
+
+  open(marker: string | null): Uint8Array | undefined {
+    if (marker === null) return undefined;
+    const [body = '', signature = ''] = marker.split('.');
+    const expected = Buffer.from(this.sign(body));
+    const given = Buffer.from(signature);
+    if (!body || expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new HttpProblem(400, 'nextpage_opaque_marker is not a marker this API issued (take it from the Link header of the previous page)');
+    }
+    return Buffer.from(body, 'base64url');
+  }
+
+  private sign(body: string): string {
+    return createHmac('sha256', this.key).update(body).digest('base64url');
+  }
+}
+
+/** gRPC UNAVAILABLE / DEADLINE_EXCEEDED from Temporal: the VNFM's engine is unreachable, try again later. */
+function temporalUnavailable(err: unknown): HttpProblem | undefined {
+  const codes = [err, (err as { cause?: unknown } | undefined)?.cause].map((e) => (e as { code?: unknown } | undefined)?.code);
+  if (!codes.some((code) => code === 14 || code === 4)) return undefined;
+  return new HttpProblem(503, 'the workflow engine (Temporal) is not reachable now; try again later', { 'Retry-After': '5' });
 }
 
 /** The operation's state: the result of a finished workflow, the query answer of a running one. */

@@ -18,6 +18,7 @@ export type Handler = (ctx: RequestContext) => Promise<void> | void;
 
 interface Route {
   method: string;
+  template: string;
   pattern: RegExp;
   keys: string[];
   handler: Handler;
@@ -28,6 +29,8 @@ export interface RouterOptions {
   /** Runs before every route (authentication, version checks); throw HttpProblem to refuse. */
   before?: (ctx: RequestContext) => Promise<void> | void;
   log?: (line: string) => void;
+  /** Turns an error of a dependency (e.g. a backend that is down) into its ProblemDetails; otherwise 500. */
+  mapError?: (err: unknown) => HttpProblem | undefined;
 }
 
 /** A small router over node:http: path templates with `:name`, 404/405 and ProblemDetails errors. */
@@ -41,19 +44,27 @@ export class Router {
       keys.push(key);
       return '([^/]+)';
     });
-    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, handler });
+    this.routes.push({ method, template, pattern: new RegExp(`^${source}/?$`), keys, handler });
     return this;
   }
 
+  /** The registered routes, in registration order (e.g. to check an API description against them). */
+  registeredRoutes(): { method: string; template: string }[] {
+    return this.routes.map(({ method, template }) => ({ method, template }));
+  }
+
+  /** Never rejects: every failure, a malformed request target included, is answered with a ProblemDetails. */
   readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     const maxBodyBytes = this.options.maxBodyBytes ?? 1024 * 1024;
-    const ctx: RequestContext = {
-      req, res, url, params: {},
-      json: async (schema) => parseJson(schema, await readBody(req, maxBodyBytes)),
-      text: () => readBody(req, maxBodyBytes),
-    };
+    let path = req.url ?? '/';
     try {
+      const url = requestUrl(req);
+      path = url.pathname;
+      const ctx: RequestContext = {
+        req, res, url, params: {},
+        json: async (schema) => parseJson(schema, await readBody(req, maxBodyBytes)),
+        text: () => readBody(req, maxBodyBytes),
+      };
       const candidates = this.routes.filter((r) => r.pattern.test(url.pathname));
       if (candidates.length === 0) throw new HttpProblem(404, `no resource at ${url.pathname}`);
       const route = candidates.find((r) => r.method === req.method);
@@ -62,19 +73,42 @@ export class Router {
         throw new HttpProblem(405, `method ${req.method} is not supported on ${url.pathname}; allowed: ${allow}`, { Allow: allow });
       }
       const match = route.pattern.exec(url.pathname);
-      route.keys.forEach((key, i) => (ctx.params[key] = decodeURIComponent(match?.[i + 1] ?? '')));
+      route.keys.forEach((key, i) => (ctx.params[key] = decodePathSegment(match?.[i + 1] ?? '')));
       await this.options.before?.(ctx);
       await route.handler(ctx);
     } catch (err) {
-      const problem = err instanceof HttpProblem ? err : new HttpProblem(500, `internal error: ${(err as Error).message}`);
-      if (!(err instanceof HttpProblem)) this.options.log?.(`${req.method} ${url.pathname} failed: ${(err as Error).stack}`);
+      const mapped = err instanceof HttpProblem ? err : this.options.mapError?.(err);
+      const problem = mapped ?? new HttpProblem(500, `internal error: ${(err as Error).message}`);
+      if (!mapped) this.options.log?.(`${req.method} ${path} failed: ${(err as Error).stack}`);
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      sendProblem(res, problem);
+      try {
+        sendProblem(res, problem);
+      } catch {
+        res.destroy();
+      }
     }
   };
+}
+
+/** The request target as a URL: `//x` is the path `//x` (not a host), and a target that is no URL is a 400, not a crash. */
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  try {
+    return target.startsWith('/') ? new URL(`http://localhost${target}`) : new URL(target, 'http://localhost');
+  } catch {
+    throw new HttpProblem(400, 'the request target is not a valid URL');
+  }
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpProblem(400, `path segment ${segment} is not valid percent-encoding`);
+  }
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
