@@ -14,17 +14,9 @@ import {
 import {
   CreateVnfPkgInfoRequest, VNFPKGM_API_VERSION, VnfPkgInfo, VnfPkgInfoModifications,
 } from '../sol005/models.ts';
+import { ApiVersionInformation } from '../lcmcoord/models.ts';
 import { TOKEN_PATH } from './auth.ts';
 
-/** SOL013 §9.3.3 ApiVersionInformation, as GET …/api_versions renders it. */
-export const ApiVersionInformation = z.object({
-  uriPrefix: z.string(),
-  apiVersions: z.array(z.object({
-    version: z.string(),
-    isDeprecated: z.boolean().optional(),
-    retirementDate: z.string().optional(),
-  })).min(1),
-});
 
 /** RFC 6749 §4.4.2 access token request; the client authenticates by HTTP Basic (or, RFC 6749 §2.3.1, in the form). */
 export const TokenRequest = z.object({

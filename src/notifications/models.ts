@@ -3,7 +3,7 @@
 // Workflow code imports these types and the pure helpers at the bottom (no I/O here).
 import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
-import { AffectedVnfc, LcmOperationStateType } from '../sol003/models.ts';
+import { AffectedVnfc, LcmOperationStateType, ModificationsTriggeredByVnfPkgChange } from '../sol003/models.ts';
 
 export const LcmOperationType = z.enum([
   'INSTANTIATE', 'SCALE', 'SCALE_TO_LEVEL', 'CHANGE_FLAVOUR', 'TERMINATE', 'HEAL', 'OPERATE',
@@ -112,13 +112,7 @@ export const VnfLcmOperationOccurrenceNotification = z.object({
   verbosity: Verbosity.optional(),
   vnfLcmOpOccId: z.string(),
   affectedVnfcs: z.array(AffectedVnfc).optional(),
-  modificationsTriggeredByVnfPkgChange: z.looseObject({
-    vnfdId: z.string().optional(),
-    vnfProvider: z.string().optional(),
-    vnfProductName: z.string().optional(),
-    vnfSoftwareVersion: z.string().optional(),
-    vnfdVersion: z.string().optional(),
-  }).optional(),
+  modificationsTriggeredByVnfPkgChange: ModificationsTriggeredByVnfPkgChange.optional(),
   error: ProblemDetails.optional(),
   _links: z.object({ vnfInstance: Link, subscription: Link, vnfLcmOpOcc: Link.optional() }),
 });

@@ -92,6 +92,15 @@ export type AffectedVnfc = z.infer<typeof AffectedVnfc>;
 
 const Link = z.object({ href: z.string() });
 
+/** What a completed change_vnfpkg changed in the VNF instance's identity (SOL003 §5.5.3.x). */
+export const ModificationsTriggeredByVnfPkgChange = z.object({
+  vnfdId: z.string().optional(),
+  vnfProvider: z.string().optional(),
+  vnfProductName: z.string().optional(),
+  vnfSoftwareVersion: z.string().optional(),
+  vnfdVersion: z.string().optional(),
+});
+
 export const VnfLcmOpOcc = z.object({
   id: z.string(),
   operationState: LcmOperationStateType,
@@ -106,13 +115,7 @@ export const VnfLcmOpOcc = z.object({
   cancelMode: z.enum(['GRACEFUL', 'FORCEFUL']).optional(),
   error: ProblemDetails.optional(),
   resourceChanges: z.object({ affectedVnfcs: z.array(AffectedVnfc) }).optional(),
-  modificationsTriggeredByVnfPkgChange: z.object({
-    vnfdId: z.string().optional(),
-    vnfProvider: z.string().optional(),
-    vnfProductName: z.string().optional(),
-    vnfSoftwareVersion: z.string().optional(),
-    vnfdVersion: z.string().optional(),
-  }).optional(),
+  modificationsTriggeredByVnfPkgChange: ModificationsTriggeredByVnfPkgChange.optional(),
   lcmCoordinations: z.array(LcmCoordinationRecord).optional(),
   rejectedLcmCoordinations: z.array(RejectedLcmCoordinationRecord).optional(),
   _links: z.object({
