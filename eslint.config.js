@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.temporal/', '.data/', 'dist/', 'test/.tmp/', 'scripts/*.mjs'] },
+  { ignores: ['node_modules/', '.temporal/', '.data/', '.venv/', 'dist/', 'test/.tmp/', 'scripts/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
