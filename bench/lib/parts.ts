@@ -248,7 +248,9 @@ export class WorkerProcess {
   readyHwm = 0;
 
   constructor(readonly label: string, env: Record<string, string>) {
-    this.child = spawnNode(join(PROJECT_ROOT, 'src/worker.ts'), env);
+    // BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the worker.
+    const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    this.child = spawnNode(join(PROJECT_ROOT, 'src/worker.ts'), env, false, nodeArgs);
     this.output = collect(this.child);
     this.ready = waitForLine(this.child, this.output, /worker polling task queue/, `worker ${label}`).then(() => {
       this.readyHwm = this.memory().hwm;
@@ -305,8 +307,8 @@ async function startVimProcess(dataDir: string, updateDelayMs: number): Promise<
   return { url, authUrl: `${url}/identity/v3`, pid: child.pid, close: () => stopChild(child) };
 }
 
-function spawnNode(entry: string, env: Record<string, string>, quietStdout = false): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+function spawnNode(entry: string, env: Record<string, string>, quietStdout = false, nodeArgs: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,11 +19,11 @@ export interface BenchServer {
  * `history.timerProcessorMaxTimeShift` to 10 ms so compressed waits (retryAfterScale) are not
  * floored at the default timer-queue granularity of ~1 s.
  */
-export async function startTemporal(dataDir: string, name: string, dynamicConfig: Record<string, string>): Promise<BenchServer> {
-  const dbFilename = join(dataDir, `${name}.sqlite`);
+export async function startTemporal(dataDir: string, name: string, dynamicConfig: Record<string, string>, persistent = true): Promise<BenchServer> {
+  const dbFilename = persistent ? join(dataDir, `${name}.sqlite`) : undefined;
   const args = [
     '--headless', '--log-level', 'error',
-    '--sqlite-pragma', 'journal_mode=wal',
+    ...(persistent ? ['--sqlite-pragma', 'journal_mode=wal'] : []),
     ...Object.entries(dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]),
   ];
   const env = await TestWorkflowEnvironment.createLocal({
@@ -34,5 +34,5 @@ export async function startTemporal(dataDir: string, name: string, dynamicConfig
       extraArgs: args,
     },
   });
-  return { env, address: env.address, args: ['--db-filename', dbFilename, ...args], teardown: () => env.teardown() };
+  return { env, address: env.address, args: [...(dbFilename ? ['--db-filename', dbFilename] : []), ...args], teardown: () => env.teardown() };
 }

@@ -1,0 +1,103 @@
+// Figure 7: scale-out and a worker crash. Two production worker processes and two production
+// gateway processes on one server; operations are POSTed through both gateways; when half the
+// VNFC steps are done, one worker is killed with SIGKILL. Every operation must still complete.
+// Throughput before and after the kill comes from the EM's clock of finished coordinations.
+import { changeRequest, completed, postChange, VNFLCM_HEADERS } from '../lib/ops.ts';
+import { Stage, type BenchContext } from '../lib/parts.ts';
+import { percentile } from '../lib/stats.ts';
+import { freePort } from './gateway.ts';
+import { coordinationFinishLog, forEachLimited } from './scale.ts';
+
+export interface ScaleOutResult {
+  operations: number;
+  vnfcsPerOperation: number;
+  completed: number;
+  vnfcSteps: number;
+  killedAtMs: number;
+  stepsBeforeKill: number;
+  stepsPerSecondBefore: number;
+  stepsPerSecondAfter: number;
+  /** The longest time without any VNFC step finishing after the kill. */
+  longestGapAfterKillMs: number;
+  /** Kill → last operation completed. */
+  tailAfterKillMs: number;
+  wallMs: number;
+  postedPerGateway: [number, number];
+  inventoryUpdated: number;
+  operationP50Ms: number;
+  operationMaxMs: number;
+}
+
+const API_TOKEN = 'bench-api-token-0123456789';
+
+export async function scaleOut(ctx: BenchContext, options: { operations: number; vnfcs: number; polls: number }): Promise<ScaleOutResult> {
+  const stage = await Stage.start(ctx, { name: 'scale-out', vimUpdateDelayMs: 0, vimProcess: true });
+  try {
+    const finished = coordinationFinishLog();
+    const em = await stage.startEm({ log: finished.log, behaviour: { default: { mode: 'async', retryAfter: 1, polls: options.polls } } });
+    const instances = await stage.createInstances(options.operations, { VDU1: options.vnfcs });
+    const workers = [stage.startWorkerProcess('w1'), stage.startWorkerProcess('w2')];
+    await Promise.all(workers.map((w) => w.ready));
+    const gatewayEnv = { GATEWAY_API_TOKENS: API_TOKEN };
+    const gateways = [
+      await stage.startGatewayProcess('a', await freePort(), gatewayEnv),
+      await stage.startGatewayProcess('b', await freePort(), gatewayEnv),
+    ];
+    const headers = { ...VNFLCM_HEADERS, 'X-Auth-Token': API_TOKEN };
+    const body = changeRequest({ vnfdId: stage.destination.vnfd.vnfdId, emUrl: em.url, vduIds: ['VDU1'] });
+    const totalSteps = options.operations * options.vnfcs;
+
+    const started = Date.now();
+    const posted: [number, number] = [0, 0];
+    const durations: number[] = [];
+    const waits: Promise<void>[] = [];
+    let index = 0;
+    await forEachLimited(instances, 16, async (instance) => {
+      const which = (index++ % 2) as 0 | 1;
+      const post = await postChange((gateways[which] as { url: string }).url, instance.id, body, headers);
+      posted[which] += 1;
+      const postedAt = Date.now();
+      waits.push(completed(ctx.client, post.opId).then(() => void durations.push(Date.now() - postedAt)));
+    });
+
+    // Kill one worker when half the VNFC steps are done.
+    while (finished.times.length < totalSteps / 2) await new Promise((r) => setTimeout(r, 100));
+    const killedAt = Date.now();
+    const stepsBeforeKill = finished.times.length;
+    await (workers[0] as { kill(signal: NodeJS.Signals): Promise<void> }).kill('SIGKILL');
+    ctx.log(`  worker w1 killed (SIGKILL) after ${stepsBeforeKill} of ${totalSteps} VNFC steps, ${((killedAt - started) / 1000).toFixed(1)} s in`);
+
+    const results = await Promise.allSettled(waits);
+    const ended = Date.now();
+    const failures = results.filter((r) => r.status === 'rejected');
+    if (failures.length) ctx.log(`  ${failures.length} operations did not complete: ${String((failures[0] as PromiseRejectedResult).reason)}`);
+    const after = finished.times.filter((t) => t >= killedAt);
+    let longestGap = 0;
+    let previous = killedAt;
+    for (const t of after) {
+      longestGap = Math.max(longestGap, t - previous);
+      previous = t;
+    }
+    const destination = stage.destination.vnfd.vnfdId;
+    const inventoryUpdated = instances.filter((i) => stage.inventory.instance(i.id)?.vnfdId === destination).length;
+    return {
+      operations: options.operations,
+      vnfcsPerOperation: options.vnfcs,
+      completed: results.length - failures.length,
+      vnfcSteps: finished.times.length,
+      killedAtMs: killedAt - started,
+      stepsBeforeKill,
+      stepsPerSecondBefore: stepsBeforeKill / ((killedAt - started) / 1000),
+      stepsPerSecondAfter: after.length / ((ended - killedAt) / 1000),
+      longestGapAfterKillMs: longestGap,
+      tailAfterKillMs: ended - killedAt,
+      wallMs: ended - started,
+      postedPerGateway: posted,
+      inventoryUpdated,
+      operationP50Ms: percentile(durations, 50),
+      operationMaxMs: percentile(durations, 100),
+    };
+  } finally {
+    await stage.close();
+  }
+}
