@@ -23,6 +23,8 @@ export const Env = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('vnflcm'),
+  /** Workflows a worker keeps in memory between tasks (sticky cache); bounds the worker's RSS. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
   DATA_DIR: z.string().default(join(PROJECT_ROOT, '.data')),
 
   GATEWAY_HOST: z.string().default('127.0.0.1'),

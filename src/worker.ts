@@ -58,6 +58,9 @@ export async function createWorker(config: Env, overrides: Partial<WorkerOptions
     workflowsPath: WORKFLOWS_PATH,
     activities: createActivities(createActivityDependencies(config)),
     dataConverter,
+    // Bounded memory: the SDK would size the cache from the heap limit (thousands of workflows);
+    // an evicted workflow is replayed from history when it next has work.
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     ...overrides,
   });
 }

@@ -224,6 +224,25 @@ describe('coordination in the workflow', () => {
     for (const run of runs) expect(run.historyLength).toBeLessThan(100 + 30);
   });
 
+  it('continues as new between VNFCs even when nothing waits (zero-delay VIM, synchronous EM)', async () => {
+    const setDelay = async (updateDelayMs: number) => (await request(`${system.vim.url}/admin/config`, {
+      method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ updateDelayMs }),
+    })).body.dump();
+    await setDelay(0);
+    try {
+      const { opId } = await change({ default: { mode: 'sync' } }, { instance: await freshInstance({ VDU1: 4, VDU2: 2 }) });
+      const op = await waitForState(system, opId, TERMINAL, 90_000);
+
+      expect(op.operationState, op.error?.detail).toBe('COMPLETED');
+      const runs = [];
+      for await (const run of system.client.workflow.list({ query: `WorkflowId = '${opId}'` })) runs.push(run);
+      expect(runs.length).toBeGreaterThan(1);
+      for (const run of runs) expect(run.historyLength).toBeLessThan(100 + 40);
+    } finally {
+      await setDelay(50);
+    }
+  });
+
   it('runs the package coordinate script for each VNFC with its parameters on stdin', async () => {
     const { opId, instance } = await change({ default: { mode: 'sync' } }, {
       vdus: ['VDU1'], extra: { 'lcm-operation-coordinate-new-vnf': './Scripts/coordinate_vnf.py' },

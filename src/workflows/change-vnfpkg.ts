@@ -121,6 +121,8 @@ export async function changeVnfPkg(rawInput: ChangeVnfPkgInput, resumed?: Operat
 async function changeForward(ctx: OperationContext): Promise<void> {
   for (const vnfc of ctx.state.vnfcs) {
     if (vnfc.phase === 'DONE') continue;
+    // A change with no waits at all (zero-delay VIM, synchronous EM) still keeps its runs bounded.
+    await ctx.checkpoint();
     ctx.stopIfCancelled();
     const target = ctx.input.target.vdus[vnfc.vduId];
     if (!target) throw StepFailure.of(422, `destination VNFD has no VDU ${vnfc.vduId}`);
@@ -134,6 +136,7 @@ async function rollBack(ctx: OperationContext): Promise<void> {
   for (const vnfc of touched) {
     const step = (vnfc.rollback ??= { phase: 'PENDING', actionsDone: 0 });
     if (step.phase === 'DONE') continue;
+    await ctx.checkpoint();
     ctx.stopIfCancelled();
     if (!vnfc.previousImage || !vnfc.previousFlavor) throw StepFailure.of(500, `VNFC ${vnfc.id}: its image before the change is unknown`);
     await advanceVnfc(ctx, vnfc, step, { image: vnfc.previousImage, flavor: vnfc.previousFlavor }, 'old');
