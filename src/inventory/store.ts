@@ -1,10 +1,9 @@
 // The VNF packages and VNF instances the gateway serves, as a small JSON file in the data
 // folder. Writes go to a temporary file and are renamed over the old one, so a crash never
 // leaves half a file. Operation state is NOT kept here: it lives in the workflows.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
+import { JsonFile } from '../persistence/json-file.ts';
 import { Checksum, KeyValuePairs, VnfPackageSoftwareImageInfo } from '../sol005/models.ts';
 import { VnfdSummary } from '../vnfd/vnfd.ts';
 
@@ -59,7 +58,19 @@ const Inventory = z.object({
 type Inventory = z.infer<typeof Inventory>;
 
 export class InventoryStore {
-  constructor(readonly file: string) {}
+  private readonly document: JsonFile<typeof Inventory>;
+
+  constructor(readonly file: string) {
+    this.document = new JsonFile(file, Inventory);
+  }
+
+  private read(): Inventory {
+    return this.document.read();
+  }
+
+  private update(change: (inventory: Inventory) => void): void {
+    this.document.update(change);
+  }
 
   /** Packages with a VNFD (onboarded); packageInfos() lists every package resource. */
   packages(): VnfPackageRecord[] {
@@ -133,23 +144,4 @@ export class InventoryStore {
     });
   }
 
-  private read(): Inventory {
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Inventory.parse({});
-      throw err;
-    }
-    return Inventory.parse(JSON.parse(text));
-  }
-
-  private update(change: (inventory: Inventory) => void): void {
-    const inventory = this.read();
-    change(inventory);
-    mkdirSync(dirname(this.file), { recursive: true });
-    const temp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(inventory, null, 2));
-    renameSync(temp, this.file);
-  }
 }

@@ -1,9 +1,9 @@
 // The subscriptions of the VNF LCM API, as a small JSON file in the data folder, written by the
 // gateway and read by the worker's delivery activities. The subscriber credentials live here
 // (mode 0600) and nowhere else: not in workflow history, never in an API response.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { JsonFile } from '../persistence/json-file.ts';
 import {
   LifecycleChangeNotificationsFilter, SubscriptionAuthentication, Verbosity, type LccnSubscription,
 } from './models.ts';
@@ -28,7 +28,20 @@ const SubscriptionFile = z.object({
 type SubscriptionFile = z.infer<typeof SubscriptionFile>;
 
 export class SubscriptionStore {
-  constructor(readonly file: string) {}
+  // Mode 0600: subscriber credentials are kept here (never returned by the API).
+  private readonly document: JsonFile<typeof SubscriptionFile>;
+
+  constructor(readonly file: string) {
+    this.document = new JsonFile(file, SubscriptionFile, 0o600);
+  }
+
+  private read(): SubscriptionFile {
+    return this.document.read();
+  }
+
+  private update(change: (file: SubscriptionFile) => void): void {
+    this.document.update(change);
+  }
 
   list(): SubscriptionRecord[] {
     return Object.values(this.read().subscriptions);
@@ -61,25 +74,6 @@ export class SubscriptionStore {
     return this.list().find((s) => duplicateKey(s) === key);
   }
 
-  private read(): SubscriptionFile {
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return SubscriptionFile.parse({});
-      throw err;
-    }
-    return SubscriptionFile.parse(JSON.parse(text));
-  }
-
-  private update(change: (file: SubscriptionFile) => void): void {
-    const content = this.read();
-    change(content);
-    mkdirSync(dirname(this.file), { recursive: true });
-    const temp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(content, null, 2), { mode: 0o600 });
-    renameSync(temp, this.file);
-  }
 }
 
 /** The resource as the API shows it: explicit fields only, so credentials cannot leak. */
