@@ -19,7 +19,9 @@ import { startReferenceEm, type ReferenceEm, type ReferenceEmOptions } from '../
 import { createGatewayRouter, type GatewayDependencies } from '../../src/gateway/routes.ts';
 import { listen, type Router } from '../../src/http/server.ts';
 import { inventoryFile } from '../../src/inventory/location.ts';
-import { ensureSampleInstance, onboardSamplePackages } from '../../src/inventory/sample.ts';
+import { ensureSampleInstance } from '../../src/inventory/sample.ts';
+import { onboardSamplePackagesAsCsar } from '../../src/packages/onboard-samples.ts';
+import { PackageRepository } from '../../src/packages/repository.ts';
 import { InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../../src/inventory/store.ts';
 import { PROJECT_ROOT } from '../../src/temporal-cli.ts';
 import { startVimSimulator } from '../../src/vim-simulator/server.ts';
@@ -102,10 +104,12 @@ export class Stage {
     readonly dataDir: string,
     readonly vim: VimHandle,
     name: string,
+    inventory: InventoryStore,
+    packages: VnfPackageRecord[],
   ) {
     this.taskQueue = `bench-${name}-${Date.now()}`;
-    this.inventory = new InventoryStore(inventoryFile({ DATA_DIR: dataDir }));
-    this.packages = onboardSamplePackages(this.inventory);
+    this.inventory = inventory;
+    this.packages = packages;
     this.closers.push(() => vim.close());
   }
 
@@ -114,7 +118,10 @@ export class Stage {
     const vim = options.vimProcess
       ? await startVimProcess(dataDir, options.vimUpdateDelayMs)
       : await startVimInProcess(dataDir, options.vimUpdateDelayMs);
-    return new Stage(ctx, dataDir, vim, options.name);
+    // The samples are onboarded as CSARs, through the same code path as the API and npm start.
+    const inventory = new InventoryStore(inventoryFile({ DATA_DIR: dataDir }));
+    const packages = await onboardSamplePackagesAsCsar(inventory, new PackageRepository(join(dataDir, 'packages')));
+    return new Stage(ctx, dataDir, vim, options.name, inventory, packages);
   }
 
   get source(): VnfPackageRecord {

@@ -1,11 +1,9 @@
 // The embedded default: two versions of a sample VNF package and an instantiated sample VNF
 // (2 VDUs, 4 VNFCs) on the VIM simulator, so a change can be triggered right after start.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../temporal-cli.ts';
-import { readVnfd } from '../vnfd/vnfd.ts';
 import type { InventoryStore, VnfInstanceRecord, VnfPackageRecord } from './store.ts';
 
 export const SAMPLES_DIR = join(PROJECT_ROOT, 'samples');
@@ -22,16 +20,6 @@ const VimStackView = z.object({
   stackId: z.string(),
   vnfcs: z.array(z.object({ vduId: z.string(), serverId: z.string(), image: z.string(), flavor: z.string() })),
 });
-
-export function onboardSamplePackages(store: InventoryStore, samplesDir = SAMPLES_DIR): VnfPackageRecord[] {
-  return SAMPLE_PACKAGES.map(({ id, dir }) => {
-    const contentDir = join(samplesDir, dir);
-    const vnfd = readVnfd(readFileSync(join(contentDir, 'Definitions', 'sample_vnfd.yaml'), 'utf8'));
-    const record: VnfPackageRecord = { id, vnfd, onboardingState: 'ONBOARDED', operationalState: 'ENABLED', contentDir };
-    store.putPackage(record);
-    return record;
-  });
-}
 
 /**
  * Instantiates a VNF of the package on the VIM simulator through its admin API (idempotent by
