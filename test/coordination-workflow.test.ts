@@ -230,7 +230,7 @@ describe('coordination in the workflow', () => {
     })).body.dump();
     await setDelay(0);
     try {
-      const { opId } = await change({ default: { mode: 'sync' } }, { instance: await freshInstance({ VDU1: 4, VDU2: 2 }) });
+      const { opId } = await change({ default: { mode: 'sync' } }, { instance: await freshInstance({ VDU1: 8, VDU2: 4 }) });
       const op = await waitForState(system, opId, TERMINAL, 90_000);
 
       expect(op.operationState, op.error?.detail).toBe('COMPLETED');

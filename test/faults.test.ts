@@ -110,7 +110,7 @@ describe.concurrent('faults', () => {
       system.em.behaviours.set(behaviour);
 
       await worker.ready;
-      // A deadline far beyond the EM exchange's 45 s start-to-close: an exchange cut short by a
+      // A deadline far beyond the EM exchange's timeouts: an exchange cut short by a
       // kill is retried, not timed out.
       const opIds = await Promise.all(plan.map(({ instance }) => change(system, instance, { timeout: 300 })));
       const changesPosted = Date.now();
@@ -221,7 +221,7 @@ describe.concurrent('faults', () => {
       return { opId, vnfcId };
     }
 
-    it.sequential('sends the POST again, unchanged, after the 45 s start-to-close timeout when the worker died after the EM received it', async ({ expect }) => {
+    it.sequential('sends the POST again, unchanged, after the 10 s heartbeat timeout when the worker died after the EM received it', async ({ expect }) => {
       const { opId, vnfcId } = await killWhileTheEmHoldsThePost(120);
       const op = await waitForState(system, opId, TERMINAL, 120_000);
 
@@ -232,8 +232,9 @@ describe.concurrent('faults', () => {
       expect(JSON.parse(again!.body)).toEqual(JSON.parse(sent!.body));
       expect(JSON.parse(sent!.body)).toMatchObject({ vnfLcmOpOccId: opId, coordinationActionName: ACTION, inputParams: { vnfcInstanceId: vnfcId } });
       const gapMs = again!.time - sent!.time;
-      expect(gapMs).toBeGreaterThanOrEqual(40_000); // the EM activity's start-to-close timeout is 45 s
-      expect(gapMs).toBeLessThan(60_000);
+      // The dead worker sent no heartbeat: the attempt times out 10 s after it started, then a 1 s backoff.
+      expect(gapMs).toBeGreaterThanOrEqual(9_000);
+      expect(gapMs).toBeLessThan(25_000);
       // This EM does not deduplicate: it created two coordinations; the VNFM records the one it read.
       const atEm = emPostsFor(vnfcId);
       expect(atEm.map((e) => e.status)).toEqual([201, 201]);
@@ -242,12 +243,12 @@ describe.concurrent('faults', () => {
       console.log(`[faults] at-least-once window: POST repeated after ${gapMs} ms`);
     }, 180_000);
 
-    it.sequential('with a VNFC timeout under 45 s, times the step out instead (FAILED_TEMP), and a retry posts again', async ({ expect }) => {
-      const { opId, vnfcId } = await killWhileTheEmHoldsThePost(10);
+    it.sequential('with a VNFC timeout under the heartbeat timeout, times the step out instead (FAILED_TEMP), and a retry posts again', async ({ expect }) => {
+      const { opId, vnfcId } = await killWhileTheEmHoldsThePost(6);
       const failed = await waitForState(system, opId, TERMINAL, 60_000);
 
       expect(failed.operationState).toBe('FAILED_TEMP');
-      expect(failed.error?.detail).toBe(`coordination ${ACTION} for VNFC ${vnfcId} timed out after 10 s`);
+      expect(failed.error?.detail).toBe(`coordination ${ACTION} for VNFC ${vnfcId} timed out after 6 s`);
       expect(emPostsFor(vnfcId).map((e) => e.status)).toEqual([201]); // the EM answered; the answer was lost with the worker
       system.em.behaviours.set({ default: { mode: 'sync' } });
       expect(await task(system, opId, 'retry')).toBe(202);

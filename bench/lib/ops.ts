@@ -107,3 +107,14 @@ export function spanMs(runs: HistoryEvent[][]): number {
 export function countEvents(runs: HistoryEvent[][], has: (e: HistoryEvent) => unknown): number {
   return runs.reduce((n, run) => n + run.filter((e) => Boolean(has(e))).length, 0);
 }
+
+/** Marker the SDK records for a local activity's result. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
+/** The activities of the runs in order: 'A' for a regular activity scheduled, 'L' for a local one. */
+export function activityPlan(runs: HistoryEvent[][]): string {
+  return runs.flat().map((e) => {
+    if (e.activityTaskScheduledEventAttributes) return 'A';
+    return e.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER ? 'L' : '';
+  }).join('');
+}

@@ -5,18 +5,28 @@ import type { CancelOutcome, CoordinationClient, EmTarget, PostOutcome, ReadOutc
 import { COORDINATION_FAILURE_PREFIX, CoordinationError } from '../lcmcoord/errors.ts';
 import type { LcmCoordRequest } from '../lcmcoord/models.ts';
 
+/**
+ * An EM answer with the time it arrived (epoch ms, worker clock): Retry-After counts from the
+ * answer, and the workflow may read the answer noticeably later (a task queue, a busy worker).
+ */
+export type Answered<T> = T & { answeredAt: number };
+
 export function createEmActivities(client: CoordinationClient) {
   return {
-    async requestCoordination(target: EmTarget, body: LcmCoordRequest): Promise<PostOutcome> {
-      return asTemporalFailure(() => client.requestCoordination(target, body));
+    async requestCoordination(target: EmTarget, body: LcmCoordRequest): Promise<Answered<PostOutcome>> {
+      return answered(await asTemporalFailure(() => client.requestCoordination(target, body)));
     },
-    async readCoordination(target: EmTarget, location: string): Promise<ReadOutcome> {
-      return asTemporalFailure(() => client.readCoordination(target, location));
+    async readCoordination(target: EmTarget, location: string): Promise<Answered<ReadOutcome>> {
+      return answered(await asTemporalFailure(() => client.readCoordination(target, location)));
     },
     async cancelCoordination(target: EmTarget, location: string): Promise<CancelOutcome> {
       return asTemporalFailure(() => client.cancelCoordination(target, location));
     },
   };
+}
+
+function answered<T extends object>(outcome: T): Answered<T> {
+  return { ...outcome, answeredAt: Date.now() };
 }
 
 async function asTemporalFailure<T>(exchange: () => Promise<T>): Promise<T> {

@@ -4,6 +4,7 @@ import type { NotificationClient } from '../notifications/client.ts';
 import type { SubscriptionStore } from '../notifications/store.ts';
 import type { OpenStackClient } from '../openstack/client.ts';
 import { createEmActivities } from './em.ts';
+import { withHeartbeats } from './heartbeats.ts';
 import { createInventoryActivities } from './inventory.ts';
 import { createNotificationActivities } from './notifications.ts';
 import { createOpenStackActivities } from './openstack.ts';
@@ -19,8 +20,8 @@ export interface ActivityDependencies {
 
 export function createActivities(deps: ActivityDependencies) {
   return {
-    ...createOpenStackActivities(deps.openstack),
-    ...createEmActivities(deps.coordination),
+    ...withHeartbeats(createOpenStackActivities(deps.openstack)),
+    ...withHeartbeats(createEmActivities(deps.coordination)),
     ...createInventoryActivities(deps.inventory),
     ...createScriptActivities(),
     ...createNotificationActivities(deps.subscriptions, deps.notificationClient),

@@ -1,23 +1,41 @@
 // Activity stubs for workflow code: types only cross into the bundle, options are chosen per
 // external system. Calls that need a deadline-bound schedule-to-close add it at the call site.
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 
-/** VIM (Heat) exchanges: short, idempotent reads and a PATCH; transient faults retried for a while. */
-export const vim = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
-});
+const VIM_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 } as const;
+const EM_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
+
+/**
+ * VIM (Heat) exchanges: short, idempotent reads and a PATCH; transient faults retried for a
+ * while. The activities heartbeat while a call lasts, so a worker that died is noticed in 10 s.
+ */
+export const vim = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry: VIM_RETRY });
 
 /**
  * EM (lcmcoord) exchanges. The HTTP client bounds each exchange (connect + response timeouts),
- * so start-to-close only catches a worker that died mid-call; retries run until the
- * coordination's deadline, which the caller passes as schedule-to-close.
+ * so start-to-close is only a backstop; a worker that died mid-call is noticed by heartbeat
+ * within 10 s. Retries run until the coordination's deadline, which the caller passes as
+ * schedule-to-close.
  */
-export const em = proxyActivities<Activities>({
-  startToCloseTimeout: '45 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+export const em = proxyActivities<Activities>({ startToCloseTimeout: '45 seconds', heartbeatTimeout: '10 seconds', retry: EM_RETRY });
+
+/**
+ * Pure reads (a VNFC's stack and its status, a coordination's progress) run as local
+ * activities: inside the workflow task that asked for them, with no trip through the server's
+ * task queue. A poll then costs one workflow task instead of two, half the history events and
+ * server work, and the Retry-After timer starts in the same task that read the answer. Only
+ * reads qualify: a worker that dies before the task completes repeats them, which is harmless;
+ * the calls that change something (Heat PATCH, POST coordination, cancel) stay regular
+ * activities so their outcome is recorded before anything builds on it.
+ */
+export const vimReads = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: VIM_RETRY });
+export const emReads = proxyLocalActivities<Activities>({ startToCloseTimeout: '45 seconds', retry: EM_RETRY });
+
+/** Histories recorded before reads became local activities replay with regular ones. */
+export function readsRunLocally(): boolean {
+  return patched('reads-as-local-activities');
+}
 
 /** User coordinate scripts: bounded by their own timeout; a crashed worker is noticed by heartbeat. */
 export const scripts = proxyActivities<Activities>({

@@ -227,10 +227,13 @@ export class OperationContext {
     await continueAsNew<typeof changeVnfPkg>(this.input, this.state);
   }
 
-  /** Sleeps until a workflow time, after the history checkpoint. */
-  async sleepUntil(at: number, summary: string): Promise<void> {
+  /**
+   * Sleeps until a time, after the history checkpoint. `now` may be later than the workflow's
+   * clock when a local activity's answer, read in this same task, says so.
+   */
+  async sleepUntil(at: number, summary: string, now = Date.now()): Promise<void> {
     await this.checkpoint();
-    const ms = at - Date.now();
+    const ms = at - Math.max(now, Date.now());
     if (ms > 0) await sleep(ms, { summary });
   }
 }

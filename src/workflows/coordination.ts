@@ -7,7 +7,7 @@ import type { EmTarget } from '../lcmcoord/client.ts';
 import type { LcmCoord, LcmCoordRequest } from '../lcmcoord/models.ts';
 import type { VnfcParam } from '../sol003/models.ts';
 import { COORDINATION_FAILURE_PREFIX } from '../lcmcoord/errors.ts';
-import { em, scripts } from './activities.ts';
+import { em, emReads, readsRunLocally, scripts } from './activities.ts';
 import type { OperationContext } from './change-vnfpkg.ts';
 import type { OpenCoordination, VnfcProgress, VnfcStep } from './operation-state.ts';
 import { applicationCause, asStep, isTimeout, StepFailure, upstreamStatus } from './step-failure.ts';
@@ -83,12 +83,16 @@ async function runCoordination(ctx: OperationContext, vnfc: VnfcProgress, step: 
   }
   const open = step.coordination;
   const label = `${ctx.label(vnfc)}: coordination ${actionName}`;
+  const reads = readsRunLocally() ? emReads : em;
+  /** When the EM last answered: a wait counts from there, not from when the workflow got to read the answer. */
+  let answeredAt = 0;
 
   for (;;) {
-    if (Date.now() < open.nextExchangeAt) {
-      const waitS = Math.ceil((open.nextExchangeAt - Date.now()) / 1000);
+    const now = Math.max(Date.now(), answeredAt);
+    if (now < open.nextExchangeAt) {
+      const waitS = Math.ceil((open.nextExchangeAt - now) / 1000);
       ctx.describe(`${ctx.label(vnfc)}: waiting for EM, next ${open.location ? 'poll' : 'request'} in ${waitS} s`);
-      await ctx.sleepUntil(Math.min(open.nextExchangeAt, open.deadlineAt), `${label}: wait ${waitS} s for the EM`);
+      await ctx.sleepUntil(Math.min(open.nextExchangeAt, open.deadlineAt), `${label}: wait ${waitS} s for the EM`, now);
     }
     if (Date.now() >= open.deadlineAt) return timeOut(ctx, vnfc, step, open, target, timeoutSec);
 
@@ -97,20 +101,20 @@ async function runCoordination(ctx: OperationContext, vnfc: VnfcProgress, step: 
       const outcome = await withinDeadline(ctx, vnfc, step, open, target, timeoutSec, (options) =>
         em.requestCoordination.executeWithOptions({ ...options, summary: `POST coordination ${actionName} for ${vnfc.vduId}-${vnfc.index}` },
           [target, coordinationRequest(ctx, vnfc, actionName, param)]));
-      const now = Date.now();
+      answeredAt = answerTime(outcome);
       if (outcome.kind === 'finished') {
-        record(ctx, open, outcome.coordination.id, now, undefined, outcome.coordination);
+        record(ctx, open, outcome.coordination.id, answeredAt, undefined, outcome.coordination);
         return verdict(vnfc, step, outcome.coordination);
       }
       const delayMs = pollDelay(ctx, outcome.retryAfterMs);
-      open.nextExchangeAt = now + delayMs;
+      open.nextExchangeAt = answeredAt + delayMs;
       if (outcome.kind === 'accepted') {
         open.location = outcome.location;
         record(ctx, open, coordinationIdOf(outcome.location), undefined, outcome.retryAfterMs === undefined ? undefined : open.nextExchangeAt);
       } else {
         ctx.state.rejectedLcmCoordinations.push({
           coordinationActionName: actionName,
-          rejectionTime: new Date(now).toISOString(),
+          rejectionTime: new Date(answeredAt).toISOString(),
           endpointType: 'MGMT',
           delay: new Date(open.nextExchangeAt).toISOString(),
         });
@@ -120,13 +124,14 @@ async function runCoordination(ctx: OperationContext, vnfc: VnfcProgress, step: 
 
     const location = open.location;
     const outcome = await withinDeadline(ctx, vnfc, step, open, target, timeoutSec, (options) =>
-      em.readCoordination.executeWithOptions({ ...options, summary: `GET coordination ${actionName} for ${vnfc.vduId}-${vnfc.index}` },
+      reads.readCoordination.executeWithOptions({ ...options, summary: `GET coordination ${actionName} for ${vnfc.vduId}-${vnfc.index}` },
         [target, location]));
+    answeredAt = answerTime(outcome);
     if (outcome.kind === 'finished') {
-      record(ctx, open, outcome.coordination.id, Date.now(), undefined, outcome.coordination);
+      record(ctx, open, outcome.coordination.id, answeredAt, undefined, outcome.coordination);
       return verdict(vnfc, step, outcome.coordination);
     }
-    open.nextExchangeAt = Date.now() + pollDelay(ctx, outcome.retryAfterMs);
+    open.nextExchangeAt = answeredAt + pollDelay(ctx, outcome.retryAfterMs);
     const recordEntry = open.recordIndex === undefined ? undefined : ctx.state.lcmCoordinations[open.recordIndex];
     if (recordEntry && outcome.retryAfterMs !== undefined) recordEntry.delay = new Date(open.nextExchangeAt).toISOString();
   }
@@ -203,6 +208,14 @@ function record(ctx: OperationContext, open: OpenCoordination, id: string, ended
   if (delayUntil !== undefined) entry.delay = new Date(delayUntil).toISOString();
   if (endedAt !== undefined) entry.endTime = new Date(endedAt).toISOString();
   if (result) entry.coordinationResult = result.coordinationResult;
+}
+
+/**
+ * When the EM answered, by the worker's clock; histories recorded before answers carried the
+ * time fall back to the workflow's clock (when the workflow task read the answer).
+ */
+function answerTime(outcome: { answeredAt?: number }): number {
+  return outcome.answeredAt ?? Date.now();
 }
 
 /** Delay before the next exchange: Retry-After, floored (0 or negative is no tight loop). */

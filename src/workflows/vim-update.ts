@@ -1,7 +1,7 @@
 // The VIM half of one VNFC step: find the VNFC's stack resource, PATCH its image and flavour,
 // and wait with workflow timers until Heat reports UPDATE_COMPLETE, within a deadline. The
 // same step takes a VNFC to the new package and, in a rollback, back to its old image.
-import { vim } from './activities.ts';
+import { readsRunLocally, vim, vimReads } from './activities.ts';
 import type { OperationContext } from './change-vnfpkg.ts';
 import type { VnfcProgress, VnfcStep } from './operation-state.ts';
 import { asStep, StepFailure } from './step-failure.ts';
@@ -11,13 +11,14 @@ export async function updateVnfcOnVim(
 ): Promise<void> {
   const label = ctx.label(vnfc);
   const name = `${vnfc.vduId}-${vnfc.index}`;
+  const reads = readsRunLocally() ? vimReads : vim;
 
   if (step.phase === 'PENDING') {
     ctx.describe(`${label}: reading its stack resource`);
-    const resource = await asStep(502, `VIM: stack resource of VNFC ${vnfc.id}`, () => vim.getStackResource.executeWithOptions(
+    const resource = await asStep(502, `VIM: stack resource of VNFC ${vnfc.id}`, () => reads.getStackResource.executeWithOptions(
       { summary: `find the stack resource of ${name}` }, [{ stack: ctx.input.stack, serverId: vnfc.serverId }]));
     step.memberStack = resource.memberStack;
-    const current = await asStep(502, `VIM: stack of VNFC ${vnfc.id}`, () => vim.readVnfcStack.executeWithOptions(
+    const current = await asStep(502, `VIM: stack of VNFC ${vnfc.id}`, () => reads.readVnfcStack.executeWithOptions(
       { summary: `read the stack of ${name}` }, [{ memberStack: resource.memberStack }]));
     vnfc.previousImage ??= current.image;
     vnfc.previousFlavor ??= current.flavor;
@@ -34,7 +35,7 @@ export async function updateVnfcOnVim(
   const deadlineAt = step.vimUpdateDeadlineAt ?? Date.now();
   if (!memberStack) throw StepFailure.of(500, `${label}: no stack recorded for the update in progress`);
   for (;;) {
-    const status = await asStep(502, `VIM: status of VNFC ${vnfc.id}`, () => vim.readVnfcStack.executeWithOptions(
+    const status = await asStep(502, `VIM: status of VNFC ${vnfc.id}`, () => reads.readVnfcStack.executeWithOptions(
       { summary: `read stack status of ${name}` }, [{ memberStack }]));
     if (status.status === 'UPDATE_COMPLETE') return;
     if (status.status !== 'UPDATE_IN_PROGRESS') {

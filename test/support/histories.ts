@@ -9,9 +9,10 @@ import { PROJECT_ROOT } from '../../src/temporal-cli.ts';
 /**
  * Histories are filed under the code version that produced them; older versions stay and are
  * replayed too, until the code path they cover is retired. v1: before notifications and the
- * per-instance entity; v2: with them.
+ * per-instance entity; v2: with them; v3: VIM and EM reads as local activities, heartbeating
+ * exchanges, Retry-After counted from the EM's answer.
  */
-export const HISTORY_VERSION = 'v2';
+export const HISTORY_VERSION = 'v3';
 export const HISTORIES_ROOT = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 export const HISTORIES_DIR = join(HISTORIES_ROOT, HISTORY_VERSION);
 
