@@ -1,12 +1,13 @@
 // The VIM simulator speaks Keystone, Heat and Nova the way the VNFM's client will meet them,
 // and keeps its state across restarts. Exercised over real HTTP on loopback.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startVimSimulator, type VimSimulator } from '../src/vim-simulator/server.ts';
+import { startVimSimulator, type VimSimulator, type VimSimulatorOptions } from '../src/vim-simulator/server.ts';
 import type { VnfStackView } from '../src/vim-simulator/model.ts';
+import { VimState } from '../src/vim-simulator/state.ts';
 
 const UPDATE_DELAY_MS = 150;
 
@@ -25,8 +26,19 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-function start(): Promise<VimSimulator> {
-  return startVimSimulator({ stateFile, port: 0, updateDelayMs: UPDATE_DELAY_MS, log: () => undefined });
+function start(options: Partial<VimSimulatorOptions> = {}): Promise<VimSimulator> {
+  return startVimSimulator({ stateFile, port: 0, updateDelayMs: UPDATE_DELAY_MS, log: () => undefined, ...options });
+}
+
+/** Restarts the simulator with other options (the state file stays). */
+async function restart(options: Partial<VimSimulatorOptions> = {}): Promise<void> {
+  await simulator.close();
+  simulator = await start(options);
+}
+
+/** The state file as it is on disk now, validated by the schema the simulator loads it with. */
+async function storedState(): Promise<VimState> {
+  return VimState.parse(JSON.parse(await readFile(stateFile, 'utf8')));
 }
 
 interface Reply {
@@ -83,6 +95,7 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
 }
 
 interface StackBody { stack: { stack_status: string; stack_status_reason: string } }
+interface PatchLog { requests: Array<{ stackId: string; parameters: Record<string, unknown>; status: number }> }
 interface ServerBody { server: { image: { id: string }; flavor: { original_name: string } } }
 
 describe('Keystone', () => {
@@ -181,7 +194,67 @@ describe('Heat and Nova', () => {
   });
 });
 
+describe('Heat stack lifecycle', () => {
+  it('forgets a deleted stack: its name is no longer found and can be created again', async () => {
+    const vnf = await createVnf();
+    const { token, heat } = await authenticate();
+    const auth = { 'X-Auth-Token': token };
+    expect((await call('DELETE', `${heat}/stacks/${vnf.stackName}/${vnf.stackId}`, undefined, auth)).status).toBe(204);
+
+    expect((await call('GET', `${heat}/stacks/${vnf.stackName}`, undefined, auth)).status).toBe(404);
+    const again = await call('POST', `${simulator.url}/admin/stacks`, {
+      stackName: vnf.stackName, vdus: [{ vduId: 'VDU1', count: 1, image: 'image-v1', flavor: 'm1.tiny' }],
+    });
+    expect(again.status).toBe(201);
+    expect((again.body as VnfStackView).stackId).not.toBe(vnf.stackId);
+  });
+
+  it('completes updates by their deadlines, not in the order they were accepted', async () => {
+    const [slow, fast] = (await createVnf(2)).vnfcs;
+    const { token, heat } = await authenticate();
+    const auth = { 'X-Auth-Token': token };
+    const slowUrl = `${heat}/stacks/${slow?.memberStackName}/${slow?.memberStackId}`;
+    const fastUrl = `${heat}/stacks/${fast?.memberStackName}/${fast?.memberStackId}`;
+    await call('PUT', `${simulator.url}/admin/config`, { updateDelayMs: 2000 });
+    expect((await call('PATCH', slowUrl, { parameters: { image: 'image-v2' } }, auth)).status).toBe(202);
+    await call('PUT', `${simulator.url}/admin/config`, { updateDelayMs: 50 });
+    expect((await call('PATCH', fastUrl, { parameters: { image: 'image-v2' } }, auth)).status).toBe(202);
+
+    const fastDone = await waitFor(async () => (await call('GET', fastUrl, undefined, auth)).body as StackBody, (b) => b.stack.stack_status !== 'UPDATE_IN_PROGRESS');
+    expect(fastDone.stack.stack_status).toBe('UPDATE_COMPLETE');
+    expect(((await call('GET', slowUrl, undefined, auth)).body as StackBody).stack.stack_status).toBe('UPDATE_IN_PROGRESS');
+  });
+});
+
 describe('persistence', () => {
+  it('writes a burst of updates to the state file within the save interval', async () => {
+    await restart({ saveIntervalMs: 100 });
+    const vnfcs = (await createVnf(3)).vnfcs;
+    const { token, heat } = await authenticate();
+    for (const vnfc of vnfcs) {
+      const memberUrl = `${heat}/stacks/${vnfc.memberStackName}/${vnfc.memberStackId}`;
+      expect((await call('PATCH', memberUrl, { parameters: { image: 'image-v2' } }, { 'X-Auth-Token': token })).status).toBe(202);
+    }
+
+    const stored = await waitFor(storedState, (state) => state.patchRequests.length === vnfcs.length, 2000);
+    expect(stored.patchRequests.map((patch) => patch.stackId)).toEqual(vnfcs.map((vnfc) => vnfc.memberStackId));
+  });
+
+  it('loses no change on a clean stop, however long the save interval', async () => {
+    await restart({ saveIntervalMs: 3_600_000 });
+    const vnfcs = (await createVnf(3)).vnfcs;
+    const { token, heat } = await authenticate();
+    for (const vnfc of vnfcs) {
+      const memberUrl = `${heat}/stacks/${vnfc.memberStackName}/${vnfc.memberStackId}`;
+      expect((await call('PATCH', memberUrl, { parameters: { image: 'image-v2' } }, { 'X-Auth-Token': token })).status).toBe(202);
+    }
+
+    await restart();
+
+    const log = (await call('GET', `${simulator.url}/admin/requests`)).body as PatchLog;
+    expect(log.requests.map((patch) => [patch.stackId, patch.status])).toEqual(vnfcs.map((vnfc) => [vnfc.memberStackId, 202]));
+  });
+
   it('keeps stacks and images across a restart and completes an update that was in progress', async () => {
     const created = await createVnf(2);
     const [first] = created.vnfcs;

@@ -13,8 +13,8 @@ export interface AdminDeps {
   model: VimModel;
   tokens: TokenRegistry;
   settings: { updateDelayMs: number };
-  refresh(): Promise<void>;
-  commit(): Promise<void>;
+  refresh(): void;
+  changed(): void;
   /** Serve non-loopback clients too. */
   adminRemote?: boolean;
 }
@@ -40,19 +40,19 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
   const guard = (handler: Handler): Handler => (deps.adminRemote ? handler : loopbackOnly(handler));
   router.on('POST', `${ADMIN_PATH}/stacks`, guard(async (ctx) => {
     const request = await ctx.json(CreateStackRequest);
-    await deps.refresh();
+    deps.refresh();
     const existing = deps.model.findVnfStack(request.stackName);
     if (existing) {
       sendJson(ctx.res, 200, deps.model.describeVnfStack(existing));
       return;
     }
     const created = deps.model.createVnfStack(request.stackName, request.vdus, Date.now());
-    await deps.commit();
+    deps.changed();
     sendJson(ctx.res, 201, deps.model.describeVnfStack(created), { Location: `${ADMIN_PATH}/stacks/${encodeURIComponent(created.name)}` });
   }));
 
-  router.on('GET', `${ADMIN_PATH}/stacks/:stackName`, guard(async (ctx) => {
-    await deps.refresh();
+  router.on('GET', `${ADMIN_PATH}/stacks/:stackName`, guard((ctx) => {
+    deps.refresh();
     const name = ctx.params.stackName ?? '';
     const stack = deps.model.findVnfStack(name);
     if (!stack) throw new HttpProblem(404, `no VNF stack named ${name}`);
@@ -64,13 +64,13 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
     const serverId = ctx.params.serverId ?? '';
     if (!deps.model.findServer(serverId)) throw new HttpProblem(404, `no server with id ${serverId}`);
     deps.model.setFault(serverId, reason);
-    await deps.commit();
+    deps.changed();
     sendEmpty(ctx.res, 204);
   }));
 
-  router.on('DELETE', `${ADMIN_PATH}/faults/:serverId`, guard(async (ctx) => {
+  router.on('DELETE', `${ADMIN_PATH}/faults/:serverId`, guard((ctx) => {
     deps.model.clearFault(ctx.params.serverId ?? '');
-    await deps.commit();
+    deps.changed();
     sendEmpty(ctx.res, 204);
   }));
 

@@ -14,9 +14,9 @@ export interface HeatDeps {
   tokens: TokenRegistry;
   updateDelayMs(): number;
   /** Brings the state up to the clock before it is read. */
-  refresh(): Promise<void>;
-  /** Persists a change; the HTTP answer waits for it, so an accepted update survives a crash. */
-  commit(): Promise<void>;
+  refresh(): void;
+  /** Records a change of the state: it is saved within the save interval, and on close (see SaveScheduler). */
+  changed(): void;
   publicUrl(ctx: RequestContext): string;
 }
 
@@ -49,7 +49,7 @@ export function registerHeatRoutes(router: Router, deps: HeatDeps): void {
     if (ctx.params.projectId !== deps.model.state.projectId) {
       throw new OpenStackFault(403, `You are not authorized to use project ${ctx.params.projectId ?? ''}.`, 'Forbidden');
     }
-    await deps.refresh();
+    deps.refresh();
     await handler(ctx, base);
   });
 
@@ -67,14 +67,14 @@ export function registerHeatRoutes(router: Router, deps: HeatDeps): void {
       flavor: resource.properties.resource.properties.flavor,
     }));
     const stack = deps.model.createVnfStack(request.stack_name, vdus, Date.now());
-    await deps.commit();
+    deps.changed();
     const location = stackUrl(base, deps.model.state.projectId, stack);
     sendJson(ctx.res, 201, { stack: { id: stack.id, links: [{ rel: 'self', href: location }] } }, { Location: location });
   }));
 
-  router.on('DELETE', `${STACKS_PATH}/:stackName/:stackId`, route(async (ctx) => {
+  router.on('DELETE', `${STACKS_PATH}/:stackName/:stackId`, route((ctx) => {
     deps.model.deleteStack(requireStack(deps.model, ctx));
-    await deps.commit();
+    deps.changed();
     ctx.res.writeHead(204).end();
   }));
 
@@ -107,11 +107,11 @@ export function registerHeatRoutes(router: Router, deps: HeatDeps): void {
       time: new Date().toISOString(), stackName: stack.name, stackId: stack.id, parameters, status: rejection?.status ?? 202,
     });
     if (rejection) {
-      await deps.commit();
+      deps.changed();
       throw rejection;
     }
     deps.model.beginUpdate(stack, stringValues(parameters), Date.now(), deps.updateDelayMs());
-    await deps.commit();
+    deps.changed();
     sendJson(ctx.res, 202, { message: 'The request is accepted for processing.', code: '202 Accepted', title: 'Accepted' });
   }));
 }

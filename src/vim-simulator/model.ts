@@ -9,7 +9,8 @@
 // Nested stacks are named the way Heat names them, `<parent stack>-<resource>-<shortid>`, so
 // a client that confuses resource names with stack names fails here as it would on a cloud.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { PatchRecord, SimResource, SimServer, SimStack, VimState } from './state.ts';
+import { DeadlineQueue } from './deadline-queue.ts';
+import type { PatchRecord, PendingUpdate, SimResource, SimServer, SimStack, VimState } from './state.ts';
 
 export const SERVER_TYPE = 'OS::Nova::Server';
 export const SCALING_GROUP_TYPE = 'OS::Heat::AutoScalingGroup';
@@ -51,12 +52,32 @@ export function emptyVimState(): VimState {
   return { version: 1, projectId: hexId(), userId: hexId(), stacks: {}, servers: {}, faults: {}, patchRequests: [] };
 }
 
+/** An accepted update waiting for its deadline; stale once the stack is deleted. */
+interface ScheduledUpdate {
+  stack: SimStack;
+  update: PendingUpdate;
+}
+
+/**
+ * The state plus indexes over it, so that a request costs the same with five stacks or five
+ * thousand. The indexes are derived, never persisted: built from the state on load and kept in
+ * step by every method that adds or removes a stack or an update.
+ */
 export class VimModel {
-  constructor(readonly state: VimState) {}
+  /** Stacks by name, in creation order: names repeat only if a state file was edited by hand. */
+  private readonly stacksByName = new Map<string, SimStack[]>();
+  private readonly pendingUpdates = new DeadlineQueue<ScheduledUpdate>();
+
+  constructor(readonly state: VimState) {
+    for (const stack of Object.values(state.stacks)) {
+      this.indexName(stack);
+      if (stack.pendingUpdate) this.schedule(stack, stack.pendingUpdate);
+    }
+  }
 
   /** Heat accepts a stack's name or its id wherever it asks for a stack identity. */
   findStack(identity: string): SimStack | undefined {
-    return this.state.stacks[identity] ?? Object.values(this.state.stacks).find((stack) => stack.name === identity);
+    return this.state.stacks[identity] ?? this.stacksByName.get(identity)?.[0];
   }
 
   findStackByNameAndId(name: string, id: string): SimStack | undefined {
@@ -66,7 +87,7 @@ export class VimModel {
 
   /** A VNF's top-level stack by name (nested stacks are not VNFs). */
   findVnfStack(name: string): SimStack | undefined {
-    return Object.values(this.state.stacks).find((stack) => stack.name === name && !stack.parent);
+    return this.stacksByName.get(name)?.find((stack) => !stack.parent);
   }
 
   findServer(serverId: string): SimServer | undefined {
@@ -90,6 +111,7 @@ export class VimModel {
       delete this.state.faults[server.id];
     }
     delete this.state.stacks[stack.id];
+    this.unindexName(stack);
   }
 
   describeVnfStack(top: SimStack): VnfStackView {
@@ -131,6 +153,7 @@ export class VimModel {
       parameters: { ...stack.parameters, ...parameters },
       ...(failureReason === undefined ? {} : { failureReason }),
     };
+    this.schedule(stack, stack.pendingUpdate);
     setStatus(stack, 'UPDATE_IN_PROGRESS', 'Stack UPDATE started', now);
     for (const resource of this.serverResourcesOf(stack)) setStatus(resource, 'UPDATE_IN_PROGRESS', 'state changed', now);
   }
@@ -138,19 +161,23 @@ export class VimModel {
   /** Completes every update whose deadline has passed; true when anything changed. */
   completeDueUpdates(now: number): boolean {
     let changed = false;
-    for (const stack of Object.values(this.state.stacks)) {
-      if (stack.pendingUpdate && stack.pendingUpdate.completesAt <= now) {
-        this.completeUpdate(stack);
-        changed = true;
-      }
+    for (let next = this.pendingUpdates.peek(); next && next.at <= now; next = this.pendingUpdates.peek()) {
+      this.pendingUpdates.pop();
+      if (!this.isCurrent(next.item)) continue;
+      this.completeUpdate(next.item.stack);
+      changed = true;
     }
     return changed;
   }
 
   /** Epoch ms of the earliest pending completion, if any. */
   nextCompletion(): number | undefined {
-    const deadlines = Object.values(this.state.stacks).flatMap((stack) => stack.pendingUpdate ? [stack.pendingUpdate.completesAt] : []);
-    return deadlines.length ? Math.min(...deadlines) : undefined;
+    // Updates of deleted stacks are dropped here rather than on delete, where finding them would cost a scan.
+    for (let next = this.pendingUpdates.peek(); next; next = this.pendingUpdates.peek()) {
+      if (this.isCurrent(next.item)) return next.at;
+      this.pendingUpdates.pop();
+    }
+    return undefined;
   }
 
   /** Nova rebuilds a server while Heat updates its image; otherwise it is ACTIVE. */
@@ -192,6 +219,26 @@ export class VimModel {
     }
   }
 
+  private schedule(stack: SimStack, update: PendingUpdate): void {
+    this.pendingUpdates.push(update.completesAt, { stack, update });
+  }
+
+  private isCurrent({ stack, update }: ScheduledUpdate): boolean {
+    return this.state.stacks[stack.id] === stack && stack.pendingUpdate === update;
+  }
+
+  private indexName(stack: SimStack): void {
+    const named = this.stacksByName.get(stack.name);
+    if (named) named.push(stack);
+    else this.stacksByName.set(stack.name, [stack]);
+  }
+
+  private unindexName(stack: SimStack): void {
+    const remaining = (this.stacksByName.get(stack.name) ?? []).filter((named) => named !== stack);
+    if (remaining.length) this.stacksByName.set(stack.name, remaining);
+    else this.stacksByName.delete(stack.name);
+  }
+
   private addMember(group: SimStack, vdu: VduSpec, now: number): void {
     const resourceName = `${vdu.vduId.toLowerCase()}-${shortId()}`;
     const member = this.addNestedStack(group, resourceName, `${vdu.vduId}.yaml`, { image: vdu.image, flavor: vdu.flavor }, now);
@@ -213,6 +260,7 @@ export class VimModel {
       parameters, resources: [], createdAt: now,
     };
     this.state.stacks[stack.id] = stack;
+    this.indexName(stack);
     return stack;
   }
 

@@ -11,15 +11,15 @@ export const NOVA_PATH = '/compute/v2.1';
 export interface NovaDeps {
   model: VimModel;
   tokens: TokenRegistry;
-  refresh(): Promise<void>;
+  refresh(): void;
   publicUrl(ctx: RequestContext): string;
 }
 
 export function registerNovaRoutes(router: Router, deps: NovaDeps): void {
-  router.on('GET', `${NOVA_PATH}/servers/:serverId`, openstackRoute('nova', async (ctx) => {
+  router.on('GET', `${NOVA_PATH}/servers/:serverId`, openstackRoute('nova', (ctx) => {
     const base = deps.publicUrl(ctx);
     requireToken(ctx, deps.tokens, base);
-    await deps.refresh();
+    deps.refresh();
     const serverId = ctx.params.serverId ?? '';
     const server = deps.model.findServer(serverId);
     if (!server) throw new OpenStackFault(404, `Instance ${serverId} could not be found.`);

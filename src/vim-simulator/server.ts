@@ -6,7 +6,7 @@ import { registerHeatRoutes } from './heat.ts';
 import { KEYSTONE_PATH, TokenRegistry, registerKeystoneRoutes } from './keystone.ts';
 import { VimModel, emptyVimState } from './model.ts';
 import { registerNovaRoutes } from './nova.ts';
-import { StateFile } from './state-file.ts';
+import { SaveScheduler, StateFile } from './state-file.ts';
 
 export interface VimSimulatorOptions {
   /** JSON file holding the stacks and servers; created when missing. */
@@ -17,6 +17,8 @@ export interface VimSimulatorOptions {
   port?: number;
   /** How long a Heat update stays UPDATE_IN_PROGRESS. Default 2000 ms. */
   updateDelayMs?: number;
+  /** How long a change may wait to be written to the state file (what a crash can lose). Default 1000 ms. */
+  saveIntervalMs?: number;
   /** Keystone credentials; default admin / admin / project admin. */
   username?: string;
   password?: string;
@@ -46,7 +48,8 @@ export async function startVimSimulator(options: VimSimulatorOptions): Promise<V
   const model = new VimModel(stored ?? emptyVimState());
   const settings = { updateDelayMs: options.updateDelayMs ?? 2000 };
   const tokens = new TokenRegistry();
-  const completions = new CompletionTimer(model, stateFile, log);
+  const saves = new SaveScheduler(stateFile, model.state, options.saveIntervalMs ?? 1000, log);
+  const completions = new CompletionTimer(model, () => saves.changed());
 
   // Updates that were due while the simulator was down completed at their deadlines.
   model.completeDueUpdates(Date.now());
@@ -62,7 +65,10 @@ export async function startVimSimulator(options: VimSimulatorOptions): Promise<V
     model, tokens, settings, publicUrl,
     updateDelayMs: () => settings.updateDelayMs,
     refresh: () => completions.refresh(),
-    commit: () => completions.commit(),
+    changed: () => {
+      saves.changed();
+      completions.arm();
+    },
   };
 
   const router = new Router({ log });
@@ -96,7 +102,7 @@ export async function startVimSimulator(options: VimSimulatorOptions): Promise<V
       const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
       server.closeAllConnections();
       await closed;
-      await stateFile.flush();
+      await saves.close();
     },
   };
 }
@@ -107,30 +113,31 @@ export async function startVimSimulator(options: VimSimulatorOptions): Promise<V
  */
 class CompletionTimer {
   private timer?: NodeJS.Timeout;
+  /** The deadline the timer is set for. */
+  private armedFor?: number;
   private stopped = false;
 
   constructor(
     private readonly model: VimModel,
-    private readonly stateFile: StateFile,
-    private readonly log: (line: string) => void,
+    private readonly changed: () => void,
   ) {}
 
-  async refresh(): Promise<void> {
-    if (this.model.completeDueUpdates(Date.now())) await this.stateFile.save(this.model.state);
+  refresh(): void {
+    if (this.model.completeDueUpdates(Date.now())) this.changed();
     this.arm();
   }
 
-  async commit(): Promise<void> {
-    await this.stateFile.save(this.model.state);
-    this.arm();
-  }
-
+  /** Sets the timer for the earliest deadline, unless it is already set for that one or an earlier one. */
   arm(): void {
-    clearTimeout(this.timer);
     const next = this.model.nextCompletion();
     if (next === undefined || this.stopped) return;
+    // A timer set for an earlier deadline (of an update since deleted) fires, finds nothing and re-arms.
+    if (this.armedFor !== undefined && this.armedFor <= next) return;
+    clearTimeout(this.timer);
+    this.armedFor = next;
     this.timer = setTimeout(() => {
-      this.refresh().catch((err: unknown) => this.log(`completing updates failed: ${(err as Error).message}`));
+      this.armedFor = undefined;
+      this.refresh();
     }, Math.max(0, next - Date.now()));
   }
 
