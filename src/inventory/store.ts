@@ -1,9 +1,16 @@
-// The VNF packages and VNF instances the gateway serves, as a small JSON file in the data
-// folder. Writes go to a temporary file and are renamed over the old one, so a crash never
-// leaves half a file. Operation state is NOT kept here: it lives in the workflows.
+// The VNF packages and VNF instances the gateway serves, one small JSON file per record in the
+// data folder (`<DATA_DIR>/inventory/packages/<id>.json`, `.../instances/<id>.json`), shared by
+// the gateway and worker processes. Reading or updating a record touches only its own file, so
+// the cost of an operation does not grow with the inventory, and a process updating one record
+// cannot undo another process's update of another record. Each file is replaced atomically.
+// Operation state is NOT kept here: it lives in the workflows.
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
 import { JsonFile } from '../persistence/json-file.ts';
+import { JsonRecordFolder } from '../persistence/record-folder.ts';
 import { Checksum, KeyValuePairs, VnfPackageSoftwareImageInfo } from '../sol005/models.ts';
 import { VnfdSummary } from '../vnfd/vnfd.ts';
 
@@ -51,39 +58,43 @@ export const VnfInstanceRecord = z.object({
 });
 export type VnfInstanceRecord = z.infer<typeof VnfInstanceRecord>;
 
-const Inventory = z.object({
+/** The whole inventory as one document: how versions before the record folder kept it. */
+const SingleDocument = z.object({
   packages: z.record(z.string(), VnfPkgInfoRecord).default({}),
   instances: z.record(z.string(), VnfInstanceRecord).default({}),
 });
-type Inventory = z.infer<typeof Inventory>;
 
 export class InventoryStore {
-  private readonly document: JsonFile<typeof Inventory>;
+  /** The folder of the records: `file` without its `.json`, i.e. `<DATA_DIR>/inventory/`. */
+  readonly dir: string;
+  private readonly packageRecords: JsonRecordFolder<VnfPkgInfoRecord>;
+  private readonly instanceRecords: JsonRecordFolder<VnfInstanceRecord>;
 
+  /**
+   * `file` is the inventory's path as inventoryFile gives it (`<DATA_DIR>/inventory.json`), where
+   * earlier versions kept the whole inventory; a store opened on the same path in any process
+   * sees the same records. Such a single document is migrated into the folder on first open.
+   */
   constructor(readonly file: string) {
-    this.document = new JsonFile(file, Inventory);
-  }
-
-  private read(): Inventory {
-    return this.document.read();
-  }
-
-  private update(change: (inventory: Inventory) => void): void {
-    this.document.update(change);
+    this.dir = recordsDir(file);
+    migrateSingleDocument(file, this.dir);
+    const folders = recordFolders(this.dir);
+    this.packageRecords = folders.packages;
+    this.instanceRecords = folders.instances;
   }
 
   /** Packages with a VNFD (onboarded); packageInfos() lists every package resource. */
   packages(): VnfPackageRecord[] {
-    return Object.values(this.read().packages).filter((p): p is VnfPackageRecord => p.vnfd !== undefined);
+    return this.packageInfos().filter((p): p is VnfPackageRecord => p.vnfd !== undefined);
   }
 
+  /** Ordered by id. */
   packageInfos(): VnfPkgInfoRecord[] {
-    return Object.values(this.read().packages);
+    return this.packageRecords.list();
   }
 
   packageInfo(id: string): VnfPkgInfoRecord | undefined {
-    const { packages } = this.read();
-    return Object.hasOwn(packages, id) ? packages[id] : undefined;
+    return this.packageRecords.get(id);
   }
 
   packageByVnfdId(vnfdId: string): VnfPackageRecord | undefined {
@@ -91,37 +102,34 @@ export class InventoryStore {
   }
 
   instance(id: string): VnfInstanceRecord | undefined {
-    return this.read().instances[id];
+    return this.instanceRecords.get(id);
   }
 
+  /** Ordered by id. */
   instances(): VnfInstanceRecord[] {
-    return Object.values(this.read().instances);
+    return this.instanceRecords.list();
   }
 
   putPackage(record: VnfPkgInfoRecord): void {
-    this.update((inv) => void (inv.packages[record.id] = record));
+    this.packageRecords.put(record);
   }
 
   deletePackage(id: string): void {
-    this.update((inv) => void delete inv.packages[id]);
+    this.packageRecords.delete(id);
   }
 
   putInstance(record: VnfInstanceRecord): void {
-    this.update((inv) => void (inv.instances[record.id] = record));
+    this.instanceRecords.put(record);
   }
 
   recordInstantiation(instanceId: string, stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[]): void {
-    this.update((inv) => {
-      const instance = inv.instances[instanceId];
-      if (!instance) throw new Error(`no VNF instance ${instanceId}`);
+    this.changeInstance(instanceId, (instance) => {
       Object.assign(instance, { instantiationState: 'INSTANTIATED', stack, vnfcResourceInfo });
     });
   }
 
   recordTermination(instanceId: string): void {
-    this.update((inv) => {
-      const instance = inv.instances[instanceId];
-      if (!instance) throw new Error(`no VNF instance ${instanceId}`);
+    this.changeInstance(instanceId, (instance) => {
       instance.instantiationState = 'NOT_INSTANTIATED';
       instance.stack = undefined;
       instance.vnfcResourceInfo = [];
@@ -129,14 +137,12 @@ export class InventoryStore {
   }
 
   deleteInstance(instanceId: string): void {
-    this.update((inv) => void delete inv.instances[instanceId]);
+    this.instanceRecords.delete(instanceId);
   }
 
   /** After a completed change_vnfpkg: the instance now runs the destination package. */
   recordPackageChange(instanceId: string, vnfd: VnfdSummary): void {
-    this.update((inv) => {
-      const instance = inv.instances[instanceId];
-      if (!instance) throw new Error(`no VNF instance ${instanceId}`);
+    this.changeInstance(instanceId, (instance) => {
       Object.assign(instance, {
         vnfdId: vnfd.vnfdId, vnfProvider: vnfd.vnfProvider, vnfProductName: vnfd.vnfProductName,
         vnfSoftwareVersion: vnfd.vnfSoftwareVersion, vnfdVersion: vnfd.vnfdVersion,
@@ -144,4 +150,64 @@ export class InventoryStore {
     });
   }
 
+  /**
+   * Read, change and write back one instance's record, with no lock: an instance record has one
+   * writer at a time (the gateway creates and deletes it, the workflow of the one operation
+   * running on the instance records its outcome), and other records are not touched.
+   */
+  private changeInstance(instanceId: string, change: (instance: VnfInstanceRecord) => void): void {
+    const instance = this.instanceRecords.get(instanceId);
+    if (!instance) throw new Error(`no VNF instance ${instanceId}`);
+    change(instance);
+    this.instanceRecords.put(instance);
+  }
+}
+
+function recordsDir(file: string): string {
+  if (!file.endsWith('.json')) throw new Error(`inventory path ${file} does not end in .json`);
+  return file.slice(0, -'.json'.length);
+}
+
+function recordFolders(dir: string) {
+  return {
+    packages: new JsonRecordFolder(join(dir, 'packages'), VnfPkgInfoRecord),
+    instances: new JsonRecordFolder(join(dir, 'instances'), VnfInstanceRecord),
+  };
+}
+
+/**
+ * A data folder from an earlier `npm start` holds the single document at `file`: what the
+ * operator onboarded and instantiated, still running on the VIM, so it is carried over rather
+ * than started afresh. Its records are written to a staging folder that is renamed to `dir` in
+ * one step: gateway and worker starting together cannot both migrate (the loser's rename fails
+ * on the existing folder and its copy is dropped), and no process sees half a migration. The
+ * document is then kept as `<file>.migrated`. Once `dir` exists the document is not read again.
+ */
+function migrateSingleDocument(file: string, dir: string): void {
+  if (existsSync(dir) || !existsSync(file)) return;
+  const document = new JsonFile(file, SingleDocument).read();
+  const staging = `${dir}.migrating-${randomUUID()}`;
+  try {
+    const folders = recordFolders(staging);
+    // Both folders even when empty: a non-empty folder is one another rename cannot replace.
+    mkdirSync(folders.packages.dir, { recursive: true });
+    mkdirSync(folders.instances.dir, { recursive: true });
+    for (const record of Object.values(document.packages)) folders.packages.put(record);
+    for (const record of Object.values(document.instances)) folders.instances.put(record);
+    renameSync(staging, dir);
+  } catch (err) {
+    if (!existsSync(dir)) throw err; // else another process has migrated it first
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  renameIfPresent(file, `${file}.migrated`);
+}
+
+/** Another process migrating at the same time may have renamed it already. */
+function renameIfPresent(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }

@@ -1,11 +1,38 @@
-// A small JSON document on disk, validated on every read and replaced atomically on every write
-// (temporary file + rename), so a crash never leaves half a file. For the VNFM's own small
-// stores (inventory, subscriptions); operation state lives in the workflows, not here.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// A small JSON document on disk, validated when read and replaced atomically on every write
+// (atomic-write.ts), so a crash never leaves half a file. For the VNFM's own small documents
+// (subscriptions); operation state lives in the workflows, not here. An unchanged file is not
+// parsed again (file-cache.ts).
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
+import { describeZodError } from '../http/problem.ts';
+import { writeFileAtomic } from './atomic-write.ts';
+import { ParsedFileCache } from './file-cache.ts';
+
+/** A file on disk that does not hold what its schema says: the message names the file. */
+export class JsonFileError extends Error {
+  constructor(readonly file: string, problem: string) {
+    super(`${file} ${problem}`);
+    this.name = 'JsonFileError';
+  }
+}
+
+/** The file's text as a value of the schema, or a JsonFileError naming the file. */
+export function parseJsonFile<S extends z.ZodType>(file: string, text: string, schema: S): z.output<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new JsonFileError(file, `is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new JsonFileError(file, `does not hold a valid document: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
 
 export class JsonFile<S extends z.ZodType> {
+  private readonly cache = new ParsedFileCache();
+
   constructor(
     readonly file: string,
     private readonly schema: S,
@@ -15,14 +42,7 @@ export class JsonFile<S extends z.ZodType> {
 
   /** The document, or the schema's empty document when there is no file yet. */
   read(): z.output<S> {
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.schema.parse({});
-      throw err;
-    }
-    return this.schema.parse(JSON.parse(text));
+    return this.cache.read(this.file, (text) => parseJsonFile(this.file, text, this.schema)) ?? this.schema.parse({});
   }
 
   /** Reads, applies the change, writes back atomically. */
@@ -30,8 +50,8 @@ export class JsonFile<S extends z.ZodType> {
     const document = this.read();
     change(document);
     mkdirSync(dirname(this.file), { recursive: true });
-    const temp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(document, null, 2), { mode: this.mode });
-    renameSync(temp, this.file);
+    writeFileAtomic(this.file, JSON.stringify(document, null, 2), this.mode);
+    // Parsed again on the next read, as before the cache: the schema may default or strip fields.
+    this.cache.forget(this.file);
   }
 }
