@@ -12,8 +12,9 @@ import { CoordinationClient } from './lcmcoord/client.ts';
 import { NotificationClient } from './notifications/client.ts';
 import { SubscriptionStore, subscriptionsFile } from './notifications/store.ts';
 import { OpenStackClient } from './openstack/client.ts';
+import { bundleCacheDir, cachedWorkflowBundle, WorkflowBundleEnv } from './workflow-bundle.ts';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+export { WORKFLOWS_PATH } from './workflow-bundle.ts';
 
 export function createActivityDependencies(config: Env) {
   return {
@@ -47,15 +48,22 @@ function warnIfInsecure(insecure: boolean, message: string): boolean {
   return insecure;
 }
 
+/**
+ * The worker on a prebuilt workflow bundle (see src/workflow-bundle.ts): webpack never runs in
+ * this process. `overrides.workflowBundle` (or `workflowsPath`) replaces the cached bundle.
+ */
 export async function createWorker(config: Env, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {
   // Before connecting: without a key the worker refuses to start rather than write plaintext.
   const dataConverter = codecDataConverter(config);
+  const workflowCode = overrides.workflowBundle || overrides.workflowsPath
+    ? {}
+    : { workflowBundle: await cachedWorkflowBundle(bundleCacheDir(config.DATA_DIR)) };
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowsPath: WORKFLOWS_PATH,
+    ...workflowCode,
     activities: createActivities(createActivityDependencies(config)),
     dataConverter,
     // Bounded memory: the SDK would size the cache from the heap limit (thousands of workflows);
@@ -67,7 +75,8 @@ export async function createWorker(config: Env, overrides: Partial<WorkerOptions
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const worker = await createWorker(config);
+  const { WORKFLOW_BUNDLE_PATH } = WorkflowBundleEnv.parse(process.env);
+  const worker = await createWorker(config, WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : {});
   console.log(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
   await worker.run();
 }
