@@ -163,7 +163,7 @@ function renderScale(out: string[], s: ScaleResult): void {
   out.push(`| wall time, first POST → ${s.capped ? 'the cap (not every operation completed)' : 'last completion'} | **${seconds(s.wallMs)}** |`);
   out.push(`| operation time p50 / max of the completed ones (least possible ${seconds(s.minimumOperationMs, 0)}) | ${seconds(s.operationP50Ms)} / ${seconds(s.operationMaxMs)} |`);
   out.push(`| VNFC steps (coordinations finished) | ${fmt(s.vnfcSteps)} → **${fmt(s.stepsPerSecond, 2)} steps/s** |`);
-  out.push(`| worker peak RSS (VmHWM) | **${mib(s.workerPeakRss)}** (${mib(s.workerReadyRss)} already when it started polling: bundling the workflow code; highest sampled VmRSS ${mib(s.workerSampledPeakRss)}) |`);
+  out.push(`| worker peak RSS (VmHWM) | **${mib(s.workerPeakRss)}** (${mib(s.workerReadyRss)} already when it started polling, on its prebuilt workflow bundle; highest sampled VmRSS ${mib(s.workerSampledPeakRss)}) |`);
   out.push(`| GET op occ during the run | ${s.getSamples} samples, p50 ${ms(s.getP50Ms, 0)}, **p99 ${ms(s.getP99Ms, 0)}**, errors ${s.getErrors} |`);
   out.push(`| inventory shows the destination package | ${s.inventoryUpdated} / ${s.operations} instances |`);
   out.push('');
