@@ -105,3 +105,15 @@ describe('change_vnfpkg', () => {
     await system.client.workflow.getHandle(opIdOf(location)).terminate('test cleanup');
   });
 });
+
+describe('changeVnfPkg started by hand, not through the VNFM API', () => {
+  it('fails at once with InvalidInput naming the missing parts, instead of failing workflow tasks over and over', async () => {
+    const handle = await system.client.workflow.start('changeVnfPkg', {
+      taskQueue: system.taskQueue, workflowId: `by-hand-${Date.now()}`, args: [{ vnfLcmOpOccId: 'x', stack: { name: 's' } }],
+    });
+
+    const failure = await handle.result().then(() => undefined, (err: unknown) => (err as { cause?: { type?: string; message?: string } }).cause);
+    expect(failure?.type).toBe('InvalidInput');
+    expect(failure?.message).toBe('invalid changeVnfPkg input: vnfInstanceId, stack, vnfcResourceInfo, request.additionalParams.vdu_params, target.vdus, target.coordinationActionNames, links missing or malformed (start it through the VNFM API)');
+  });
+});

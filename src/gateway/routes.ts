@@ -13,7 +13,7 @@ import { Router, sendEmpty, sendJson, type RequestContext } from '../http/server
 import type { InventoryStore, VnfInstanceRecord, VnfPackageRecord } from '../inventory/store.ts';
 import { VNF_INSTANCE_ID, VNF_LCM_OPERATION, VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
 import { CancelMode, ChangeCurrentVnfPkgRequest, VNFLCM_API_VERSION } from '../sol003/models.ts';
-import type { ChangeVnfPkgInput, ChangeVnfPkgTuning } from '../workflows/change-vnfpkg-input.ts';
+import { ChangeVnfPkgInput, type ChangeVnfPkgTuning, type ParsedChangeVnfPkgInput } from '../workflows/change-vnfpkg-input.ts';
 import type { changeVnfPkg } from '../workflows/change-vnfpkg.ts';
 import { cancelUpdate, failUpdate, operationQuery, retryUpdate, rollbackUpdate } from '../workflows/messages.ts';
 import type { OperationState } from '../workflows/operation-state.ts';
@@ -273,9 +273,10 @@ function checkScripts(target: VnfPackageRecord, request: ChangeCurrentVnfPkgRequ
 function changeVnfPkgInput(
   deps: GatewayDependencies, opId: string, instance: VnfInstanceRecord & { stack?: { name: string; id: string } },
   target: VnfPackageRecord, request: ChangeCurrentVnfPkgRequest,
-): ChangeVnfPkgInput {
+): ParsedChangeVnfPkgInput {
   const { vnfd } = target;
-  return {
+  // The one validation of the workflow's input (the workflow itself carries no zod).
+  return ChangeVnfPkgInput.parse({
     vnfLcmOpOccId: opId,
     vnfInstanceId: instance.id,
     sourceVnfdId: instance.vnfdId,
@@ -290,7 +291,7 @@ function changeVnfPkgInput(
     },
     links: { vnfLcmOpOcc: `${deps.apiRoot}${BASE}/vnf_lcm_op_occs/${opId}`, vnfInstance: `${deps.apiRoot}${BASE}/vnf_instances/${instance.id}` },
     tuning: deps.tuning,
-  };
+  });
 }
 
 /** Markdown shown in the Temporal UI beside the summary: what moves where. */

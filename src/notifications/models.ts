@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
 import { AffectedVnfc, LcmOperationStateType, ModificationsTriggeredByVnfPkgChange } from '../sol003/models.ts';
 
+export { FINAL_STATES, START_STATES, summaryOf } from './operation-states.ts';
+
 export const LcmOperationType = z.enum([
   'INSTANTIATE', 'SCALE', 'SCALE_TO_LEVEL', 'CHANGE_FLAVOUR', 'TERMINATE', 'HEAL', 'OPERATE',
   'CHANGE_EXT_CONN', 'MODIFY_INFO', 'CREATE_SNAPSHOT', 'REVERT_TO_SNAPSHOT', 'CHANGE_VNFPKG',
@@ -134,10 +136,6 @@ export interface NotificationSummary {
   operationState: LcmOperationStateType;
 }
 
-export function summaryOf(n: NotificationDraft): NotificationSummary {
-  return { notificationType: n.notificationType, vnfInstanceId: n.vnfInstanceId, operation: n.operation, operationState: n.operationState };
-}
-
 /** SOL003 filter semantics: every attribute present must match (AND); values of one attribute are alternatives (OR). */
 export function matchesFilter(filter: LifecycleChangeNotificationsFilter | undefined, n: NotificationSummary): boolean {
   if (!filter) return true;
@@ -148,11 +146,6 @@ export function matchesFilter(filter: LifecycleChangeNotificationsFilter | undef
   if (filter.operationStates && !filter.operationStates.includes(n.operationState)) return false;
   return true;
 }
-
-/** States whose entry is announced with START; every other state is a RESULT (SOL003 §5.6.2.2). */
-export const START_STATES: ReadonlySet<string> = new Set(['STARTING', 'PROCESSING', 'ROLLING_BACK']);
-/** States after which the operation occurrence never changes again: its last notification. */
-export const FINAL_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'ROLLED_BACK']);
 
 /** `_links.subscription.href`: the subscription resource beside the operation occurrence, on the same API root. */
 export function subscriptionHref(vnfLcmOpOccHref: string, subscriptionId: string): string {

@@ -1,7 +1,9 @@
 // The input of the changeVnfPkg workflow: what the gateway resolved from the request, the VNF
-// instance and the destination package. Pure data and zod, so workflow code can validate it.
+// instance and the destination package. The gateway validates every input against this schema
+// before it starts the workflow; workflow code imports only its types (see change-vnfpkg-tuning.ts).
 import { z } from 'zod';
 import { ChangeCurrentVnfPkgRequest } from '../sol003/models.ts';
+import { TUNING_DEFAULTS } from './change-vnfpkg-tuning.ts';
 
 export const VnfcResourceRef = z.object({
   /** vnfcResourceInfo.id */
@@ -32,22 +34,22 @@ export type TargetPackage = z.infer<typeof TargetPackage>;
 /** Knobs with production defaults; tests and benchmarks shorten them. */
 export const ChangeVnfPkgTuning = z.object({
   /** Floor for a Retry-After of 0, a negative one, or an unreadable one: never a tight loop. */
-  minPollIntervalMs: z.number().int().positive().default(1_000),
+  minPollIntervalMs: z.number().int().positive().default(TUNING_DEFAULTS.minPollIntervalMs),
   /** Poll interval when the EM sends no Retry-After. */
-  defaultPollIntervalMs: z.number().int().positive().default(5_000),
+  defaultPollIntervalMs: z.number().int().positive().default(TUNING_DEFAULTS.defaultPollIntervalMs),
   /** Per-coordination deadline when the VNFC parameters give no `timeout`. */
-  defaultCoordinationTimeoutSec: z.number().positive().default(3_600),
-  vimPollIntervalMs: z.number().int().positive().default(1_000),
-  vimUpdateTimeoutSec: z.number().positive().default(1_800),
+  defaultCoordinationTimeoutSec: z.number().positive().default(TUNING_DEFAULTS.defaultCoordinationTimeoutSec),
+  vimPollIntervalMs: z.number().int().positive().default(TUNING_DEFAULTS.vimPollIntervalMs),
+  vimUpdateTimeoutSec: z.number().positive().default(TUNING_DEFAULTS.vimUpdateTimeoutSec),
   /** Continue-as-new once a run's history passes this many events. */
-  historyEventLimit: z.number().int().min(100).default(1_000),
+  historyEventLimit: z.number().int().min(100).default(TUNING_DEFAULTS.historyEventLimit),
   /** Bound on one run of a user coordinate script. */
-  scriptTimeoutSec: z.number().positive().default(600),
+  scriptTimeoutSec: z.number().positive().default(TUNING_DEFAULTS.scriptTimeoutSec),
   /**
    * Multiplies every delay the EM asks for. 1 in production; benchmarks shrink it to compress
    * hours of polling into minutes with the same number of exchanges and history events.
    */
-  retryAfterScale: z.number().positive().max(1).default(1),
+  retryAfterScale: z.number().positive().max(1).default(TUNING_DEFAULTS.retryAfterScale),
 });
 export type ChangeVnfPkgTuning = z.infer<typeof ChangeVnfPkgTuning>;
 

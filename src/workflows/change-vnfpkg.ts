@@ -8,11 +8,12 @@ import {
   ApplicationFailure, CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, setCurrentDetails,
   setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import { describeZodError, type ProblemDetails } from '../http/problem.ts';
+import type { ProblemDetails } from '../http/problem.ts';
 import { VNF_INSTANCE_ID, VNF_LCM_OPERATION, VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
 import type { LcmOperationStateType } from '../sol003/models.ts';
 import { redactSecrets } from '../sol003/redact.ts';
-import { ChangeVnfPkgInput, type ParsedChangeVnfPkgInput } from './change-vnfpkg-input.ts';
+import type { ChangeVnfPkgInput, ParsedChangeVnfPkgInput } from './change-vnfpkg-input.ts';
+import { withTuningDefaults } from './change-vnfpkg-tuning.ts';
 import { inventory } from './activities.ts';
 import { cancelOpenCoordinations, coordinateVnfc, StepFailure, type VnfcSide } from './coordination.ts';
 import { cancelUpdate, failUpdate, operationQuery, retryUpdate, rollbackUpdate } from './messages.ts';
@@ -238,12 +239,17 @@ export class OperationContext {
   }
 }
 
+/**
+ * The gateway validated the input against the ChangeVnfPkgInput schema before the start; here
+ * the tuning gets its defaults, and an input that did not come that way (a start by hand) fails
+ * the workflow with a clear reason instead of a workflow task failing over and over.
+ */
 function parseInput(raw: ChangeVnfPkgInput): ParsedChangeVnfPkgInput {
-  const parsed = ChangeVnfPkgInput.safeParse(raw);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`invalid changeVnfPkg input: ${describeZodError(parsed.error)}`, 'InvalidInput');
+  const missing = missingParts(raw);
+  if (missing.length > 0) {
+    throw ApplicationFailure.nonRetryable(`invalid changeVnfPkg input: ${missing.join(', ')} missing or malformed (start it through the VNFM API)`, 'InvalidInput');
   }
-  const input = parsed.data;
+  const input: ParsedChangeVnfPkgInput = { ...raw, tuning: withTuningDefaults(raw.tuning) };
   for (const { vdu_id } of input.request.additionalParams.vdu_params) {
     if (!input.vnfcResourceInfo.some((v) => v.vduId === vdu_id)) {
       throw ApplicationFailure.nonRetryable(`vdu_params names ${vdu_id}, which has no VNFC in this instance`, 'InvalidInput');
@@ -253,6 +259,22 @@ function parseInput(raw: ChangeVnfPkgInput): ParsedChangeVnfPkgInput {
     }
   }
   return input;
+}
+
+/** The parts of the input the workflow reads before anything else could check them. */
+function missingParts(raw: ChangeVnfPkgInput): string[] {
+  const input = raw as Partial<ChangeVnfPkgInput> | undefined;
+  const checks: [string, boolean][] = [
+    ['vnfLcmOpOccId', typeof input?.vnfLcmOpOccId === 'string'],
+    ['vnfInstanceId', typeof input?.vnfInstanceId === 'string'],
+    ['stack', typeof input?.stack?.name === 'string' && typeof input.stack.id === 'string'],
+    ['vnfcResourceInfo', Array.isArray(input?.vnfcResourceInfo)],
+    ['request.additionalParams.vdu_params', Array.isArray(input?.request?.additionalParams?.vdu_params)],
+    ['target.vdus', typeof input?.target?.vdus === 'object' && input.target.vdus !== null],
+    ['target.coordinationActionNames', Array.isArray(input?.target?.coordinationActionNames)],
+    ['links', typeof input?.links?.vnfLcmOpOcc === 'string' && typeof input.links.vnfInstance === 'string'],
+  ];
+  return checks.filter(([, ok]) => !ok).map(([name]) => name);
 }
 
 /** The rolling order: VNFCs of the VDUs in vdu_params, highest vnfcResourceInfo index first. */

@@ -23,7 +23,8 @@ import {
   allHandlersFinished, CancellationScope, ChildWorkflowCancellationType, condition, continueAsNew, defineSignal, getExternalWorkflowHandle, isCancellation,
   log, ParentClosePolicy, patched, setHandler, startChild, uuid4, workflowInfo,
 } from '@temporalio/workflow';
-import { FINAL_STATES, START_STATES, summaryOf, type NotificationDraft } from '../notifications/models.ts';
+import type { NotificationDraft } from '../notifications/models.ts';
+import { FINAL_STATES, START_STATES, summaryOf } from '../notifications/operation-states.ts';
 import { notifications } from './activities.ts';
 import type { OperationState } from './operation-state.ts';
 
