@@ -7,7 +7,7 @@ import type { GatewayResult } from './figures/gateway.ts';
 import type { HistoryCase } from './figures/history.ts';
 import type { OverheadResult } from './figures/overhead.ts';
 import type { ScaleOutResult } from './figures/scale-out.ts';
-import type { ScaleResult } from './figures/scale.ts';
+import { GET_PAUSE_MS, type ScaleResult } from './figures/scale.ts';
 import type { TimerPrecisionResult } from './figures/timer-precision.ts';
 
 export interface MachineInfo {
@@ -71,7 +71,8 @@ export function renderReport(r: RunResults): string {
   out.push('## How the run is set up', '');
   out.push('- The benchmark starts its own Temporal dev server(s) from the project\'s pinned binary (`.temporal/bin/temporal`) through `TestWorkflowEnvironment.createLocal`, with the custom search attributes registered:');
   for (const s of r.servers) out.push(`  - **${s.label}** (${s.usedBy}): \`${s.args.join(' ')}\``);
-  out.push('- `history.timerProcessorMaxTimeShift="10ms"`: by default the dev server\'s timer queue reads ahead 1 s and floors every new timer at now + 1 s; figures 4 and 5 compress Retry-After with the workflow tuning `retryAfterScale` (1 s becomes 10 ms), which needs timers of a few ms to fire on time. Figure 2 (timer precision at a real Retry-After of 1 s) is measured on a second server with the default dynamic config, as deployed, and again on the 10 ms server for comparison.');
+  out.push('- Every server gets the dynamic config `npm start` gives its dev server (`DEV_SERVER_DYNAMIC_CONFIG` in `src/temporal-cli.ts`): `history.timerProcessorMaxPollRPS=1000`. The dev server has one history shard, so one timer queue serves all workflows; at its default of 20 polls a second a timer created while the queue was busy waited for the next poll (a 10 ms timer fired 180–290 ms late; Retry-After lateness grew with load).');
+  out.push('- `history.timerProcessorMaxTimeShift="10ms"` (main server only): by default the dev server\'s timer queue reads ahead 1 s and floors every new timer at now + 1 s; figures 4 and 5 compress Retry-After with the workflow tuning `retryAfterScale` (1 s becomes 10 ms), which needs timers of a few ms to fire on time. Figure 2 (timer precision at a real Retry-After of 1 s) is measured on a second server with exactly `npm start`\'s dynamic config, as deployed, and again on the 10 ms server for comparison.');
   out.push('- Persistence: the dev server\'s in-memory SQLite (the `createLocal` default). `npm start` uses a SQLite file in WAL mode, which costs the server more CPU per workflow task.');
   out.push('- Each figure builds its own parts from `src/`: the VIM simulator (`startVimSimulator`, or `src/vim-simulator/main.ts` as a process for the large figures), the reference EM (`startReferenceEm`), the inventory with the sample packages (`onboardSamplePackages`, `ensureSampleInstance` with a `layout`), the worker (`createWorker` from `src/worker.ts` in-process on a pre-built bundle of `WORKFLOWS_PATH`, or the production entry `node --import tsx src/worker.ts` as a subprocess) and the gateway (`createGatewayRouter` in-process, or `src/gateway/main.ts` as a process). Payloads are encrypted with the project\'s codec as in production (a fresh key per run). Operations are started with `POST /vnflcm/v2/vnf_instances/{id}/change_vnfpkg` (sample package v1 → v2, `RollingUpdate`, no user scripts) and read back from the server\'s histories.');
   out.push("- The engine floor (figure 1) is `bench/workflows/floor.ts`, bundled separately: a workflow that runs the change's activities as no-ops one after another: the same number of regular and local activities, in the change's order.");
@@ -155,7 +156,7 @@ function renderTimers(out: string[], timers: { label: string; result: TimerPreci
 
 function renderScale(out: string[], s: ScaleResult): void {
   out.push('## 3. Waiting at scale', '');
-  out.push(`${s.operations} VNF instances with ${s.vnfcsPerOperation} VNFCs each; ${s.operations} change operations POSTed through the in-process gateway (16 at a time); the EM answers every coordination 202 with Retry-After: ${s.retryAfterS} and ${s.polls} more 202 polls before the 200, so each VNFC waits ≥ ${s.polls + 1} s and an operation ≥ ${seconds(s.minimumOperationMs, 0)}. One worker: \`node --import tsx src/worker.ts\` with TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE, DATA_DIR, VIM_AUTH_URL (and VNFM_CODEC_KEYS). The VIM simulator runs as its own process (zero update delay). During the run two loops GET a random started operation's op occ every 50 ms.`, '');
+  out.push(`${s.operations} VNF instances with ${s.vnfcsPerOperation} VNFCs each; ${s.operations} change operations POSTed through the in-process gateway (16 at a time); the EM answers every coordination 202 with Retry-After: ${s.retryAfterS} and ${s.polls} more 202 polls before the 200, so each VNFC waits ≥ ${s.polls + 1} s and an operation ≥ ${seconds(s.minimumOperationMs, 0)}. One worker: \`node --import tsx src/worker.ts\` with TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE, DATA_DIR, VIM_AUTH_URL (and VNFM_CODEC_KEYS). The VIM simulator runs as its own process (zero update delay). During the run two loops GET a random started operation's op occ, each pausing ${GET_PAUSE_MS} ms after every answer (a sample of what a client sees; figure 6 is the load test).`, '');
   out.push('| | |', '|---|---|');
   out.push(`| operations completed | ${s.completed} / ${s.operations}${s.capped ? ` — **the benchmark stopped waiting after ${fmt(s.capMs / 60000, 0)} min**` : ''} |`);
   out.push(`| setup (VIM stacks + inventory) | ${seconds(s.setupMs)} |`);
@@ -164,7 +165,7 @@ function renderScale(out: string[], s: ScaleResult): void {
   out.push(`| operation time p50 / max of the completed ones (least possible ${seconds(s.minimumOperationMs, 0)}) | ${seconds(s.operationP50Ms)} / ${seconds(s.operationMaxMs)} |`);
   out.push(`| VNFC steps (coordinations finished) | ${fmt(s.vnfcSteps)} → **${fmt(s.stepsPerSecond, 2)} steps/s** |`);
   out.push(`| worker peak RSS (VmHWM) | **${mib(s.workerPeakRss)}** (${mib(s.workerReadyRss)} already when it started polling, on its prebuilt workflow bundle; highest sampled VmRSS ${mib(s.workerSampledPeakRss)}) |`);
-  out.push(`| GET op occ during the run | ${s.getSamples} samples, p50 ${ms(s.getP50Ms, 0)}, **p99 ${ms(s.getP99Ms, 0)}**, errors ${s.getErrors} |`);
+  out.push(`| GET op occ during the run | ${s.getSamples} samples, p50 ${ms(s.getP50Ms, 0)}, **p99 ${ms(s.getP99Ms, 0)}**, errors ${s.getErrors}${s.getErrorKinds.length ? ` (${[...new Set(s.getErrorKinds)].slice(0, 3).join('; ')})` : ''} |`);
   out.push(`| inventory shows the destination package | ${s.inventoryUpdated} / ${s.operations} instances |`);
   out.push('');
   renderCpu(out, s.cpu, s.vnfcSteps);

@@ -37,7 +37,7 @@ const SIZES = quick
     timers: { operations: 20, vnfcs: 3, polls: 5 },
     scale: { operations: 500, vnfcs: 10, polls: 3, capMs: 30 * 60_000 },
     history: { cases: [{ label: '1 min', polls: 60 }, { label: '1 h', polls: 3_600 }, { label: '24 h', polls: 86_400 }], maxMeasuredPolls: 3_600 },
-    scaleOut: { operations: 60, vnfcs: 10, polls: 3 },
+    scaleOut: { operations: 40, vnfcs: 10, polls: 3 },
   };
 
 const servers: BenchServer[] = [];
@@ -80,13 +80,13 @@ async function main(): Promise<void> {
   if (want(1)) results.overhead = await phase('figure 1 (orchestration overhead)', () => orchestrationOverhead(ctx));
   if (want(2)) {
     await phase('figure 2 (timer precision)', async () => {
-      const deployed = await startTemporal(dataDir, 'default-config', {}, false);
+      const deployed = await startTemporal(dataDir, 'as-deployed', {}, false);
       servers.push(deployed);
-      results.servers.push({ label: 'default-config server', args: deployed.args, usedBy: 'figure 2: dynamic config as deployed' });
+      results.servers.push({ label: 'as-deployed server', args: deployed.args, usedBy: 'figure 2: the dynamic config of `npm start`' });
       const deployedCtx = await createContext(deployed.address, bundles, quick, log);
       try {
         const result = await timerPrecision(deployedCtx, SIZES.timers);
-        results.timers = [{ label: 'default dynamic config (as deployed)', result }];
+        results.timers = [{ label: 'dynamic config of `npm start` (as deployed)', result }];
       } finally {
         await deployedCtx.client.connection.close();
         await deployed.teardown();

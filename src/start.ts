@@ -20,7 +20,7 @@ import { onboardSamplePackagesAsCsar } from './packages/onboard-samples.ts';
 import { PackageRepository, packageRepositoryDir } from './packages/repository.ts';
 import { InventoryStore, type VnfPackageRecord } from './inventory/store.ts';
 import { SEARCH_ATTRIBUTE_KEYS } from './search-attributes.ts';
-import { PROJECT_ROOT, temporalCliPath } from './temporal-cli.ts';
+import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, PROJECT_ROOT, temporalCliPath } from './temporal-cli.ts';
 
 const StartEnv = z.object({
   TEMPORAL_PORT: z.coerce.number().int().default(7233),
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   startPart('temporal', temporalCliPath(), [
     'server', 'start-dev', '--ip', host, '--port', String(ports.TEMPORAL_PORT), '--ui-port', String(ports.TEMPORAL_UI_PORT),
     '--db-filename', join(config.DATA_DIR, 'temporal.sqlite'), '--sqlite-pragma', 'journal_mode=wal', '--log-level', 'warn',
-    '--ui-disable-news-fetch', '--ui-codec-endpoint', codecUrl,
+    '--ui-disable-news-fetch', '--ui-codec-endpoint', codecUrl, ...dynamicConfigArgs(DEV_SERVER_DYNAMIC_CONFIG),
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
   ]);
   startNodePart('vim', 'src/vim-simulator/main.ts', { VIM_PORT: String(ports.VIM_PORT), VIM_STATE_FILE: join(config.DATA_DIR, 'vim-state.json') });

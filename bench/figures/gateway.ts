@@ -58,7 +58,7 @@ export async function gatewayLoad(ctx: BenchContext): Promise<GatewayResult> {
     loads.push(summarize('GET op occ (running operation)', await autocannon({ url: getPath(running.opId), connections: CONNECTIONS, duration, headers, timeout: TIMEOUT_S })));
     loads.push(summarize('GET op occ (completed operation)', await autocannon({ url: getPath(done.opId), connections: CONNECTIONS, duration, headers, timeout: TIMEOUT_S })));
 
-    const count = ctx.quick ? 30 : 200;
+    const count = ctx.quick ? 30 : 100;
     // A few spare instances: a request autocannon gives up on (timeout) is followed by a new one.
     const instances = await stage.createInstances(count + 20, { VDU1: 1 });
     const paths = instances.map((i) => `/vnflcm/v2/vnf_instances/${i.id}/change_vnfpkg`);

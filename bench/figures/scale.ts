@@ -35,6 +35,8 @@ export interface ScaleResult {
   getP50Ms: number;
   getP99Ms: number;
   getErrors: number;
+  /** Status (or client error) of each failed GET. */
+  getErrorKinds: string[];
   /** Instances whose inventory record shows the destination package afterwards. */
   inventoryUpdated: number;
   cpu: CpuReport;
@@ -125,6 +127,7 @@ export async function waitingAtScale(ctx: BenchContext, options: ScaleOptions): 
       getP50Ms: percentile(gets.latencies, 50),
       getP99Ms: percentile(gets.latencies, 99),
       getErrors: gets.errors,
+      getErrorKinds: gets.errorKinds,
       inventoryUpdated,
       cpu: cpuReport,
     };
@@ -144,22 +147,32 @@ export function coordinationFinishLog(): { log: (line: string) => void; times: n
   };
 }
 
-/** GETs a random started operation every few ms until stopped; latency of each. */
-function sampleGets(gatewayUrl: string, opIds: string[]): { stop(): Promise<{ latencies: number[]; errors: number }> } {
+/**
+ * GETs a random started operation, two loops with a 250 ms pause after each answer, until
+ * stopped; latency of each. A sample of what a client sees, not load: figure 6 is the load test.
+ */
+function sampleGets(gatewayUrl: string, opIds: string[]): { stop(): Promise<{ latencies: number[]; errors: number; errorKinds: string[] }> } {
   const latencies: number[] = [];
   let errors = 0;
+  /** What each failed GET was: its HTTP status or the client's error. */
+  const errorKinds: string[] = [];
   let running = true;
   const loop = async (): Promise<void> => {
     while (running) {
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, GET_PAUSE_MS));
       const id = opIds[Math.floor(Math.random() * opIds.length)];
       if (!id) continue;
       try {
         const res = await getOpOcc(gatewayUrl, id);
-        if (res.status === 200) latencies.push(res.latencyMs);
-        else errors += 1;
-      } catch {
+        if (res.status === 200) {
+          latencies.push(res.latencyMs);
+        } else {
+          errors += 1;
+          errorKinds.push(`HTTP ${res.status} after ${Math.round(res.latencyMs)} ms`);
+        }
+      } catch (err) {
         errors += 1;
+        errorKinds.push((err as Error).message);
       }
     }
   };
@@ -168,10 +181,12 @@ function sampleGets(gatewayUrl: string, opIds: string[]): { stop(): Promise<{ la
     async stop() {
       running = false;
       await Promise.all(loops);
-      return { latencies, errors };
+      return { latencies, errors, errorKinds };
     },
   };
 }
+
+export const GET_PAUSE_MS = 250;
 
 export async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

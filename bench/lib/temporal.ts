@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes.ts';
-import { temporalCliPath } from '../../src/temporal-cli.ts';
+import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, temporalCliPath } from '../../src/temporal-cli.ts';
 
 export interface BenchServer {
   env: TestWorkflowEnvironment;
@@ -15,7 +15,8 @@ export interface BenchServer {
 }
 
 /**
- * `dynamicConfig` entries go to `--dynamic-config-value`. The benchmark's main server sets
+ * Every server runs `npm start`'s dynamic config (DEV_SERVER_DYNAMIC_CONFIG), plus
+ * `dynamicConfig`. The benchmark's main server sets
  * `history.timerProcessorMaxTimeShift` to 10 ms so compressed waits (retryAfterScale) are not
  * floored at the default timer-queue granularity of ~1 s.
  */
@@ -24,7 +25,7 @@ export async function startTemporal(dataDir: string, name: string, dynamicConfig
   const args = [
     '--headless', '--log-level', 'error',
     ...(persistent ? ['--sqlite-pragma', 'journal_mode=wal'] : []),
-    ...Object.entries(dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]),
+    ...dynamicConfigArgs({ ...DEV_SERVER_DYNAMIC_CONFIG, ...dynamicConfig }),
   ];
   const env = await TestWorkflowEnvironment.createLocal({
     server: {

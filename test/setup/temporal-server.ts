@@ -2,7 +2,7 @@
 // connect to it with TestWorkflowEnvironment.createFromExistingServer and their own task queue.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
-import { temporalCliPath } from '../../src/temporal-cli.ts';
+import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, temporalCliPath } from '../../src/temporal-cli.ts';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes.ts';
 
 declare module 'vitest' {
@@ -19,7 +19,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       extraArgs: [
         '--headless', '--log-level', 'error',
         // The timer queue floors every timer at now + 1 s by default; tests use sub-second waits.
-        '--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"',
+        ...dynamicConfigArgs({ ...DEV_SERVER_DYNAMIC_CONFIG, 'history.timerProcessorMaxTimeShift': '"10ms"' }),
       ],
     },
   });

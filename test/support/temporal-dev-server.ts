@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes.ts';
-import { temporalCliPath } from '../../src/temporal-cli.ts';
+import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, temporalCliPath } from '../../src/temporal-cli.ts';
 
 export interface DevServer {
   /** host:port of the gRPC frontend; the same across restarts. */
@@ -36,7 +36,7 @@ export async function startDevServer({ dbFile, port }: { dbFile: string; port?: 
     'server', 'start-dev', '--db-filename', dbFile, '--ip', '127.0.0.1', '--port', String(grpcPort), '--headless', '--log-level', 'error',
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
     // As the run's shared server: timers are not floored at one second.
-    '--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"',
+    ...dynamicConfigArgs({ ...DEV_SERVER_DYNAMIC_CONFIG, 'history.timerProcessorMaxTimeShift': '"10ms"' }),
   ];
   let child: ChildProcess | undefined;
   let output = '';
