@@ -74,10 +74,6 @@ async function main(): Promise<void> {
     }
   };
 
-  // Figure 4 is one long sequential poll loop: it runs beside the short figures 1, 2, 5, 6
-  // (its results are event counts, which load does not change), and before the heavy 7 and 3.
-  const history = want(4) ? phase('figure 4 (history), beside figures 1, 2, 5, 6', () => historyGrowth(ctx, SIZES.history)) : undefined;
-  if (want(1)) results.overhead = await phase('figure 1 (orchestration overhead)', () => orchestrationOverhead(ctx));
   if (want(2)) {
     await phase('figure 2 (timer precision)', async () => {
       const deployed = await startTemporal(dataDir, 'as-deployed', {}, false);
@@ -95,6 +91,11 @@ async function main(): Promise<void> {
       if (!quick) results.timers.push({ label: 'timerProcessorMaxTimeShift 10 ms (main server)', result: await timerPrecision(ctx, SIZES.timers) });
     });
   }
+  // Figure 4 is one long sequential poll loop: it runs beside the short figures 1, 5, 6 (its
+  // results are event counts, which load does not change), after figure 2 (timer lateness is
+  // what load changes most) and before the heavy 7 and 3.
+  const history = want(4) ? phase('figure 4 (history), beside figures 1, 5, 6', () => historyGrowth(ctx, SIZES.history)) : undefined;
+  if (want(1)) results.overhead = await phase('figure 1 (orchestration overhead)', () => orchestrationOverhead(ctx));
   if (want(5)) results.em = await phase('figure 5 (EM requests)', () => emRequestCounts(ctx));
   if (want(6)) results.gateway = await phase('figure 6 (gateway under load)', () => gatewayLoad(ctx));
   if (history) results.history = await history;

@@ -84,6 +84,22 @@ describe('VNF instances', () => {
     await waitForState(system, opIdOf(started?.location), ['COMPLETED', 'FAILED_TEMP']);
   });
 
+  it('frees the instance of an operation an administrator terminated in Temporal: the next change gets 202, not 409', async () => {
+    const created = await createInstance();
+    await instantiate(created.id, { VDU1: 1, VDU2: 1 });
+    system.em.behaviours.set({ default: { mode: 'async', polls: 1_000, retryAfter: 1 } }); // never finishes
+    const body = changeRequest(system, system.packages[1]!.vnfd.vnfdId);
+    const first = await call('POST', `/vnf_instances/${created.id}/change_vnfpkg`, body);
+    expect(first.status, first.text).toBe(202);
+    await system.client.workflow.getHandle(opIdOf(first.location)).terminate('stuck, terminated by an administrator');
+
+    system.em.behaviours.set({ default: { mode: 'sync' } });
+    const next = await call('POST', `/vnf_instances/${created.id}/change_vnfpkg`, body);
+
+    expect(next.status, next.text).toBe(202);
+    expect((await waitForState(system, opIdOf(next.location), ['COMPLETED', 'FAILED_TEMP'])).operationState).toBe('COMPLETED');
+  });
+
   it('refuses instantiate of an instantiated instance and terminate of one that is not', async () => {
     const created = await createInstance();
     expect((await call('POST', `/vnf_instances/${created.id}/terminate`, { terminationType: 'GRACEFUL' })).status).toBe(409);

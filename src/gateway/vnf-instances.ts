@@ -8,7 +8,7 @@ import type { InventoryStore, VnfInstanceRecord } from '../inventory/store.ts';
 import { CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, type VnfInstance } from '../sol003/models.ts';
 import type { InstantiateVnfInput, TerminateVnfInput } from '../workflows/instance-operations.ts';
 import {
-  activeOperationQuery, startOperationUpdate, vnfInstanceWorkflowId, type StartOperation, type vnfInstanceLcm,
+  activeOperationQuery, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId, type StartOperation, type vnfInstanceLcm,
 } from '../workflows/vnf-instance-lcm.ts';
 
 export const VNFLCM_BASE = '/vnflcm/v2';
@@ -116,20 +116,45 @@ export function registerVnfInstanceRoutes(router: Router, deps: VnfInstanceRoute
 export async function startOperation(
   deps: Pick<VnfInstanceRouteDependencies, 'client' | 'taskQueue' | 'log'>, vnfInstanceId: string, start: StartOperation,
 ): Promise<void> {
-  const entity = new WithStartWorkflowOperation<typeof vnfInstanceLcm>('vnfInstanceLcm', {
-    workflowId: vnfInstanceWorkflowId(vnfInstanceId),
-    taskQueue: deps.taskQueue,
-    args: [{ vnfInstanceId, operationsStarted: 0 }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    staticSummary: `LCM operations of VNF instance ${vnfInstanceId}, one at a time`,
+  // A with-start operation is single-use: each submission gets its own.
+  const submit = () => deps.client.workflow.executeUpdateWithStart(startOperationUpdate, {
+    args: [start],
+    startWorkflowOperation: new WithStartWorkflowOperation<typeof vnfInstanceLcm>('vnfInstanceLcm', {
+      workflowId: vnfInstanceWorkflowId(vnfInstanceId),
+      taskQueue: deps.taskQueue,
+      args: [{ vnfInstanceId, operationsStarted: 0 }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `LCM operations of VNF instance ${vnfInstanceId}, one at a time`,
+    }),
   });
   try {
-    await deps.client.workflow.executeUpdateWithStart(startOperationUpdate, { args: [start], startWorkflowOperation: entity });
+    await submit();
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new HttpProblem(409, err.cause?.message ?? err.message);
-    throw err;
+    if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+    if (!(await releaseEndedOperation(deps, vnfInstanceId))) throw new HttpProblem(409, err.cause?.message ?? err.message);
+    try {
+      await submit();
+    } catch (again) {
+      if (again instanceof WorkflowUpdateFailedError) throw new HttpProblem(409, again.cause?.message ?? again.message);
+      throw again;
+    }
   }
   deps.log?.(`${start.kind} ${start.vnfLcmOpOccId} started for VNF instance ${vnfInstanceId}`);
+}
+
+/**
+ * An operation workflow frees its instance when it reaches a final state. One that never got
+ * there (terminated or timed out by an administrator in Temporal) cannot: when the entity names
+ * an operation whose workflow is closed, the instance is freed on its behalf. True if it was.
+ */
+async function releaseEndedOperation(deps: Pick<VnfInstanceRouteDependencies, 'client' | 'log'>, vnfInstanceId: string): Promise<boolean> {
+  const active = await activeOperation(deps.client, vnfInstanceId);
+  if (!active) return false;
+  const status = await deps.client.workflow.getHandle(active).describe().then((d) => d.status.name, () => undefined);
+  if (status === undefined || status === 'RUNNING') return false; // FAILED_TEMP is RUNNING: it holds the instance
+  await deps.client.workflow.getHandle(vnfInstanceWorkflowId(vnfInstanceId)).signal(operationEndedSignal, { vnfLcmOpOccId: active });
+  deps.log?.(`operation ${active} of VNF instance ${vnfInstanceId} ended ${status} without freeing the instance; freed it`);
+  return true;
 }
 
 async function activeOperation(client: Client, vnfInstanceId: string): Promise<string | undefined> {
