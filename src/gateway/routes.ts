@@ -215,8 +215,7 @@ class PageMarkers {
 
 /** gRPC UNAVAILABLE / DEADLINE_EXCEEDED from Temporal: the VNFM's engine is unreachable, try again later. */
 function temporalUnavailable(err: unknown): HttpProblem | undefined {
-  const codes = [err, (err as { cause?: unknown } | undefined)?.cause].map((e) => (e as { code?: unknown } | undefined)?.code);
-  if (!codes.some((code) => code === 14 || code === 4)) return undefined;
+  if (!grpcCodes(err).some((code) => code === 14 || code === 4)) return undefined;
   return new HttpProblem(503, 'the workflow engine (Temporal) is not reachable now; try again later', { 'Retry-After': '5' });
 }
 
@@ -224,7 +223,38 @@ function temporalUnavailable(err: unknown): HttpProblem | undefined {
 async function operationSnapshot(client: Client, id: string): Promise<OperationState> {
   const handle = client.workflow.getHandle<typeof changeVnfPkg>(id);
   const { status } = await handle.describe();
-  return status.name === 'COMPLETED' ? handle.result() : handle.query(operationQuery);
+  return status.name === 'COMPLETED' ? handle.result() : queryWhenReady(() => handle.query(operationQuery));
+}
+
+/** How long a GET waits for a workflow task to be retried before it gives up. */
+const NOT_READY_WAIT_MS = 10_000;
+
+/**
+ * While a run's last workflow task has failed or timed out (its worker died, or was so busy
+ * that the task outlived its 10 s timeout), the server refuses queries at once with
+ * FAILED_PRECONDITION; the task's next attempt normally succeeds within seconds. Measured under
+ * 500 concurrent operations on one saturated worker: such GETs answered 500 after 50 ms.
+ */
+async function queryWhenReady<T>(query: () => Promise<T>): Promise<T> {
+  const giveUpAt = Date.now() + NOT_READY_WAIT_MS;
+  for (let pauseMs = 50; ; pauseMs = Math.min(pauseMs * 2, 1_000)) {
+    try {
+      return await query();
+    } catch (err) {
+      if (!grpcCodes(err).includes(GRPC_FAILED_PRECONDITION)) throw err;
+      if (Date.now() + pauseMs > giveUpAt) {
+        throw new HttpProblem(503, `the operation's workflow is not answering now (its last workflow task failed or timed out and is being retried); try again later`, { 'Retry-After': '5' });
+      }
+      await delay(pauseMs);
+    }
+  }
+}
+
+const GRPC_FAILED_PRECONDITION = 9;
+
+/** gRPC status codes of an error and of its cause (the client wraps some). */
+function grpcCodes(err: unknown): unknown[] {
+  return [err, (err as { cause?: unknown } | undefined)?.cause].map((e) => (e as { code?: unknown } | undefined)?.code);
 }
 
 /** SOL013 §4.9: every request names the API version; 2.x is what we serve. */
