@@ -226,15 +226,20 @@ describe('Heat stack lifecycle', () => {
   });
 });
 
+/** PATCHes every VNFC of the VNF to image-v2, in order; each must be accepted. */
+async function patchEveryVnfc(vnf: VnfStackView): Promise<VnfStackView['vnfcs']> {
+  const { token, heat } = await authenticate();
+  for (const vnfc of vnf.vnfcs) {
+    const memberUrl = `${heat}/stacks/${vnfc.memberStackName}/${vnfc.memberStackId}`;
+    expect((await call('PATCH', memberUrl, { parameters: { image: 'image-v2' } }, { 'X-Auth-Token': token })).status).toBe(202);
+  }
+  return vnf.vnfcs;
+}
+
 describe('persistence', () => {
   it('writes a burst of updates to the state file within the save interval', async () => {
     await restart({ saveIntervalMs: 100 });
-    const vnfcs = (await createVnf(3)).vnfcs;
-    const { token, heat } = await authenticate();
-    for (const vnfc of vnfcs) {
-      const memberUrl = `${heat}/stacks/${vnfc.memberStackName}/${vnfc.memberStackId}`;
-      expect((await call('PATCH', memberUrl, { parameters: { image: 'image-v2' } }, { 'X-Auth-Token': token })).status).toBe(202);
-    }
+    const vnfcs = await patchEveryVnfc(await createVnf(3));
 
     const stored = await waitFor(storedState, (state) => state.patchRequests.length === vnfcs.length, 2000);
     expect(stored.patchRequests.map((patch) => patch.stackId)).toEqual(vnfcs.map((vnfc) => vnfc.memberStackId));
@@ -242,12 +247,7 @@ describe('persistence', () => {
 
   it('loses no change on a clean stop, however long the save interval', async () => {
     await restart({ saveIntervalMs: 3_600_000 });
-    const vnfcs = (await createVnf(3)).vnfcs;
-    const { token, heat } = await authenticate();
-    for (const vnfc of vnfcs) {
-      const memberUrl = `${heat}/stacks/${vnfc.memberStackName}/${vnfc.memberStackId}`;
-      expect((await call('PATCH', memberUrl, { parameters: { image: 'image-v2' } }, { 'X-Auth-Token': token })).status).toBe(202);
-    }
+    const vnfcs = await patchEveryVnfc(await createVnf(3));
 
     await restart();
 

@@ -215,7 +215,7 @@ class PageMarkers {
 
 /** gRPC UNAVAILABLE / DEADLINE_EXCEEDED from Temporal: the VNFM's engine is unreachable, try again later. */
 function temporalUnavailable(err: unknown): HttpProblem | undefined {
-  if (!grpcCodes(err).some((code) => code === 14 || code === 4)) return undefined;
+  if (!grpcCodes(err).some((code) => code === GRPC.UNAVAILABLE || code === GRPC.DEADLINE_EXCEEDED)) return undefined;
   return new HttpProblem(503, 'the workflow engine (Temporal) is not reachable now; try again later', { 'Retry-After': '5' });
 }
 
@@ -241,7 +241,7 @@ async function queryWhenReady<T>(query: () => Promise<T>): Promise<T> {
     try {
       return await query();
     } catch (err) {
-      if (!grpcCodes(err).includes(GRPC_FAILED_PRECONDITION)) throw err;
+      if (!grpcCodes(err).includes(GRPC.FAILED_PRECONDITION)) throw err;
       if (Date.now() + pauseMs > giveUpAt) {
         throw new HttpProblem(503, `the operation's workflow is not answering now (its last workflow task failed or timed out and is being retried); try again later`, { 'Retry-After': '5' });
       }
@@ -250,7 +250,8 @@ async function queryWhenReady<T>(query: () => Promise<T>): Promise<T> {
   }
 }
 
-const GRPC_FAILED_PRECONDITION = 9;
+/** The gRPC status codes the gateway tells apart. */
+const GRPC = { DEADLINE_EXCEEDED: 4, FAILED_PRECONDITION: 9, UNAVAILABLE: 14 } as const;
 
 /** gRPC status codes of an error and of its cause (the client wraps some). */
 function grpcCodes(err: unknown): unknown[] {

@@ -116,8 +116,9 @@ export function registerVnfInstanceRoutes(router: Router, deps: VnfInstanceRoute
 export async function startOperation(
   deps: Pick<VnfInstanceRouteDependencies, 'client' | 'taskQueue' | 'log'>, vnfInstanceId: string, start: StartOperation,
 ): Promise<void> {
-  // A with-start operation is single-use: each submission gets its own.
-  const submit = () => deps.client.workflow.executeUpdateWithStart(startOperationUpdate, {
+  // A with-start operation is single-use: each submission gets its own. Resolves to the
+  // entity's refusal, or undefined once the operation started.
+  const submit = (): Promise<string | undefined> => deps.client.workflow.executeUpdateWithStart(startOperationUpdate, {
     args: [start],
     startWorkflowOperation: new WithStartWorkflowOperation<typeof vnfInstanceLcm>('vnfInstanceLcm', {
       workflowId: vnfInstanceWorkflowId(vnfInstanceId),
@@ -126,19 +127,13 @@ export async function startOperation(
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `LCM operations of VNF instance ${vnfInstanceId}, one at a time`,
     }),
+  }).then(() => undefined, (err: unknown) => {
+    if (err instanceof WorkflowUpdateFailedError) return err.cause?.message ?? err.message;
+    throw err;
   });
-  try {
-    await submit();
-  } catch (err) {
-    if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-    if (!(await releaseEndedOperation(deps, vnfInstanceId))) throw new HttpProblem(409, err.cause?.message ?? err.message);
-    try {
-      await submit();
-    } catch (again) {
-      if (again instanceof WorkflowUpdateFailedError) throw new HttpProblem(409, again.cause?.message ?? again.message);
-      throw again;
-    }
-  }
+  let refusal = await submit();
+  if (refusal !== undefined && (await releaseEndedOperation(deps, vnfInstanceId))) refusal = await submit();
+  if (refusal !== undefined) throw new HttpProblem(409, refusal);
   deps.log?.(`${start.kind} ${start.vnfLcmOpOccId} started for VNF instance ${vnfInstanceId}`);
 }
 

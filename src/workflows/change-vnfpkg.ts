@@ -234,7 +234,7 @@ export class OperationContext {
    */
   async sleepUntil(at: number, summary: string, now = Date.now()): Promise<void> {
     await this.checkpoint();
-    const ms = at - Math.max(now, Date.now());
+    const ms = at - now;
     if (ms > 0) await sleep(ms, { summary });
   }
 }
