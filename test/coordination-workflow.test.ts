@@ -12,8 +12,10 @@ import { ensureSampleInstance } from '../src/inventory/sample.ts';
 import type { VnfInstanceRecord, VnfPackageRecord } from '../src/inventory/store.ts';
 import type { BehaviourConfigInput } from '../src/em/behaviour.ts';
 import {
-  changeRequest, getOpOcc, opIdOf, postChange, startSystem, VNFLCM_HEADERS, vimStack, waitForState, type TestSystem,
+  changeRequest, getOpOcc, operatorTask, opIdOf, postChange, startSystem, vimStack, waitForState, type TestSystem,
 } from './support/system.ts';
+import { startTcpGate, upstreamOf } from './support/tcp-gate.ts';
+import { eventually } from './support/wait.ts';
 
 let system: TestSystem;
 beforeAll(async () => {
@@ -51,10 +53,9 @@ function emRequestsFor(vnfcId: string, method = 'POST') {
   return system.em.requests.entries().filter((e) => e.vnfcInstanceId === vnfcId && e.method === method && e.path.endsWith('/coordinations'));
 }
 
-async function task(opId: string, name: 'retry' | 'fail'): Promise<number> {
-  const res = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}/${name}`, { method: 'POST', headers: VNFLCM_HEADERS });
+async function vimAdmin(path: string, options: { method: 'PUT' | 'DELETE'; headers?: Record<string, string>; body?: string }): Promise<void> {
+  const res = await request(`${system.vim.url}${path}`, options);
   await res.body.dump();
-  return res.statusCode;
 }
 
 describe('coordination in the workflow', () => {
@@ -98,7 +99,7 @@ describe('coordination in the workflow', () => {
     expect(op.error?.detail).toBe(`coordination prv.tacker_organization.coordination_test for VNFC ${first.id} timed out after 2 s`);
     const cancels = system.em.requests.entries().filter((e) => e.path.endsWith('/cancel') && e.method === 'POST');
     expect(cancels.some((c) => c.status === 202)).toBe(true);
-    await task(opId, 'fail');
+    expect((await operatorTask(system, opId, 'fail')).status).toBe(200);
   });
 
   it('fails the step with a readable reason when the EM answers a body that is not JSON, and keeps running', async () => {
@@ -107,7 +108,7 @@ describe('coordination in the workflow', () => {
 
     expect(op.operationState).toBe('FAILED_TEMP');
     expect(op.error?.detail).toMatch(/failed: EM returned a body that is not JSON/);
-    await task(opId, 'fail');
+    expect((await operatorTask(system, opId, 'fail')).status).toBe(200);
   });
 
   it('refuses a Location on another origin and sends nothing there', async () => {
@@ -124,27 +125,29 @@ describe('coordination in the workflow', () => {
       expect(op.operationState).toBe('FAILED_TEMP');
       expect(op.error?.detail).toContain(`${foreignUrl} which is not the endpoint's origin`);
       expect(foreignHits).toBe(0);
-      await task(opId, 'fail');
+      expect((await operatorTask(system, opId, 'fail')).status).toBe(200);
     } finally {
       foreign.close();
     }
   });
 
   it('keeps requesting an EM that is down until it is up, within the coordination deadline', async () => {
-    const probe = createServer();
-    const url = await listen(probe, '127.0.0.1', 0);
-    await new Promise((r) => probe.close(r));
-    const { opId } = await change({}, { vnfcParam: { endpoint: url, timeout: 60 }, vdus: ['VDU1'] });
-    await new Promise((r) => setTimeout(r, 2500));
-    expect((await getOpOcc(system, opId)).operationState).toBe('PROCESSING');
-
-    const late = await startReferenceEm({ port: Number(new URL(url).port), log: () => undefined, auth: { methods: ['BASIC'] } });
+    const gate = await startTcpGate(); // shut: every connection is dropped, as by a host whose EM is down
+    const emUrl = `http://${gate.address}`;
+    const late = await startReferenceEm({ port: 0, log: () => undefined, auth: { methods: ['BASIC'] } });
     try {
+      const { opId } = await change({}, { vnfcParam: { endpoint: emUrl, timeout: 60 }, vdus: ['VDU1'] });
+      await eventually('the VNFM to try the EM that is down twice', () => gate.accepted >= 2);
+      expect((await getOpOcc(system, opId)).operationState).toBe('PROCESSING');
+      expect(late.requests.entries()).toHaveLength(0);
+
+      gate.open(upstreamOf(late.url));
       const op = await waitForState(system, opId, TERMINAL, 60_000);
       expect(op.operationState, op.error?.detail).toBe('COMPLETED');
       expect(late.requests.entries().filter((e) => e.method === 'POST')).toHaveLength(2);
     } finally {
       await late.close();
+      await gate.close();
     }
   });
 
@@ -162,7 +165,7 @@ describe('coordination in the workflow', () => {
     expect(failed._links.retry?.href).toMatch(/\/retry$/);
 
     system.em.behaviours.set({ default: { mode: 'sync' } });
-    expect(await task(opId, 'retry')).toBe(202);
+    expect((await operatorTask(system, opId, 'retry')).status).toBe(202);
     const op = await waitForState(system, opId, ['COMPLETED', 'FAILED_TEMP']);
 
     expect(op.operationState, op.error?.detail).toBe('COMPLETED');
@@ -176,7 +179,7 @@ describe('coordination in the workflow', () => {
     const instance = await freshInstance({ VDU1: 3, VDU2: 2 });
     const order = [...instance.vnfcResourceInfo].reverse();
     const third = order[2]!;
-    await request(`${system.vim.url}/admin/faults/${third.computeResource.resourceId}`, {
+    await vimAdmin(`/admin/faults/${third.computeResource.resourceId}`, {
       method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ reason: 'No valid host was found' }),
     });
     const { opId } = await change({ default: { mode: 'sync' } }, { instance });
@@ -184,8 +187,8 @@ describe('coordination in the workflow', () => {
     expect(failed.operationState).toBe('FAILED_TEMP');
     expect(failed.error?.detail).toContain('UPDATE_FAILED: No valid host was found');
 
-    await request(`${system.vim.url}/admin/faults/${third.computeResource.resourceId}`, { method: 'DELETE' });
-    expect(await task(opId, 'retry')).toBe(202);
+    await vimAdmin(`/admin/faults/${third.computeResource.resourceId}`, { method: 'DELETE' });
+    expect((await operatorTask(system, opId, 'retry')).status).toBe(202);
     const op = await waitForState(system, opId, ['COMPLETED', 'FAILED_TEMP']);
 
     expect(op.operationState, op.error?.detail).toBe('COMPLETED');
@@ -197,19 +200,24 @@ describe('coordination in the workflow', () => {
   it('ends FAILED with 200 and the operation body when the fail task is sent in FAILED_TEMP', async () => {
     const { opId } = await change({ default: { mode: 'sync', result: 'ABORT' } }, { vdus: ['VDU1'] });
     await waitForState(system, opId, TERMINAL);
-    const res = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}/fail`, { method: 'POST', headers: VNFLCM_HEADERS });
-    const body = await res.body.json() as { operationState: string };
+    const res = await operatorTask(system, opId, 'fail');
+    const body = JSON.parse(res.text) as { operationState: string };
 
-    expect(res.statusCode).toBe(200);
+    expect(res.status).toBe(200);
     expect(body.operationState).toBe('FAILED');
-    expect(await task(opId, 'retry')).toBe(409);
+    expect((await operatorTask(system, opId, 'retry')).status).toBe(409);
   });
 
   it('refuses retry with 409 while the operation is not in FAILED_TEMP', async () => {
-    const { opId } = await change({ default: { mode: 'async', polls: 1, retryAfter: 1 } }, { vdus: ['VDU1'] });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await task(opId, 'retry')).toBe(409);
-    await waitForState(system, opId, TERMINAL);
+    const { opId, instance } = await change({ default: { mode: 'async', never: true } }, { vdus: ['VDU1'] });
+    const first = instance.vnfcResourceInfo.filter((v) => v.vduId === 'VDU1').at(-1)!;
+    await eventually('the first coordination to be under way', () => emRequestsFor(first.id).some((e) => e.status === 202));
+
+    expect((await operatorTask(system, opId, 'retry')).status).toBe(409);
+    expect((await getOpOcc(system, opId)).operationState).toBe('PROCESSING');
+    system.em.behaviours.set({ default: { mode: 'sync' } });
+    system.em.finishHeld();
+    expect((await waitForState(system, opId, TERMINAL)).operationState).toBe('COMPLETED');
   });
 
   it('continues as new when the history passes its limit and completes with the same records', async () => {
@@ -225,9 +233,9 @@ describe('coordination in the workflow', () => {
   });
 
   it('continues as new between VNFCs even when nothing waits (zero-delay VIM, synchronous EM)', async () => {
-    const setDelay = async (updateDelayMs: number) => (await request(`${system.vim.url}/admin/config`, {
+    const setDelay = (updateDelayMs: number) => vimAdmin('/admin/config', {
       method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ updateDelayMs }),
-    })).body.dump();
+    });
     await setDelay(0);
     try {
       const { opId } = await change({ default: { mode: 'sync' } }, { instance: await freshInstance({ VDU1: 8, VDU2: 4 }) });
@@ -267,7 +275,7 @@ describe('coordination in the workflow', () => {
 
       expect(op.operationState).toBe('FAILED_TEMP');
       expect(op.error?.detail).toMatch(/coordinate script \.\/Scripts\/coordinate_vnf\.py exited with code 3: ssh to VNFC refused/);
-      await task(opId, 'fail');
+      expect((await operatorTask(system, opId, 'fail')).status).toBe(200);
     } finally {
       system.inventory.putPackage(pkg);
     }

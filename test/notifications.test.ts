@@ -9,7 +9,9 @@ import { ensureSampleInstance } from '../src/inventory/sample.ts';
 import type { VnfInstanceRecord, VnfPackageRecord } from '../src/inventory/store.ts';
 import { LccnSubscription, VnfLcmOperationOccurrenceNotification, type NotificationDraft } from '../src/notifications/models.ts';
 import { notifySignal, type deliverOperationNotifications } from '../src/workflows/notifications.ts';
-import { changeRequest, opIdOf, postChange, startSystem, VNFLCM_HEADERS, waitForState, type TestSystem } from './support/system.ts';
+import { changeRequest, operatorTask, opIdOf, postChange, startSystem, VNFLCM_HEADERS, waitForState, type TestSystem } from './support/system.ts';
+import { startTcpGate, upstreamOf, type TcpGate } from './support/tcp-gate.ts';
+import { eventually } from './support/wait.ts';
 
 let system: TestSystem;
 const subscribers: Subscriber[] = [];
@@ -43,28 +45,20 @@ interface Subscriber {
   tokenUrl: string;
   received: Received[];
   tokenRequests: number;
-  /** POSTs answered 503 until this time. */
-  unavailableUntil: number;
+  /** While true, POSTs are answered 503 (the subscriber is up but cannot take notifications). */
+  refusing: boolean;
+  /** The TCP front the VNFM reaches the subscriber through. */
+  gate: TcpGate;
   /** Delivered notifications (2xx answers), parsed. */
   notifications(): VnfLcmOperationOccurrenceNotification[];
-  /** Refuses connections (the port is closed) for the given time. */
-  goDown(ms: number): Promise<void>;
+  /** Down: every connection to it is dropped, until `up()`. */
+  down(): void;
+  up(): void;
   close(): Promise<void>;
 }
 
 async function startSubscriber(options: SubscriberOptions = {}): Promise<Subscriber> {
   const tokens = new Set<string>();
-  const subscriber: Subscriber = {
-    url: '', tokenUrl: '', received: [], tokenRequests: 0, unavailableUntil: 0,
-    notifications: () => subscriber.received
-      .filter((r) => r.method === 'POST' && r.status === 204)
-      .map((r) => VnfLcmOperationOccurrenceNotification.parse(JSON.parse(r.body))),
-    goDown: async (ms) => {
-      await stop();
-      setTimeout(() => void listen(server, '127.0.0.1', port), ms);
-    },
-    close: () => (server.listening ? stop() : Promise.resolve()),
-  };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -86,19 +80,29 @@ async function startSubscriber(options: SubscriberOptions = {}): Promise<Subscri
       const auth = req.headers.authorization;
       if (options.basic && auth !== `Basic ${Buffer.from(`${options.basic.userName}:${options.basic.password}`).toString('base64')}`) status = 401;
       if (options.oauth && !(auth?.startsWith('Bearer ') && tokens.has(auth.slice(7)))) status = 401;
-      if (req.method === 'POST' && Date.now() < subscriber.unavailableUntil) status = 503;
+      if (req.method === 'POST' && subscriber.refusing) status = 503;
       subscriber.received.push({ method: req.method ?? '', headers: req.headers, body, status, at: Date.now() });
       res.writeHead(status, { 'Content-Length': 0 }).end();
     });
   });
-  const stop = async (): Promise<void> => {
-    const closed = new Promise((r) => server.close(r));
-    server.closeAllConnections();
-    await closed;
+  const upstream = upstreamOf(await listen(server, '127.0.0.1', 0));
+  const gate = await startTcpGate(upstream);
+  const subscriber: Subscriber = {
+    url: `http://${gate.address}/notifications`,
+    tokenUrl: `http://${gate.address}/token`,
+    received: [], tokenRequests: 0, refusing: false, gate,
+    notifications: () => subscriber.received
+      .filter((r) => r.method === 'POST' && r.status === 204)
+      .map((r) => VnfLcmOperationOccurrenceNotification.parse(JSON.parse(r.body))),
+    down: () => gate.shut(),
+    up: () => gate.open(upstream),
+    close: async () => {
+      await gate.close();
+      const closed = new Promise((r) => server.close(r));
+      server.closeAllConnections();
+      await closed;
+    },
   };
-  subscriber.url = `${await listen(server, '127.0.0.1', 0)}/notifications`;
-  const port = Number(new URL(subscriber.url).port);
-  subscriber.tokenUrl = `http://127.0.0.1:${port}/token`;
   subscribers.push(subscriber);
   return subscriber;
 }
@@ -135,14 +139,6 @@ async function change(instance: VnfInstanceRecord): Promise<string> {
   const res = await postChange(system, body, instance.id);
   expect(res.status, res.body).toBe(202);
   return opIdOf(res.location);
-}
-
-async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const sequence = (s: Subscriber) => s.notifications().map((n) => `${n.operationState}/${n.notificationStatus}`);
@@ -202,9 +198,8 @@ describe('subscription API', () => {
     expect(unauthorized.status).toBe(400);
     expect(JSON.parse(unauthorized.text)).toMatchObject({ detail: expect.stringContaining('answered 401') as string });
 
-    const closed = await startSubscriber();
-    await closed.close();
-    const unreachable = await call('POST', SUBSCRIPTIONS(), { callbackUri: closed.url });
+    // Port 0 cannot be connected to: the connection is refused, every time.
+    const unreachable = await call('POST', SUBSCRIPTIONS(), { callbackUri: 'http://127.0.0.1:0/notifications' });
     expect(unreachable.status).toBe(400);
     expect(JSON.parse(unreachable.text)).toMatchObject({ detail: expect.stringMatching(/failed the notification endpoint test: GET .* failed: ECONNREFUSED/) as string });
     const list = JSON.parse((await call('GET', SUBSCRIPTIONS())).text) as LccnSubscription[];
@@ -305,10 +300,10 @@ describe('notifications of an operation', () => {
     system.em.behaviours.set({ rules: [{ match: { vnfcInstanceId: first.id }, mode: 'sync', result: 'ABORT', error: 'EM: VNFC busy' }], default: { mode: 'sync' } });
     const opId = await change(instance);
     await waitForState(system, opId, ['FAILED_TEMP']);
-    await eventually(() => sequence(nfvo).length === 3, 10_000, 'the FAILED_TEMP notification');
+    await eventually('the FAILED_TEMP notification', () => sequence(nfvo).length === 3);
 
     system.em.behaviours.set({ default: { mode: 'sync' } });
-    const retried = await call('POST', `${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}/retry`);
+    const retried = await operatorTask(system, opId, 'retry');
     expect(retried.status).toBe(202);
     await waitForState(system, opId, ['COMPLETED']);
     await notifierEnded(opId);
@@ -327,23 +322,29 @@ describe('notifications of an operation', () => {
     const offline = await startSubscriber();
     for (const s of [healthy, busy, offline]) await subscribe({ callbackUri: s.url, filter: forInstance(instance) });
 
-    busy.unavailableUntil = Date.now() + 4_000;
-    await offline.goDown(4_000);
+    busy.refusing = true;
+    offline.down();
+    const offlineTriedBefore = offline.gate.accepted;
     system.em.behaviours.set({ default: { mode: 'sync' } });
     const opId = await change(instance);
     await waitForState(system, opId, ['COMPLETED', 'FAILED_TEMP']);
-    await eventually(() => sequence(healthy).length === 3, 10_000, 'the healthy subscriber');
-    // The RESULT reached the healthy subscriber while the others were still refusing.
-    expect(healthy.received.at(-1)!.at).toBeLessThan(busy.unavailableUntil);
-    expect(busy.received.some((r) => r.status === 503)).toBe(true);
+    await eventually('every notification at the healthy subscriber', () => sequence(healthy).length === 3);
+    // The other two were tried and are still kept from receiving anything; the healthy one got all three.
+    await eventually('a 503 at the busy subscriber', () => busy.received.some((r) => r.status === 503));
+    await eventually('a delivery attempt at the offline subscriber', () => offline.gate.accepted > offlineTriedBefore);
+    expect(busy.notifications()).toHaveLength(0);
+    expect(offline.received.filter((r) => r.method === 'POST')).toHaveLength(0);
 
+    busy.refusing = false;
+    const upAt = Date.now();
+    offline.up();
     await notifierEnded(opId);
     const expected = ['STARTING/START', 'PROCESSING/START', 'COMPLETED/RESULT'];
     expect(sequence(healthy)).toEqual(expected);
     expect(sequence(busy)).toEqual(expected);
     expect(sequence(offline)).toEqual(expected);
-    // Its port was closed: the first POST it saw came after it was back.
-    expect(offline.received.find((r) => r.method === 'POST')!.at).toBeGreaterThanOrEqual(busy.unavailableUntil - 100);
+    // While down, nothing reached it: its first POST came after it was back.
+    expect(offline.received.find((r) => r.method === 'POST')!.at).toBeGreaterThanOrEqual(upAt);
   });
 });
 

@@ -1,11 +1,11 @@
 // The OpenStack client against the VIM simulator (and, for bodies no OpenStack service should
 // send, a small stub server), all over real HTTP on loopback.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from './support/wait.ts';
 import { Router, listen, sendJson, serve } from '../src/http/server.ts';
 import { OpenStackClient, OpenStackError, type OpenStackClientOptions, type VimConnectionInput } from '../src/openstack/client.ts';
 import type { VnfStackView } from '../src/vim-simulator/model.ts';
@@ -56,12 +56,10 @@ async function rejection(promise: Promise<unknown>): Promise<OpenStackError> {
 }
 
 async function waitForStackStatus(name: string, id: string, done: (status: string) => boolean): Promise<string> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
+  return eventually(`stack ${name} to leave its status`, async () => {
     const { stack_status } = await client.showStack(name, id);
-    if (done(stack_status) || Date.now() > deadline) return stack_status;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return done(stack_status) && stack_status;
+  });
 }
 
 describe('against the VIM simulator', () => {
@@ -216,20 +214,10 @@ describe('against a misbehaving endpoint', () => {
 });
 
 it('classifies a refused connection as retryable', async () => {
-  const port = await freePort();
-  const unreachable = new OpenStackClient({ authUrl: `http://127.0.0.1:${port}/v3`, username: 'admin', password: PASSWORD, projectName: 'admin' });
+  // Port 0 cannot be connected to: the connection is refused, every time.
+  const unreachable = new OpenStackClient({ authUrl: 'http://127.0.0.1:0/v3', username: 'admin', password: PASSWORD, projectName: 'admin' });
   const error = await rejection(unreachable.showStack('vnf', 'id-1'));
   await unreachable.close();
   expect(error).toMatchObject({ retryable: true, status: undefined });
   expect(error.detail).toContain('ECONNREFUSED');
 });
-
-/** A port nothing listens on: bound once to learn it, then released. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}

@@ -1,15 +1,15 @@
 // The SOL003 tasks that undo or stop a change: rollback from FAILED_TEMP (the touched VNFCs,
 // newest first, back to their old image, through the old-VNFC coordination path) and cancel
 // in both modes.
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BehaviourConfigInput } from '../src/em/behaviour.ts';
 import { ensureSampleInstance } from '../src/inventory/sample.ts';
 import type { VnfInstanceRecord, VnfPackageRecord } from '../src/inventory/store.ts';
 import { recordHistory } from './support/histories.ts';
 import {
-  changeRequest, getOpOcc, opIdOf, postChange, startSystem, VNFLCM_HEADERS, vimStack, waitForState, type TestSystem,
+  changeRequest, getOpOcc, operatorTask, opIdOf, postChange, startSystem, vimStack, waitForState, type TestSystem,
 } from './support/system.ts';
+import { eventually } from './support/wait.ts';
 
 let system: TestSystem;
 beforeAll(async () => {
@@ -32,19 +32,12 @@ async function start(behaviour: BehaviourConfigInput, instance: VnfInstanceRecor
   return opIdOf(res.location);
 }
 
-async function task(opId: string, name: string, body?: unknown): Promise<{ status: number; text: string }> {
-  const res = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}/${name}`, {
-    method: 'POST', headers: VNFLCM_HEADERS, body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.statusCode, text: await res.body.text() };
-}
-
-async function emSawCoordinationRequest(): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!system.em.requests.entries().some((e) => e.method === 'POST' && e.path.endsWith('/coordinations') && e.status === 202)) {
-    if (Date.now() > deadline) throw new Error('the EM saw no coordination request');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** The first VNFC of the instance in rolling order has its coordination under way at the EM. */
+async function firstVnfcCoordinating(instance: VnfInstanceRecord): Promise<string> {
+  const first = instance.vnfcResourceInfo.at(-1)!;
+  await eventually(`the EM to accept the coordination of ${first.id}`, () => system.em.requests.entries()
+    .some((e) => e.method === 'POST' && e.path.endsWith('/coordinations') && e.status === 202 && e.vnfcInstanceId === first.id));
+  return first.id;
 }
 
 async function imagesOf(instance: VnfInstanceRecord): Promise<Map<string, string>> {
@@ -65,7 +58,7 @@ describe('rollback', () => {
     system.em.requests.clear();
     system.em.behaviours.set({ default: { mode: 'sync' } });
 
-    expect((await task(opId, 'rollback')).status).toBe(202);
+    expect((await operatorTask(system, opId, 'rollback')).status).toBe(202);
     const op = await waitForState(system, opId, TERMINAL);
 
     expect(op.operationState, op.error?.detail).toBe('ROLLED_BACK');
@@ -81,7 +74,7 @@ describe('rollback', () => {
     const instance = await freshInstance({ VDU1: 1, VDU2: 1 });
     const opId = await start({ default: { mode: 'sync' } }, instance);
     await waitForState(system, opId, TERMINAL);
-    const res = await task(opId, 'rollback');
+    const res = await operatorTask(system, opId, 'rollback');
     expect(res.status).toBe(409);
   });
 });
@@ -89,12 +82,13 @@ describe('rollback', () => {
 describe('cancel', () => {
   it('GRACEFUL lets the current VNFC finish, then stops in FAILED_TEMP', async () => {
     const instance = await freshInstance();
-    system.em.requests.clear();
-    const opId = await start({ default: { mode: 'async', polls: 2, retryAfter: 1 } }, instance);
-    await emSawCoordinationRequest(); // first VNFC: coordination under way
+    // The EM holds the first VNFC in coordination until the test ends it.
+    const opId = await start({ default: { mode: 'async', never: true } }, instance);
+    const first = await firstVnfcCoordinating(instance);
 
-    expect((await task(opId, 'cancel', { cancelMode: 'GRACEFUL' })).status).toBe(202);
+    expect((await operatorTask(system, opId, 'cancel', { cancelMode: 'GRACEFUL' })).status).toBe(202);
     expect((await getOpOcc(system, opId)).isCancelPending).toBe(true);
+    expect(system.em.finishHeld('CONTINUE', { vnfcInstanceId: first })).toBe(1);
     const op = await waitForState(system, opId, TERMINAL);
 
     expect(op.operationState).toBe('FAILED_TEMP');
@@ -102,18 +96,17 @@ describe('cancel', () => {
     expect(op.isCancelPending).toBe(false);
     expect(op.lcmCoordinations).toHaveLength(1);
     expect(op.lcmCoordinations?.[0]?.coordinationResult).toBe('CONTINUE');
-    expect((await task(opId, 'fail')).status).toBe(200);
+    expect((await operatorTask(system, opId, 'fail')).status).toBe(200);
   });
 
   it('FORCEFUL stops at once and cancels the open coordination at the EM', async () => {
     const instance = await freshInstance();
-    system.em.requests.clear();
     const opId = await start({ default: { mode: 'async', never: true, retryAfter: 1 } }, instance);
-    await emSawCoordinationRequest();
-    await new Promise((r) => setTimeout(r, 200)); // the 202 is back: the workflow waits in a timer
+    // The 202 is back and recorded: the workflow waits in a timer with the coordination open.
+    await eventually('the open coordination in the operation', async () => (await getOpOcc(system, opId)).lcmCoordinations?.length === 1);
     system.em.requests.clear();
 
-    expect((await task(opId, 'cancel', { cancelMode: 'FORCEFUL' })).status).toBe(202);
+    expect((await operatorTask(system, opId, 'cancel', { cancelMode: 'FORCEFUL' })).status).toBe(202);
     const op = await waitForState(system, opId, TERMINAL, 15_000);
 
     expect(op.operationState).toBe('FAILED_TEMP');
@@ -121,14 +114,14 @@ describe('cancel', () => {
     await recordHistory(system.client, opId, 'cancel-forceful');
     const cancels = system.em.requests.entries().filter((e) => e.path.endsWith('/cancel'));
     expect(cancels.map((c) => c.status)).toEqual([202]);
-    expect((await task(opId, 'fail')).status).toBe(200);
+    expect((await operatorTask(system, opId, 'fail')).status).toBe(200);
   });
 
   it('answers 400 to a cancel without a valid cancelMode and 409 when the operation is not running', async () => {
     const instance = await freshInstance({ VDU1: 1, VDU2: 1 });
     const opId = await start({ default: { mode: 'sync' } }, instance);
-    expect((await task(opId, 'cancel', { cancelMode: 'SOFT' })).status).toBe(400);
+    expect((await operatorTask(system, opId, 'cancel', { cancelMode: 'SOFT' })).status).toBe(400);
     await waitForState(system, opId, TERMINAL);
-    expect((await task(opId, 'cancel', { cancelMode: 'GRACEFUL' })).status).toBe(409);
+    expect((await operatorTask(system, opId, 'cancel', { cancelMode: 'GRACEFUL' })).status).toBe(409);
   });
 });

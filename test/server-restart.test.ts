@@ -1,7 +1,7 @@
 // The Temporal server itself goes away in the middle of an operation: a dev server of this test's
 // own (SQLite file) is stopped with SIGTERM while the operation waits on an asynchronous EM, and
-// started again on the same file and port. The worker process and the gateway stay up, reconnect
-// on their own, and the operation completes without coordinating a VNFC twice.
+// started again on the same file, behind the same address. The worker process and the gateway
+// stay up, reconnect on their own, and the operation completes without coordinating a VNFC twice.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,12 +9,11 @@ import { request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureSampleInstance } from '../src/inventory/sample.ts';
 import type { VnfPackageRecord } from '../src/inventory/store.ts';
-import { historyFacts, postsAfterResult, sleep, until } from './support/faults.ts';
-import { changeRequest, opIdOf, postChange, startSystem, VNFLCM_HEADERS, waitForState, type TestSystem } from './support/system.ts';
+import { historyFacts, postsAfterResult } from './support/faults.ts';
+import { changeRequest, getOpOcc, opIdOf, postChange, startSystem, VNFLCM_HEADERS, waitForState, type TestSystem } from './support/system.ts';
 import { startDevServer, type DevServer } from './support/temporal-dev-server.ts';
+import { eventually } from './support/wait.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process.ts';
-
-const DOWN_MS = 3_000;
 
 let dir: string;
 let server: DevServer;
@@ -30,7 +29,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.kill('SIGKILL');
   await system?.close();
-  await server?.stop('SIGKILL');
+  await server?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -38,24 +37,29 @@ it('completes an operation across a stop and start of the Temporal server on the
   const instance = await ensureSampleInstance(system.inventory, system.vim.url, system.packages[0] as VnfPackageRecord, {
     instanceId: crypto.randomUUID(), layout: { VDU1: 1, VDU2: 1 },
   });
-  system.em.behaviours.set({ default: { mode: 'async', polls: 8, retryAfter: 1 } });
+  // The EM holds the first VNFC (in rolling order) in coordination until the server is back.
+  const first = instance.vnfcResourceInfo.at(-1)!;
+  system.em.behaviours.set({
+    rules: [{ match: { vnfcInstanceId: first.id }, mode: 'async', never: true, retryAfter: 1 }],
+    default: { mode: 'async', polls: 1, retryAfter: 1 },
+  });
   const res = await postChange(system, changeRequest(system, system.packages[1]!.vnfd.vnfdId, { timeout: 300 }), instance.id);
   expect(res.status, res.body).toBe(202);
   const opId = opIdOf(res.location);
 
-  // The first VNFC's coordination is being polled: the operation sits in a workflow timer.
-  await until(() => system.em.requests.entries().some((e) => e.method === 'GET' && e.status === 202), 60_000, 'the first poll of the EM');
-  await sleep(300);
+  // The first VNFC's coordination is recorded and polled: the operation sits in a workflow timer.
+  await eventually('the first VNFC in coordination', async () => (await getOpOcc(system, opId)).lcmCoordinations?.length === 1);
+  await eventually('a poll of the held coordination', () => system.em.requests.entries()
+    .some((e) => e.method === 'GET' && e.vnfcInstanceId === first.id && e.status === 202));
   const stopped = await server.stop('SIGTERM');
   const stoppedAt = Date.now();
-  // A client reads the operation while the server is down; the gateway holds or refuses it, it does not fall over.
-  const probe = request(`${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}`, { headers: VNFLCM_HEADERS })
-    .then(async (r) => ({ status: r.statusCode, body: await r.body.text(), ms: Date.now() - stoppedAt }));
-  await sleep(DOWN_MS);
+  // A client reads the operation while the server is down: the gateway answers a ProblemDetails, it does not fall over.
+  const outage = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}`, { headers: VNFLCM_HEADERS });
+  const outageAnswer = { status: outage.statusCode, retryAfter: outage.headers['retry-after'], body: await outage.body.text(), ms: Date.now() - stoppedAt };
   const emRequestsWhileDown = system.em.requests.entries().length;
   await server.start();
   const restartedAt = Date.now();
-  const outageAnswer = await probe;
+  expect(system.em.finishHeld('CONTINUE', { vnfcInstanceId: first.id })).toBe(1);
 
   const op = await waitForState(system, opId, ['COMPLETED', 'FAILED_TEMP', 'FAILED'], 90_000);
   console.log(`[server-restart] ${JSON.stringify({
@@ -68,8 +72,10 @@ it('completes an operation across a stop and start of the Temporal server on the
   // The same worker process carried on: it reconnected rather than crashed.
   expect(worker.child.exitCode).toBeNull();
   expect(worker.child.signalCode).toBeNull();
-  // The read made during the outage got an answer: the operation (held until the server was back) or a problem.
-  if (outageAnswer.status !== 200) expect(JSON.parse(outageAnswer.body)).toMatchObject({ status: outageAnswer.status });
+  // The read made during the outage got a 503 with Retry-After: the engine is unreachable, try again later.
+  expect(outageAnswer.status).toBe(503);
+  expect(outageAnswer.retryAfter).toBe('5');
+  expect(JSON.parse(outageAnswer.body)).toMatchObject({ status: 503, title: 'Service Unavailable' });
   // Each VNFC was posted once; the first one's polls resumed after the restart.
   const entries = system.em.requests.entries();
   for (const vnfc of instance.vnfcResourceInfo) {

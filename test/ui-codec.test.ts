@@ -11,7 +11,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -24,7 +23,9 @@ import { parseKeyList } from '../src/codec/keyring.ts';
 import { listen } from '../src/http/server.ts';
 import { PROJECT_ROOT, temporalCliPath } from '../src/temporal-cli.ts';
 import type { ChangeVnfPkgInput } from '../src/workflows/change-vnfpkg-input.ts';
+import { onChildProcessPort } from './support/ports.ts';
 import { TEST_CODEC_KEYS, testDataConverter } from './support/system.ts';
+import { eventually } from './support/wait.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -42,14 +43,6 @@ interface CodecRequest {
   authorization?: string;
   cookie: boolean;
   origin?: string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The seed's param file, with the test's marker as every password a VNFC or EM login needs. */
@@ -89,10 +82,7 @@ const userDataDirs: string[] = [];
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const [port, uiPort] = [await freePort(), await freePort()];
-  uiUrl = `http://127.0.0.1:${uiPort}`;
-
-  const handle = createCodecEndpoint({ codec: new EncryptionCodec(parseKeyList(TEST_CODEC_KEYS)), token: TOKEN, allowedOrigins: [uiUrl] });
+  let endpoint: ReturnType<typeof createCodecEndpoint> | undefined;
   codecServer = createServer((req, res) => {
     const entry: CodecRequest = {
       method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization,
@@ -100,25 +90,30 @@ beforeAll(async () => {
     };
     codecRequests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
-    handle(req, res);
+    endpoint?.(req, res);
   });
   codecUrl = await listen(codecServer, '127.0.0.1', 0);
 
-  temporal = spawn(temporalCliPath(), [
-    'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort),
-    '--ui-codec-endpoint', codecUrl, '--ui-disable-news-fetch', '--log-level', 'error',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  for (const stream of [temporal.stdout, temporal.stderr]) stream?.on('data', (chunk: Buffer) => (temporalOutput += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      connection = await Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 1000 });
-      break;
-    } catch (err) {
-      if (Date.now() > deadline || temporal.exitCode !== null) throw new Error(`UI test's Temporal server did not start: ${(err as Error).message}\n${temporalOutput}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  // The UI listens 1000 above the gRPC port (the CLI's default); a port taken by someone else
+  // makes the server exit at start, and the next attempt draws another.
+  connection = await onChildProcessPort(async (port) => {
+    uiUrl = `http://127.0.0.1:${port + 1000}`;
+    endpoint = createCodecEndpoint({ codec: new EncryptionCodec(parseKeyList(TEST_CODEC_KEYS)), token: TOKEN, allowedOrigins: [uiUrl] });
+    temporalOutput = '';
+    const child = spawn(temporalCliPath(), [
+      'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(port + 1000),
+      '--ui-codec-endpoint', codecUrl, '--ui-disable-news-fetch', '--log-level', 'error',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    temporal = child;
+    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => (temporalOutput += chunk.toString()));
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
+    const connected = await eventually('the UI test\'s Temporal server to answer', async () => {
+      if (exited()) return 'exited' as const;
+      return Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 1000 });
+    });
+    if (connected === 'exited') throw new Error(`UI test's Temporal server exited at start:\n${temporalOutput}`);
+    return connected;
+  });
 
   // No worker polls this queue: the workflow waits forever with its input in history.
   workflowId = `ui-codec-${Date.now()}`;
@@ -168,12 +163,10 @@ async function configureBrowserCodec(page: Page, toggles: { includeCredentials: 
   await page.reload();
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; codec requests: ${JSON.stringify(codecRequests)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+async function until(condition: () => boolean, what: string): Promise<void> {
+  await eventually(what, condition).catch((err: Error) => {
+    throw new Error(`${err.message}; codec requests: ${JSON.stringify(codecRequests)}`);
+  });
 }
 
 const decodes = () => codecRequests.filter((r) => r.method === 'POST' && r.path.startsWith('/decode'));

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from './support/wait.ts';
 import { startVimSimulator, type VimSimulator, type VimSimulatorOptions } from '../src/vim-simulator/server.ts';
 import type { VnfStackView } from '../src/vim-simulator/model.ts';
 import { VimState } from '../src/vim-simulator/state.ts';
@@ -85,13 +86,11 @@ async function createVnf(count = 1): Promise<VnfStackView> {
   return reply.body as VnfStackView;
 }
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  return eventually('the simulator to get there', async () => {
     const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return done(value) && { value };
+  }).then(({ value }) => value);
 }
 
 interface StackBody { stack: { stack_status: string; stack_status_reason: string } }
@@ -241,7 +240,7 @@ describe('persistence', () => {
     await restart({ saveIntervalMs: 100 });
     const vnfcs = await patchEveryVnfc(await createVnf(3));
 
-    const stored = await waitFor(storedState, (state) => state.patchRequests.length === vnfcs.length, 2000);
+    const stored = await waitFor(storedState, (state) => state.patchRequests.length === vnfcs.length);
     expect(stored.patchRequests.map((patch) => patch.stackId)).toEqual(vnfcs.map((vnfc) => vnfc.memberStackId));
   });
 

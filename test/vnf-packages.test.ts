@@ -18,6 +18,7 @@ import { beginUpload, recoverInterruptedOnboardings } from '../src/packages/life
 import { onboardSamplePackagesAsCsar } from '../src/packages/onboard-samples.ts';
 import { PackageRepository } from '../src/packages/repository.ts';
 import { VnfPkgInfo } from '../src/sol005/models.ts';
+import { eventually } from './support/wait.ts';
 
 const VERSION = '2.1.0';
 const V1_VNFD_ID = 'b1bb0ce7-ebca-4fa7-95ed-4840d70a1177';
@@ -442,7 +443,7 @@ describe('PUT /vnf_packages/{id}/package_content', () => {
       method: 'PUT', headers: { Version: VERSION, 'Content-Type': 'application/zip' }, body,
     });
     body.write(Buffer.from(sampleV1.subarray(0, 100)));
-    await expect.poll(() => inventory.packageInfo(id)?.onboardingState).toBe('UPLOADING');
+    await eventually('the upload to begin', () => inventory.packageInfo(id)?.onboardingState === 'UPLOADING');
     const second = await call('PUT', `/vnf_packages/${id}/package_content`, { body: sampleV1 });
     expect(second.status).toBe(409);
     expect(problem(second).detail).toMatch(/is UPLOADING/);

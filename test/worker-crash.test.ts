@@ -2,7 +2,8 @@
 // worker process finishes the operation from the recorded history, without coordinating a
 // VNFC twice.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { changeRequest, opIdOf, postChange, startSystem, waitForState, type TestSystem } from './support/system.ts';
+import { changeRequest, getOpOcc, opIdOf, postChange, startSystem, waitForState, type TestSystem } from './support/system.ts';
+import { eventually } from './support/wait.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process.ts';
 
 let system: TestSystem;
@@ -15,16 +16,13 @@ afterAll(async () => {
   await system?.close();
 });
 
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 it('completes the operation on a new worker after the worker is SIGKILLed during an EM wait', async () => {
-  system.em.behaviours.set({ default: { mode: 'async', polls: 3, retryAfter: 1 } });
+  // The EM holds the second VNFC (in rolling order) in coordination until the test ends it.
+  const second = system.instance.vnfcResourceInfo.at(-2)!;
+  system.em.behaviours.set({
+    rules: [{ match: { vnfcInstanceId: second.id }, mode: 'async', never: true, retryAfter: 1 }],
+    default: { mode: 'async', polls: 1, retryAfter: 1 },
+  });
   const first = startWorkerProcess(system);
   workers.push(first);
   await first.ready;
@@ -32,17 +30,19 @@ it('completes the operation on a new worker after the worker is SIGKILLed during
 
   const { status, location } = await postChange(system, changeRequest(system, target.vnfd.vnfdId));
   expect(status).toBe(202);
-  // Wait until the second VNFC's coordination is being polled, then kill mid-wait.
+  const opId = opIdOf(location);
+  // Kill once the second VNFC's POST has been answered and recorded by the workflow: while the EM
+  // holds it, the workflow only polls (a read) or waits in a timer, so no POST is in flight.
   const posts = () => system.em.requests.entries().filter((e) => e.method === 'POST');
-  await until(() => posts().length >= 2 && system.em.requests.entries().at(-1)?.method === 'GET', 60_000, 'the second VNFC to be polled');
-  await new Promise((r) => setTimeout(r, 300)); // inside the 1 s Retry-After: the workflow is in a timer
+  await eventually('the second VNFC in coordination', async () => (await getOpOcc(system, opId)).lcmCoordinations?.length === 2);
   await first.kill('SIGKILL');
   const postsAtKill = posts().length;
 
-  const second = startWorkerProcess(system);
-  workers.push(second);
-  await second.ready;
-  const op = await waitForState(system, opIdOf(location), ['COMPLETED', 'FAILED_TEMP'], 90_000);
+  const next = startWorkerProcess(system);
+  workers.push(next);
+  await next.ready;
+  expect(system.em.finishHeld('CONTINUE', { vnfcInstanceId: second.id })).toBe(1);
+  const op = await waitForState(system, opId, ['COMPLETED', 'FAILED_TEMP'], 90_000);
 
   expect(op.operationState, op.error?.detail).toBe('COMPLETED');
   expect(postsAtKill).toBe(2);

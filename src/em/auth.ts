@@ -35,6 +35,8 @@ export interface AuthConfig {
   methods: readonly AuthMethod[];
   basic: Credentials;
   oauth2: OAuth2Client;
+  /** The EM's clock, for token expiry (tests give one they can move). */
+  now: () => number;
 }
 
 const REALM = 'reference-em';
@@ -112,7 +114,7 @@ export class Authenticator {
     this.pruneExpiredTokens();
     const accessToken = randomBytes(32).toString('base64url');
     const lifetime = this.config.oauth2.tokenLifetimeSeconds;
-    this.tokens.set(accessToken, { expiresAt: Date.now() + lifetime * 1000, certificateThumbprint: thumbprint });
+    this.tokens.set(accessToken, { expiresAt: this.config.now() + lifetime * 1000, certificateThumbprint: thumbprint });
     return { token: { access_token: accessToken, token_type: 'Bearer', expires_in: lifetime }, clientAuthentication };
   }
 
@@ -138,7 +140,7 @@ export class Authenticator {
     if (!this.acceptsOAuth2) throw this.unauthorized('Bearer tokens are not accepted');
     const token = this.tokens.get(accessToken);
     if (!token) throw this.invalidToken('the access token is unknown');
-    if (token.expiresAt <= Date.now()) throw this.invalidToken('the access token has expired');
+    if (token.expiresAt <= this.config.now()) throw this.invalidToken('the access token has expired');
     if (token.certificateThumbprint === undefined) {
       if (!this.accepts('OAUTH2_CLIENT_CREDENTIALS')) throw this.invalidToken('the access token is not bound to a client certificate');
       return;
@@ -165,7 +167,7 @@ export class Authenticator {
   }
 
   private pruneExpiredTokens(): void {
-    const now = Date.now();
+    const now = this.config.now();
     for (const [value, token] of this.tokens) if (token.expiresAt <= now) this.tokens.delete(value);
   }
 

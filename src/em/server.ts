@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { HttpProblem } from '../http/problem.ts';
 import { listen, Router, sendEmpty, sendJson, type RequestContext } from '../http/server.ts';
 import {
@@ -38,6 +39,8 @@ export interface ReferenceEmOptions {
   tls?: TlsOptions;
   /** Receives one line per request; default stdout. */
   log?: (line: string) => void;
+  /** The EM's clock for token lifetimes; default the system clock (tests give one they can move). */
+  now?: () => number;
 }
 
 export interface RequestLogEntry {
@@ -66,6 +69,12 @@ export interface ReferenceEm {
   readonly requests: RequestLog;
   /** Makes every token issued so far expired. */
   expireTokens(): void;
+  /**
+   * Ends the coordinations held open by a `never` behaviour (those matching `match`, or all)
+   * with the given result; answers how many. A test holds a VNFC in coordination this way for
+   * exactly as long as it needs, then lets it go.
+   */
+  finishHeld(result?: 'CONTINUE' | 'ABORT', match?: { vnfcInstanceId?: string }): number;
   close(): Promise<void>;
 }
 
@@ -93,7 +102,7 @@ export async function startReferenceEm(options: ReferenceEmOptions = {}): Promis
   coordinations.register(router);
   registerApiVersions(router);
   if (authenticator.acceptsOAuth2) registerTokenEndpoint(router, authenticator);
-  registerAdmin(router, behaviours, requests);
+  registerAdmin(router, behaviours, requests, coordinations);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     requests.track(req, res, log);
@@ -105,10 +114,14 @@ export async function startReferenceEm(options: ReferenceEmOptions = {}): Promis
 
   let closed: Promise<void> | undefined;
   const close = () => (closed ??= shutDown(server, closing));
-  return { url, behaviours, requests, expireTokens: () => authenticator.expireTokens(), close };
+  return {
+    url, behaviours, requests, close,
+    expireTokens: () => authenticator.expireTokens(),
+    finishHeld: (result = 'CONTINUE', match = {}) => coordinations.finishHeld(result, match),
+  };
 }
 
-function authConfigOf({ auth = {}, tls }: ReferenceEmOptions): AuthConfig {
+function authConfigOf({ auth = {}, tls, now = Date.now }: ReferenceEmOptions): AuthConfig {
   const mutualTls = tls?.ca !== undefined;
   const defaultMethods: AuthMethod[] = ['BASIC', 'OAUTH2_CLIENT_CREDENTIALS', ...(mutualTls ? ['OAUTH2_CLIENT_CERT' as const] : [])];
   return {
@@ -119,6 +132,7 @@ function authConfigOf({ auth = {}, tls }: ReferenceEmOptions): AuthConfig {
       clientSecret: auth.oauth2?.clientSecret ?? DEFAULT_CREDENTIAL,
       tokenLifetimeSeconds: auth.oauth2?.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS,
     },
+    now,
   };
 }
 
@@ -234,6 +248,18 @@ class CoordinationApi {
     }
     coordination.result = 'CANCELLED';
     sendEmpty(res, 202);
+  }
+
+  /** Ends held (`never`) coordinations that are still open; the next GET of each gets the result. */
+  finishHeld(result: 'CONTINUE' | 'ABORT', match: { vnfcInstanceId?: string }): number {
+    let finished = 0;
+    for (const coordination of this.coordinations.values()) {
+      if (coordination.result !== undefined || !coordination.behaviour.never) continue;
+      if (match.vnfcInstanceId !== undefined && subjectOf(coordination.request).vnfcInstanceId !== match.vnfcInstanceId) continue;
+      coordination.result = result;
+      finished += 1;
+    }
+    return finished;
   }
 
   private start(request: LcmCoordRequest, behaviour: Behaviour): Coordination {
@@ -398,7 +424,12 @@ async function readText(req: IncomingMessage, maxBytes: number): Promise<string>
 
 // --- Admin endpoints (no Version header, no authentication) ---
 
-function registerAdmin(router: Router, behaviours: BehaviourStore, requests: RequestLog): void {
+const FinishHeldRequest = z.strictObject({
+  result: z.enum(['CONTINUE', 'ABORT']).default('CONTINUE'),
+  vnfcInstanceId: z.string().min(1).optional(),
+});
+
+function registerAdmin(router: Router, behaviours: BehaviourStore, requests: RequestLog, coordinations: CoordinationApi): void {
   router
     .on('GET', '/admin/behaviours', ({ res }) => sendJson(res, 200, behaviours.current()))
     .on('PUT', '/admin/behaviours', async (ctx) => {
@@ -408,6 +439,11 @@ function registerAdmin(router: Router, behaviours: BehaviourStore, requests: Req
     .on('DELETE', '/admin/behaviours', ({ res }) => {
       behaviours.reset();
       sendEmpty(res, 204);
+    })
+    .on('POST', '/admin/held-coordinations/finish', async (ctx) => {
+      requireMediaType(ctx.req, 'application/json');
+      const { result, vnfcInstanceId } = await ctx.json(FinishHeldRequest);
+      sendJson(ctx.res, 200, { finished: coordinations.finishHeld(result, { vnfcInstanceId }) });
     })
     .on('GET', '/admin/requests', ({ res }) => sendJson(res, 200, { ...requests.counts(), requests: requests.entries() }))
     .on('DELETE', '/admin/requests', ({ res }) => {

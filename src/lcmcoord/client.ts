@@ -66,7 +66,8 @@ export class CoordinationClient {
   private readonly dispatchers: TlsDispatchers;
   private readonly clientCertThumbprint?: string;
 
-  constructor(options: CoordinationClientOptions = {}) {
+  /** `now` is the clock of token lifetimes (tests give one they can move). */
+  constructor(options: CoordinationClientOptions = {}, now: () => number = Date.now) {
     this.options = CoordinationClientOptions.parse(options);
     const { tls } = this.options;
     this.dispatchers = new TlsDispatchers({ connectTimeoutMs: this.options.connectTimeoutMs, ...tls });
@@ -76,7 +77,7 @@ export class CoordinationClient {
       defaultLifetimeMs: this.options.defaultTokenLifetimeMs,
       requestTimeoutMs: this.options.responseTimeoutMs,
       maxResponseBytes: this.options.maxResponseBytes,
-    });
+    }, now);
   }
 
   /** POST /coordinations: 201 finished, 202 accepted (poll Location), 503 busy (post again later). */

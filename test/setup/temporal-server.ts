@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
 import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, temporalCliPath } from '../../src/temporal-cli.ts';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes.ts';
+import { onChildProcessPort } from '../support/ports.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,8 +13,18 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const env = await TestWorkflowEnvironment.createLocal({
+  const env = await onChildProcessPort(startServer);
+  project.provide('temporalAddress', env.address);
+  return async () => {
+    await env.teardown();
+  };
+}
+
+function startServer(port: number): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
     server: {
+      ip: '127.0.0.1',
+      port,
       executable: { type: 'existing-path', path: temporalCliPath() },
       searchAttributes: [...SEARCH_ATTRIBUTE_KEYS],
       extraArgs: [
@@ -23,8 +34,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
       ],
     },
   });
-  project.provide('temporalAddress', env.address);
-  return async () => {
-    await env.teardown();
-  };
 }

@@ -1,8 +1,9 @@
-// Small tools for fault tests: a seeded PRNG (a failing run can be replayed with its seed), a
-// wait, an HTTP stub in front of an EM that resets connections and records what it forwards,
-// and a reader of the workflow task failures in a workflow's history (a crash loop shows there).
+// Small tools for fault tests: a seeded PRNG (a failing run can be replayed with its seed), an
+// HTTP stub in front of an EM that resets connections and records what it forwards, and readers
+// of a workflow's history (a crash loop, a timed-out activity attempt show there).
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { listen } from '../../src/http/server.ts';
 import type { RequestLogEntry } from '../../src/em/server.ts';
 
@@ -16,16 +17,6 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /**
@@ -44,16 +35,44 @@ export async function historyFacts(client: Client, workflowId: string): Promise<
   };
 }
 
-/** The attempts of each execution of the named activity in a workflow's history. */
-export async function activityAttempts(client: Client, workflowId: string, activityType: string): Promise<{ attempt: number; lastFailureWasTimeout: boolean }[]> {
+type TimeoutKind = 'START_TO_CLOSE' | 'SCHEDULE_TO_START' | 'SCHEDULE_TO_CLOSE' | 'HEARTBEAT' | 'UNSPECIFIED';
+
+function timeoutKind(type: temporal.api.enums.v1.TimeoutType | null | undefined): TimeoutKind {
+  const name = temporal.api.enums.v1.TimeoutType[type ?? 0] ?? 'TIMEOUT_TYPE_UNSPECIFIED';
+  return name.replace('TIMEOUT_TYPE_', '') as TimeoutKind;
+}
+
+async function activityEvents(client: Client, workflowId: string, activityType: string) {
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   const scheduled = new Map(events
     .filter((e) => e.activityTaskScheduledEventAttributes)
     .map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name]));
+  const isOurs = (scheduledEventId: unknown) => scheduled.get(String(scheduledEventId)) === activityType;
+  return { events, isOurs };
+}
+
+/**
+ * The attempt of each execution of the named activity that the history records as started (the
+ * last one), and how the attempt before it ended if that was a timeout (e.g. HEARTBEAT: the
+ * worker running it died and stopped heartbeating).
+ */
+export async function activityAttempts(client: Client, workflowId: string, activityType: string): Promise<{ attempt: number; previousAttemptTimedOut?: TimeoutKind }[]> {
+  const { events, isOurs } = await activityEvents(client, workflowId, activityType);
   return events.flatMap((e) => {
     const started = e.activityTaskStartedEventAttributes;
-    if (!started || scheduled.get(String(started.scheduledEventId)) !== activityType) return [];
-    return [{ attempt: started.attempt ?? 1, lastFailureWasTimeout: Boolean(started.lastFailure?.timeoutFailureInfo) }];
+    if (!started || !isOurs(started.scheduledEventId)) return [];
+    const timeout = started.lastFailure?.timeoutFailureInfo;
+    return [{ attempt: started.attempt ?? 1, ...(timeout ? { previousAttemptTimedOut: timeoutKind(timeout.timeoutType) } : {}) }];
+  });
+}
+
+/** Which timeout ended each execution of the named activity that timed out for good. */
+export async function activityTimeouts(client: Client, workflowId: string, activityType: string): Promise<TimeoutKind[]> {
+  const { events, isOurs } = await activityEvents(client, workflowId, activityType);
+  return events.flatMap((e) => {
+    const timedOut = e.activityTaskTimedOutEventAttributes;
+    if (!timedOut || !isOurs(timedOut.scheduledEventId)) return [];
+    return [timeoutKind(timedOut.failure?.timeoutFailureInfo?.timeoutType)];
   });
 }
 

@@ -31,6 +31,7 @@ import type { VnfLcmOpOcc } from '../../src/sol003/models.ts';
 import { startVimSimulator, type VimSimulator } from '../../src/vim-simulator/server.ts';
 import type { ChangeVnfPkgTuning } from '../../src/workflows/change-vnfpkg-input.ts';
 import { WORKFLOWS_PATH } from '../../src/worker.ts';
+import { eventually } from './wait.ts';
 
 /** Fast knobs for tests: short floors and VIM polls, same logic. */
 export const TEST_TUNING: Partial<ChangeVnfPkgTuning> = { minPollIntervalMs: 100, defaultPollIntervalMs: 200, vimPollIntervalMs: 100 };
@@ -197,20 +198,29 @@ export async function getOpOcc(system: TestSystem, opId: string): Promise<VnfLcm
   return JSON.parse(text) as VnfLcmOpOcc;
 }
 
-/** Polls the gateway until the operation reaches one of the states (or the time runs out). */
+/** Reads the operation through the gateway until it is in one of the states. */
 export async function waitForState(system: TestSystem, opId: string, states: string[], timeoutMs = 60_000): Promise<VnfLcmOpOcc> {
-  const deadline = Date.now() + timeoutMs;
   let last: VnfLcmOpOcc | undefined;
-  while (Date.now() < deadline) {
-    try {
+  try {
+    return await eventually(`operation ${opId} to reach ${states.join('|')}`, async () => {
       last = await getOpOcc(system, opId);
-      if (states.includes(last.operationState)) return last;
-    } catch {
-      // not queryable yet (no workflow task processed): poll again
-    }
-    await new Promise((r) => setTimeout(r, 100));
+      return states.includes(last.operationState) && last;
+    }, timeoutMs);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last seen: ${last?.operationState ?? 'nothing'} ${last?.error?.detail ?? ''}`);
   }
-  throw new Error(`operation ${opId} did not reach ${states.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last?.operationState)} ${last?.error?.detail ?? ''}`);
+}
+
+export type OperatorTaskName = 'retry' | 'rollback' | 'fail' | 'cancel';
+
+/** Sends a SOL003 task (retry, rollback, fail, cancel) for an operation occurrence through the gateway. */
+export async function operatorTask(
+  system: TestSystem, opId: string, name: OperatorTaskName, body?: unknown,
+): Promise<{ status: number; text: string }> {
+  const res = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}/${name}`, {
+    method: 'POST', headers: system.headers, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.statusCode, text: await res.body.text() };
 }
 
 export function opIdOf(location: string | undefined): string {

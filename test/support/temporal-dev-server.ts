@@ -1,64 +1,65 @@
 // A Temporal dev server of a test's own, persisted in a SQLite file, that the test can stop and
-// start again on the same file and port (the run's shared server is in memory and stays up).
+// start again on the same file (the run's shared server is in memory and stays up). Clients
+// reach it through a TCP gate that holds one address for the whole test, so a restart never
+// needs a port to be free a second time.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/search-attributes.ts';
 import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, temporalCliPath } from '../../src/temporal-cli.ts';
+import { onChildProcessPort } from './ports.ts';
+import { startTcpGate } from './tcp-gate.ts';
+import { eventually } from './wait.ts';
 
 export interface DevServer {
-  /** host:port of the gRPC frontend; the same across restarts. */
+  /** host:port of the gRPC frontend as clients see it; the same across restarts. */
   readonly address: string;
   readonly dbFile: string;
-  /** Starts the server (again) on the same file and port; resolves once it answers. */
+  /** Starts the server (again) on the same file; resolves once it answers through the gate. */
   start(): Promise<void>;
   /** Sends the signal and resolves when the process has exited, with how long that took. */
   stop(signal?: NodeJS.Signals): Promise<{ exitMs: number; code: number | null; signal: NodeJS.Signals | null }>;
   /** stdout and stderr of every start so far. */
   output(): string;
   running(): boolean;
+  /** Stops the server and the gate. */
+  close(): Promise<void>;
 }
 
-/** A TCP port that was free a moment ago (the kernel's choice for port 0). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-export async function startDevServer({ dbFile, port }: { dbFile: string; port?: number }): Promise<DevServer> {
-  const grpcPort = port ?? await freePort();
-  const address = `127.0.0.1:${grpcPort}`;
-  const args = [
-    'server', 'start-dev', '--db-filename', dbFile, '--ip', '127.0.0.1', '--port', String(grpcPort), '--headless', '--log-level', 'error',
-    ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
-    // As the run's shared server: timers are not floored at one second.
-    ...dynamicConfigArgs({ ...DEV_SERVER_DYNAMIC_CONFIG, 'history.timerProcessorMaxTimeShift': '"10ms"' }),
-  ];
+export async function startDevServer({ dbFile }: { dbFile: string }): Promise<DevServer> {
+  const gate = await startTcpGate();
   let child: ChildProcess | undefined;
   let output = '';
 
+  const spawnOn = async (port: number): Promise<void> => {
+    const current = spawn(temporalCliPath(), [
+      'server', 'start-dev', '--db-filename', dbFile, '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error',
+      ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+      // As the run's shared server: timers are not floored at one second.
+      ...dynamicConfigArgs({ ...DEV_SERVER_DYNAMIC_CONFIG, 'history.timerProcessorMaxTimeShift': '"10ms"' }),
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = current;
+    current.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    current.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = (): boolean => current.exitCode !== null || current.signalCode !== null;
+    await eventually(`the dev server on port ${port} to answer`, async () => {
+      if (exited()) return true; // judged below
+      return answers(`127.0.0.1:${port}`);
+    });
+    if (exited()) throw new Error(`the dev server exited while starting (${current.signalCode ?? current.exitCode}): ${output.slice(-2000)}`);
+    gate.open({ host: '127.0.0.1', port });
+  };
+
   const server: DevServer = {
-    address,
+    address: gate.address,
     dbFile,
     output: () => output,
     running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     async start() {
       if (server.running()) throw new Error('the dev server is running already');
-      const current = spawn(temporalCliPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      child = current;
-      current.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      current.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const exited = new Promise<never>((_, reject) => current.once('exit', (code, signal) => {
-        reject(new Error(`the dev server exited while starting (${signal ?? code}): ${output.slice(-2000)}`));
-      }));
-      exited.catch(() => undefined);
-      await Promise.race([answers(address, 60_000), exited]);
+      await onChildProcessPort(spawnOn);
     },
     async stop(signal = 'SIGTERM') {
+      gate.shut();
       const current = child;
       if (!current || !server.running()) return { exitMs: 0, code: current?.exitCode ?? null, signal: current?.signalCode ?? null };
       const started = Date.now();
@@ -69,27 +70,22 @@ export async function startDevServer({ dbFile, port }: { dbFile: string; port?: 
       const result = await exited;
       return { exitMs: Date.now() - started, ...result };
     },
+    async close() {
+      await server.stop('SIGKILL');
+      await gate.close();
+    },
   };
   await server.start();
   return server;
 }
 
-/** Resolves once the frontend answers a namespace description (the dev server is ready then). */
-async function answers(address: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    let connection: Connection | undefined;
-    try {
-      connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      await connection.workflowService.describeNamespace({ namespace: 'default' });
-      return;
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 200));
-    } finally {
-      await connection?.close().catch(() => undefined);
-    }
+/** True once the frontend answers a namespace description (the dev server is ready then). */
+async function answers(address: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+  try {
+    await connection.workflowService.describeNamespace({ namespace: 'default' });
+    return true;
+  } finally {
+    await connection.close().catch(() => undefined);
   }
-  throw new Error(`the dev server at ${address} did not answer within ${timeoutMs} ms: ${String(last)}`);
 }
