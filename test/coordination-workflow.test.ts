@@ -4,7 +4,6 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceEm } from '../src/em/server.ts';
 import { listen } from '../src/http/server.ts';
@@ -12,7 +11,7 @@ import { ensureSampleInstance } from '../src/inventory/sample.ts';
 import type { VnfInstanceRecord, VnfPackageRecord } from '../src/inventory/store.ts';
 import type { BehaviourConfigInput } from '../src/em/behaviour.ts';
 import {
-  changeRequest, getOpOcc, operatorTask, opIdOf, postChange, startSystem, vimStack, waitForState, type TestSystem,
+  changeRequest, getOpOcc, operatorTask, opIdOf, postChange, startSystem, waitForState, type TestSystem,
 } from './support/system.ts';
 import { startTcpGate, upstreamOf } from './support/tcp-gate.ts';
 import { eventually } from './support/wait.ts';
@@ -20,7 +19,6 @@ import { eventually } from './support/wait.ts';
 let system: TestSystem;
 beforeAll(async () => {
   system = await startSystem('coord', {
-    tuning: { historyEventLimit: 100 },
     em: { auth: { methods: ['BASIC', 'OAUTH2_CLIENT_CREDENTIALS'] } },
   });
 });
@@ -51,11 +49,6 @@ async function change(
 
 function emRequestsFor(vnfcId: string, method = 'POST') {
   return system.em.requests.entries().filter((e) => e.vnfcInstanceId === vnfcId && e.method === method && e.path.endsWith('/coordinations'));
-}
-
-async function vimAdmin(path: string, options: { method: 'PUT' | 'DELETE'; headers?: Record<string, string>; body?: string }): Promise<void> {
-  const res = await request(`${system.vim.url}${path}`, options);
-  await res.body.dump();
 }
 
 describe('coordination in the workflow', () => {
@@ -175,28 +168,6 @@ describe('coordination in the workflow', () => {
     for (const vnfc of order.slice(2)) expect(emRequestsFor(vnfc.id)).toHaveLength(1);
   });
 
-  it('retries a VIM failure at VNFC 3 of 5 from VNFC 3: the EM sees no second coordination for VNFCs 1 and 2', async () => {
-    const instance = await freshInstance({ VDU1: 3, VDU2: 2 });
-    const order = [...instance.vnfcResourceInfo].reverse();
-    const third = order[2]!;
-    await vimAdmin(`/admin/faults/${third.computeResource.resourceId}`, {
-      method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ reason: 'No valid host was found' }),
-    });
-    const { opId } = await change({ default: { mode: 'sync' } }, { instance });
-    const failed = await waitForState(system, opId, TERMINAL);
-    expect(failed.operationState).toBe('FAILED_TEMP');
-    expect(failed.error?.detail).toContain('UPDATE_FAILED: No valid host was found');
-
-    await vimAdmin(`/admin/faults/${third.computeResource.resourceId}`, { method: 'DELETE' });
-    expect((await operatorTask(system, opId, 'retry')).status).toBe(202);
-    const op = await waitForState(system, opId, ['COMPLETED', 'FAILED_TEMP']);
-
-    expect(op.operationState, op.error?.detail).toBe('COMPLETED');
-    for (const vnfc of order) expect(emRequestsFor(vnfc.id), vnfc.id).toHaveLength(1);
-    const stack = await vimStack({ ...system, instance });
-    expect(stack.vnfcs.every((v) => v.image === system.packages[1]!.vnfd.vdus[v.vduId]?.image)).toBe(true);
-  });
-
   it('ends FAILED with 200 and the operation body when the fail task is sent in FAILED_TEMP', async () => {
     const { opId } = await change({ default: { mode: 'sync', result: 'ABORT' } }, { vdus: ['VDU1'] });
     await waitForState(system, opId, TERMINAL);
@@ -218,37 +189,6 @@ describe('coordination in the workflow', () => {
     system.em.behaviours.set({ default: { mode: 'sync' } });
     system.em.finishHeld();
     expect((await waitForState(system, opId, TERMINAL)).operationState).toBe('COMPLETED');
-  });
-
-  it('continues as new when the history passes its limit and completes with the same records', async () => {
-    const { opId } = await change({ default: { mode: 'async', polls: 20, retryAfter: 0 } }, { vdus: ['VDU1'] });
-    const op = await waitForState(system, opId, TERMINAL, 90_000);
-
-    expect(op.operationState, op.error?.detail).toBe('COMPLETED');
-    expect(op.lcmCoordinations).toHaveLength(2);
-    const runs = [];
-    for await (const run of system.client.workflow.list({ query: `WorkflowId = '${opId}'` })) runs.push(run);
-    expect(runs.length).toBeGreaterThan(2);
-    for (const run of runs) expect(run.historyLength).toBeLessThan(100 + 30);
-  });
-
-  it('continues as new between VNFCs even when nothing waits (zero-delay VIM, synchronous EM)', async () => {
-    const setDelay = (updateDelayMs: number) => vimAdmin('/admin/config', {
-      method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ updateDelayMs }),
-    });
-    await setDelay(0);
-    try {
-      const { opId } = await change({ default: { mode: 'sync' } }, { instance: await freshInstance({ VDU1: 8, VDU2: 4 }) });
-      const op = await waitForState(system, opId, TERMINAL, 90_000);
-
-      expect(op.operationState, op.error?.detail).toBe('COMPLETED');
-      const runs = [];
-      for await (const run of system.client.workflow.list({ query: `WorkflowId = '${opId}'` })) runs.push(run);
-      expect(runs.length).toBeGreaterThan(1);
-      for (const run of runs) expect(run.historyLength).toBeLessThan(100 + 40);
-    } finally {
-      await setDelay(50);
-    }
   });
 
   it('runs the package coordinate script for each VNFC with its parameters on stdin', async () => {
