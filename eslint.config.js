@@ -18,9 +18,14 @@ export default tseslint.config(
     files: ['src/workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        paths: ['fs', 'http', 'https', 'net', 'child_process', 'crypto', 'os', 'path', 'undici',
-          '@temporalio/client', '@temporalio/worker', '@temporalio/activity']
-          .map((name) => ({ name, message: 'workflow code is deterministic: no I/O or Node built-ins' })),
+        paths: [
+          ...['fs', 'http', 'https', 'net', 'child_process', 'crypto', 'os', 'path', 'undici',
+            '@temporalio/client', '@temporalio/worker', '@temporalio/activity']
+            .map((name) => ({ name, message: 'workflow code is deterministic: no I/O or Node built-ins' })),
+          // Every bundle module is evaluated again for each cached workflow: zod's schemas cost MiBs
+          // per workflow. Inputs are validated before the start (src/lcm/*-input.ts); import types only.
+          { name: 'zod', message: 'no zod in workflow code: validate before the start, import types only', allowTypeImports: true },
+        ],
         patterns: [{ group: ['node:*'], message: 'workflow code is deterministic: no Node built-ins' }],
       }],
     },

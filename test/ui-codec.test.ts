@@ -22,7 +22,7 @@ import { createCodecEndpoint } from '../src/codec/endpoint.ts';
 import { parseKeyList } from '../src/codec/keyring.ts';
 import { listen } from '../src/http/server.ts';
 import { PROJECT_ROOT, temporalCliPath } from '../src/temporal-cli.ts';
-import type { ChangeVnfPkgInput } from '../src/workflows/change-vnfpkg-input.ts';
+import type { ChangeVnfPkgInput } from '../src/lcm/change-vnfpkg-input.ts';
 import { onChildProcessPort } from './support/ports.ts';
 import { TEST_CODEC_KEYS, testDataConverter } from './support/system.ts';
 import { eventually } from './support/wait.ts';

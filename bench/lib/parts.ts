@@ -25,7 +25,7 @@ import { PackageRepository } from '../../src/packages/repository.ts';
 import { InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../../src/inventory/store.ts';
 import { PROJECT_ROOT } from '../../src/temporal-cli.ts';
 import { startVimSimulator } from '../../src/vim-simulator/server.ts';
-import type { ChangeVnfPkgTuning } from '../../src/workflows/change-vnfpkg-input.ts';
+import type { ChangeVnfPkgTuning } from '../../src/lcm/change-vnfpkg-input.ts';
 import { createWorker, WORKFLOWS_PATH } from '../../src/worker.ts';
 import { productionDataConverter } from './production.ts';
 

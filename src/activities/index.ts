@@ -29,3 +29,10 @@ export function createActivities(deps: ActivityDependencies) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+// What workflow code may call, per external system: each workflow-side proxy is typed with one.
+export type VimActivities = ReturnType<typeof createOpenStackActivities>;
+export type EmActivities = ReturnType<typeof createEmActivities>;
+export type ScriptActivities = ReturnType<typeof createScriptActivities>;
+export type InventoryActivities = ReturnType<typeof createInventoryActivities>;
+export type NotificationActivities = ReturnType<typeof createNotificationActivities>;

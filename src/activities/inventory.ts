@@ -1,6 +1,6 @@
 // Activities on the VNFM's own inventory of VNF instances and packages.
 import type { InventoryStore, VnfcResourceInfo } from '../inventory/store.ts';
-import type { TargetPackage } from '../workflows/change-vnfpkg-input.ts';
+import type { TargetPackage } from '../lcm/change-vnfpkg-input.ts';
 
 export function createInventoryActivities(store: InventoryStore) {
   return {

@@ -1,11 +1,14 @@
 // Renders the workflow's operation state as the SOL003 VnfLcmOpOcc resource.
+import { operatorTaskRefusal, type OperatorTaskName } from '../lcm/operation-lifecycle.ts';
 import type { VnfLcmOpOcc } from '../sol003/models.ts';
 import type { OperationState } from '../workflows/operation-state.ts';
 
 export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpOcc {
   const self = `${apiRoot}/vnflcm/v2/vnf_lcm_op_occs/${state.vnfLcmOpOccId}`;
-  const failedTemp = state.operationState === 'FAILED_TEMP';
-  const cancellable = ['STARTING', 'PROCESSING', 'ROLLING_BACK'].includes(state.operationState) && !state.isCancelPending;
+  // Task links appear only while the task is allowed (SOL003 §5.5.2.13), by the workflow's own rule.
+  const taskLinks = (['retry', 'rollback', 'fail', 'cancel'] as const satisfies readonly OperatorTaskName[])
+    .filter((task) => !operatorTaskRefusal(task, state))
+    .map((task) => [task, { href: `${self}/${task}` }] as const);
   const changed = state.vnfcs.filter((v) => v.phase !== 'PENDING');
   return {
     id: state.vnfLcmOpOccId,
@@ -33,10 +36,7 @@ export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpO
     _links: {
       self: { href: self },
       vnfInstance: { href: `${apiRoot}/vnflcm/v2/vnf_instances/${state.vnfInstanceId}` },
-      // Task links appear only while the task is allowed (SOL003 §5.5.2.13).
-      ...(failedTemp ? { retry: { href: `${self}/retry` }, fail: { href: `${self}/fail` } } : {}),
-      ...(failedTemp && state.direction !== 'ROLLBACK' ? { rollback: { href: `${self}/rollback` } } : {}),
-      ...(cancellable ? { cancel: { href: `${self}/cancel` } } : {}),
+      ...Object.fromEntries(taskLinks),
     },
   };
 }

@@ -13,7 +13,7 @@ import { Router, sendEmpty, sendJson, type RequestContext } from '../http/server
 import type { InventoryStore, VnfInstanceRecord, VnfPackageRecord } from '../inventory/store.ts';
 import { VNF_INSTANCE_ID, VNF_LCM_OPERATION, VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
 import { CancelMode, ChangeCurrentVnfPkgRequest, VNFLCM_API_VERSION } from '../sol003/models.ts';
-import { ChangeVnfPkgInput, type ChangeVnfPkgTuning, type ParsedChangeVnfPkgInput } from '../workflows/change-vnfpkg-input.ts';
+import { ChangeVnfPkgInput, type ChangeVnfPkgTuning, type ParsedChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
 import type { changeVnfPkg } from '../workflows/change-vnfpkg.ts';
 import { cancelUpdate, failUpdate, operationQuery, retryUpdate, rollbackUpdate } from '../workflows/messages.ts';
 import type { OperationState } from '../workflows/operation-state.ts';

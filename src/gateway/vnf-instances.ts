@@ -7,9 +7,9 @@ import { sendEmpty, sendJson, type Router } from '../http/server.ts';
 import type { InventoryStore, VnfInstanceRecord } from '../inventory/store.ts';
 import { CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, type VnfInstance } from '../sol003/models.ts';
 import type { InstantiateVnfInput, TerminateVnfInput } from '../workflows/instance-operations.ts';
-import {
-  activeOperationQuery, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId, type StartOperation, type vnfInstanceLcm,
-} from '../workflows/vnf-instance-lcm.ts';
+import { activeOperationQuery, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId } from '../workflows/messages.ts';
+import type { StartOperation } from '../workflows/start-operation.ts';
+import type { vnfInstanceLcm } from '../workflows/vnf-instance-lcm.ts';
 
 export const VNFLCM_BASE = '/vnflcm/v2';
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
 import { AffectedVnfc, LcmOperationStateType, ModificationsTriggeredByVnfPkgChange } from '../sol003/models.ts';
 
-export { FINAL_STATES, START_STATES, summaryOf } from './operation-states.ts';
+export { summaryOf } from './summary.ts';
 
 export const LcmOperationType = z.enum([
   'INSTANTIATE', 'SCALE', 'SCALE_TO_LEVEL', 'CHANGE_FLAVOUR', 'TERMINATE', 'HEAL', 'OPERATE',

@@ -1,7 +1,10 @@
-// Activity stubs for workflow code: types only cross into the bundle, options are chosen per
-// external system. Calls that need a deadline-bound schedule-to-close add it at the call site.
+// Activity stubs for workflow code, one per external system: types only cross into the bundle,
+// and each system gets its own timeouts and retry policy. Calls that need a deadline-bound
+// schedule-to-close add it at the call site.
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
+import type {
+  EmActivities, InventoryActivities, NotificationActivities, ScriptActivities, VimActivities,
+} from '../activities/index.ts';
 
 const VIM_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 } as const;
 const EM_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
@@ -10,7 +13,7 @@ const EM_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumIn
  * VIM (Heat) exchanges: short, idempotent reads and a PATCH; transient faults retried for a
  * while. The activities heartbeat while a call lasts, so a worker that died is noticed in 10 s.
  */
-export const vim = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry: VIM_RETRY });
+export const vim = proxyActivities<VimActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds', retry: VIM_RETRY });
 
 /**
  * EM (lcmcoord) exchanges. The HTTP client bounds each exchange (connect + response timeouts),
@@ -18,7 +21,7 @@ export const vim = proxyActivities<Activities>({ startToCloseTimeout: '1 minute'
  * within 10 s. Retries run until the coordination's deadline, which the caller passes as
  * schedule-to-close.
  */
-export const em = proxyActivities<Activities>({ startToCloseTimeout: '45 seconds', heartbeatTimeout: '10 seconds', retry: EM_RETRY });
+export const em = proxyActivities<EmActivities>({ startToCloseTimeout: '45 seconds', heartbeatTimeout: '10 seconds', retry: EM_RETRY });
 
 /**
  * Pure reads (a VNFC's stack and its status, a coordination's progress) run as local
@@ -29,8 +32,8 @@ export const em = proxyActivities<Activities>({ startToCloseTimeout: '45 seconds
  * the calls that change something (Heat PATCH, POST coordination, cancel) stay regular
  * activities so their outcome is recorded before anything builds on it.
  */
-export const vimReads = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: VIM_RETRY });
-export const emReads = proxyLocalActivities<Activities>({ startToCloseTimeout: '45 seconds', retry: EM_RETRY });
+export const vimReads = proxyLocalActivities<VimActivities>({ startToCloseTimeout: '1 minute', retry: VIM_RETRY });
+export const emReads = proxyLocalActivities<EmActivities>({ startToCloseTimeout: '45 seconds', retry: EM_RETRY });
 
 /** Histories recorded before reads became local activities replay with regular ones. */
 export function readsRunLocally(): boolean {
@@ -38,14 +41,14 @@ export function readsRunLocally(): boolean {
 }
 
 /** User coordinate scripts: bounded by their own timeout; a crashed worker is noticed by heartbeat. */
-export const scripts = proxyActivities<Activities>({
+export const scripts = proxyActivities<ScriptActivities>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '20 seconds',
   retry: { maximumAttempts: 1 },
 });
 
 /** The VNFM's own inventory (a local file): fast, idempotent, retried until it succeeds. */
-export const inventory = proxyActivities<Activities>({
+export const inventory = proxyActivities<InventoryActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -55,7 +58,7 @@ export const inventory = proxyActivities<Activities>({
  * attempt a minute and keep trying for a day; the notifier workflow shortens this for a
  * subscriber that has already exhausted a day (see notifications.ts).
  */
-export const notifications = proxyActivities<Activities>({
+export const notifications = proxyActivities<NotificationActivities>({
   startToCloseTimeout: '1 minute',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },

@@ -1,179 +1,223 @@
-// Coordination of one VNFC with the EM (SOL002 v3.6.1 lcmcoord): POST, then poll the
-// Location while the EM works, honouring Retry-After; a 503 means "post again later".
-// Every wait is a workflow timer bounded by the coordination's deadline, which counts from
-// the first request and includes request time. Progress lives in `vnfc.coordination`, so a
-// restart, a continue-as-new or a retry picks up the exchange where it stood.
+// Coordination of one VNFC with the EM (SOL002 v3.6.1 lcmcoord): POST, then poll the Location
+// while the EM works, honouring Retry-After; a 503 means "post again later". Every wait is a
+// workflow timer bounded by the coordination's deadline, which counts from the first request
+// and includes request time. Progress lives in the VNFC step's `coordination`, so a restart, a
+// continue-as-new or a retry picks up the exchange where it stood.
 import type { EmTarget } from '../lcmcoord/client.ts';
+import { COORDINATION_FAILURE_PREFIX } from '../lcmcoord/errors.ts';
 import type { LcmCoord, LcmCoordRequest } from '../lcmcoord/models.ts';
 import type { VnfcParam } from '../sol003/models.ts';
-import { COORDINATION_FAILURE_PREFIX } from '../lcmcoord/errors.ts';
 import { em, emReads, readsRunLocally, scripts } from './activities.ts';
-import type { OperationContext } from './change-vnfpkg.ts';
+import type { ChangeContext, VnfcSide } from './change-context.ts';
 import type { OpenCoordination, VnfcProgress, VnfcStep } from './operation-state.ts';
 import { applicationCause, asStep, isTimeout, StepFailure, upstreamStatus } from './step-failure.ts';
 
-export { StepFailure };
-
-/** The new VNFC after a change, or the old one after a rollback: its parameters, script and package. */
-export type VnfcSide = 'new' | 'old';
-
-export async function coordinateVnfc(ctx: OperationContext, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide): Promise<void> {
-  const vduParam = ctx.input.request.additionalParams.vdu_params.find((p) => p.vdu_id === vnfc.vduId);
-  const param = side === 'new' ? vduParam?.new_vnfc_param : vduParam?.old_vnfc_param;
+/** The VNFC's coordinate script (if any), then every coordination action of the destination VNFD, in order. */
+export async function coordinateVnfc(ctx: ChangeContext, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide): Promise<void> {
+  const param = ctx.vnfcParam(vnfc, side);
   const actions = ctx.input.target.coordinationActionNames;
   await runUserScript(ctx, vnfc, step, side, param);
   if (!param) return; // no EM named for this VDU: nothing to coordinate, as in Tacker
   while (step.actionsDone < actions.length) {
-    await runCoordination(ctx, vnfc, step, param, actions[step.actionsDone] as string);
+    await new Coordination(ctx, vnfc, step, param, actions[step.actionsDone] as string).run();
     step.actionsDone += 1;
     step.coordination = undefined;
   }
 }
 
 /** After a FORCEFUL cancel: the EM is told to stop every coordination still open (best effort). */
-export async function cancelOpenCoordinations(ctx: OperationContext): Promise<void> {
+export async function cancelOpenCoordinations(ctx: ChangeContext): Promise<void> {
   for (const vnfc of ctx.state.vnfcs) {
     for (const [step, side] of [[vnfc, 'new'], [vnfc.rollback, 'old']] as const) {
-      const location = step?.coordination?.location;
-      const param = paramsOf(ctx, vnfc, side);
-      if (step?.coordination && location && param) {
-        await cancelAtEm(ctx, vnfc, step.coordination.actionName, { endpoint: param.endpoint, authentication: param.authentication }, location);
-      }
+      const open = step?.coordination;
+      const param = ctx.vnfcParam(vnfc, side);
+      if (open?.location && param) await cancelAtEm(ctx, vnfc, open.actionName, emTarget(param), open.location);
       if (step) step.coordination = undefined;
     }
   }
-}
-
-function paramsOf(ctx: OperationContext, vnfc: VnfcProgress, side: VnfcSide): VnfcParam | undefined {
-  const vduParam = ctx.input.request.additionalParams.vdu_params.find((p) => p.vdu_id === vnfc.vduId);
-  return side === 'new' ? vduParam?.new_vnfc_param : vduParam?.old_vnfc_param;
 }
 
 /**
  * The package's coordinate-new-vnf script (Tacker's interface) runs once per VNFC, before the
  * EM is asked, for VNFC-side work such as configuring the new VNFC over SSH.
  */
-async function runUserScript(ctx: OperationContext, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide, param: VnfcParam | undefined): Promise<void> {
+async function runUserScript(ctx: ChangeContext, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide, param: VnfcParam | undefined): Promise<void> {
   const script = ctx.input.request.additionalParams[side === 'new' ? 'lcm-operation-coordinate-new-vnf' : 'lcm-operation-coordinate-old-vnf'];
   const packageDir = side === 'new' ? ctx.input.target.contentDir : ctx.input.sourceContentDir;
   if (!script || !packageDir || step.scriptDone) return;
   ctx.describe(`${ctx.label(vnfc)}: running ${script}`);
   await asStep(422, `VNFC ${vnfc.id}`, () => scripts.runCoordinateScript.executeWithOptions({ summary: `${script} for ${vnfc.vduId}-${vnfc.index}` }, [{
-      packageDir,
-      script,
-      timeoutMs: ctx.input.tuning.scriptTimeoutSec * 1000,
-      params: {
-        operation: 'CHANGE_VNFPKG',
-        vnfInstanceId: ctx.input.vnfInstanceId,
-        vnfLcmOpOccId: ctx.input.vnfLcmOpOccId,
-        vnfc: { id: vnfc.id, vduId: vnfc.vduId, serverId: vnfc.serverId, index: vnfc.index },
-        side,
-        vnfcParam: param ?? null,
-      },
-    }]));
+    packageDir,
+    script,
+    timeoutMs: ctx.input.tuning.scriptTimeoutSec * 1000,
+    params: {
+      operation: 'CHANGE_VNFPKG',
+      vnfInstanceId: ctx.input.vnfInstanceId,
+      vnfLcmOpOccId: ctx.input.vnfLcmOpOccId,
+      vnfc: { id: vnfc.id, vduId: vnfc.vduId, serverId: vnfc.serverId, index: vnfc.index },
+      side,
+      vnfcParam: param ?? null,
+    },
+  }]));
   step.scriptDone = true;
 }
 
-async function runCoordination(ctx: OperationContext, vnfc: VnfcProgress, step: VnfcStep, param: VnfcParam, actionName: string): Promise<void> {
-  const target: EmTarget = { endpoint: param.endpoint, authentication: param.authentication };
-  const timeoutSec = param.timeout ?? ctx.input.tuning.defaultCoordinationTimeoutSec;
-  if (step.coordination?.actionName !== actionName) {
-    const now = Date.now();
-    step.coordination = { actionName, firstRequestAt: now, deadlineAt: now + timeoutSec * 1000, nextExchangeAt: now };
-  }
-  const open = step.coordination;
-  const label = `${ctx.label(vnfc)}: coordination ${actionName}`;
-  const reads = readsRunLocally() ? emReads : em;
+/** One coordination action of one VNFC, from its first request to the EM's verdict or the deadline. */
+class Coordination {
+  private readonly target: EmTarget;
+  private readonly timeoutSec: number;
+  private readonly open: OpenCoordination;
+  /** Polls run as local activities, except in histories recorded before they did. */
+  private readonly reads: typeof em;
   /** When the EM last answered: a wait counts from there, not from when the workflow got to read the answer. */
-  let answeredAt = 0;
+  private answeredAt = 0;
 
-  for (;;) {
-    const now = Math.max(Date.now(), answeredAt);
-    if (now < open.nextExchangeAt) {
-      const waitS = Math.ceil((open.nextExchangeAt - now) / 1000);
-      ctx.describe(`${ctx.label(vnfc)}: waiting for EM, next ${open.location ? 'poll' : 'request'} in ${waitS} s`);
-      await ctx.sleepUntil(Math.min(open.nextExchangeAt, open.deadlineAt), `${label}: wait ${waitS} s for the EM`, now);
+  constructor(
+    private readonly ctx: ChangeContext,
+    private readonly vnfc: VnfcProgress,
+    private readonly step: VnfcStep,
+    private readonly param: VnfcParam,
+    private readonly actionName: string,
+  ) {
+    this.target = emTarget(param);
+    this.timeoutSec = param.timeout ?? ctx.input.tuning.defaultCoordinationTimeoutSec;
+    if (step.coordination?.actionName !== actionName) {
+      const now = Date.now();
+      step.coordination = { actionName, firstRequestAt: now, deadlineAt: now + this.timeoutSec * 1000, nextExchangeAt: now };
     }
-    if (Date.now() >= open.deadlineAt) return timeOut(ctx, vnfc, step, open, target, timeoutSec);
+    this.open = step.coordination;
+    this.reads = readsRunLocally() ? emReads : em;
+  }
 
-    if (open.location === undefined) {
-      ctx.describe(`${label}: requesting`);
-      const outcome = await withinDeadline(ctx, vnfc, step, open, target, timeoutSec, (options) =>
-        em.requestCoordination.executeWithOptions({ ...options, summary: `POST coordination ${actionName} for ${vnfc.vduId}-${vnfc.index}` },
-          [target, coordinationRequest(ctx, vnfc, actionName, param)]));
-      answeredAt = answerTime(outcome);
-      if (outcome.kind === 'finished') {
-        record(ctx, open, outcome.coordination.id, answeredAt, undefined, outcome.coordination);
-        return verdict(vnfc, step, outcome.coordination);
-      }
-      const delayMs = pollDelay(ctx, outcome.retryAfterMs);
-      open.nextExchangeAt = answeredAt + delayMs;
-      if (outcome.kind === 'accepted') {
-        open.location = outcome.location;
-        record(ctx, open, coordinationIdOf(outcome.location), undefined, outcome.retryAfterMs === undefined ? undefined : open.nextExchangeAt);
-      } else {
-        ctx.state.rejectedLcmCoordinations.push({
-          coordinationActionName: actionName,
-          rejectionTime: new Date(answeredAt).toISOString(),
-          endpointType: 'MGMT',
-          delay: new Date(open.nextExchangeAt).toISOString(),
-        });
-      }
-      continue;
+  /** Requests the coordination until the EM takes it, then polls it until the EM's verdict. */
+  async run(): Promise<void> {
+    for (;;) {
+      await this.waitForNextExchange();
+      if (Date.now() >= this.open.deadlineAt) return this.timeOut();
+      const verdict = this.open.location === undefined ? await this.request() : await this.poll(this.open.location);
+      if (verdict) return this.judge(verdict);
     }
+  }
 
-    const location = open.location;
-    const outcome = await withinDeadline(ctx, vnfc, step, open, target, timeoutSec, (options) =>
-      reads.readCoordination.executeWithOptions({ ...options, summary: `GET coordination ${actionName} for ${vnfc.vduId}-${vnfc.index}` },
-        [target, location]));
-    answeredAt = answerTime(outcome);
-    if (outcome.kind === 'finished') {
-      record(ctx, open, outcome.coordination.id, answeredAt, undefined, outcome.coordination);
-      return verdict(vnfc, step, outcome.coordination);
+  private async waitForNextExchange(): Promise<void> {
+    const now = Math.max(Date.now(), this.answeredAt);
+    if (now >= this.open.nextExchangeAt) return;
+    const waitS = Math.ceil((this.open.nextExchangeAt - now) / 1000);
+    this.ctx.describe(`${this.ctx.label(this.vnfc)}: waiting for EM, next ${this.open.location ? 'poll' : 'request'} in ${waitS} s`);
+    await this.ctx.sleepUntil(Math.min(this.open.nextExchangeAt, this.open.deadlineAt), `${this.label()}: wait ${waitS} s for the EM`, now);
+  }
+
+  /** POST: the EM answers at once (201), takes it for later (202), or is busy (503). */
+  private async request(): Promise<LcmCoord | undefined> {
+    this.ctx.describe(`${this.label()}: requesting`);
+    const outcome = await this.exchange((options) => em.requestCoordination.executeWithOptions(
+      { ...options, summary: `POST coordination ${this.actionName} for ${this.subject()}` },
+      [this.target, coordinationRequest(this.ctx, this.vnfc, this.actionName, this.param)]));
+    this.answeredAt = answerTime(outcome);
+    if (outcome.kind === 'finished') return outcome.coordination;
+    this.open.nextExchangeAt = this.answeredAt + this.pollDelay(outcome.retryAfterMs);
+    if (outcome.kind === 'accepted') {
+      this.open.location = outcome.location;
+      this.record(coordinationIdOf(outcome.location), { delayUntil: outcome.retryAfterMs === undefined ? undefined : this.open.nextExchangeAt });
+    } else {
+      this.ctx.state.rejectedLcmCoordinations.push({
+        coordinationActionName: this.actionName,
+        rejectionTime: new Date(this.answeredAt).toISOString(),
+        endpointType: 'MGMT',
+        delay: new Date(this.open.nextExchangeAt).toISOString(),
+      });
     }
-    open.nextExchangeAt = answeredAt + pollDelay(ctx, outcome.retryAfterMs);
-    const recordEntry = open.recordIndex === undefined ? undefined : ctx.state.lcmCoordinations[open.recordIndex];
-    if (recordEntry && outcome.retryAfterMs !== undefined) recordEntry.delay = new Date(open.nextExchangeAt).toISOString();
+    return undefined;
   }
-}
 
-/**
- * Runs one exchange with a schedule-to-close equal to what is left of the deadline, so
- * retries of 5xx and network faults never outlive the coordination. A non-retryable failure
- * (4xx, malformed answer, foreign Location) fails the step with the EM's own detail.
- */
-async function withinDeadline<T>(
-  ctx: OperationContext, vnfc: VnfcProgress, step: VnfcStep, open: OpenCoordination, target: EmTarget, timeoutSec: number,
-  exchange: (options: { scheduleToCloseTimeout: number; startToCloseTimeout: number }) => Promise<T>,
-): Promise<T> {
-  const remaining = Math.max(open.deadlineAt - Date.now(), 1000);
-  try {
-    return await exchange({ scheduleToCloseTimeout: remaining, startToCloseTimeout: Math.min(remaining, 45_000) });
-  } catch (err) {
-    if (isTimeout(err)) return timeOut(ctx, vnfc, step, open, target, timeoutSec);
-    const failure = applicationCause(err);
-    if (!failure?.type?.startsWith(COORDINATION_FAILURE_PREFIX)) throw err;
-    step.coordination = undefined;
-    const status = upstreamStatus(failure);
-    throw StepFailure.of(status && status >= 400 && status < 500 ? status : 502,
-      `coordination ${open.actionName} for VNFC ${vnfc.id} failed: ${failure.message}`);
+  /** GET of the Location: the verdict, or "still working" with maybe a Retry-After. */
+  private async poll(location: string): Promise<LcmCoord | undefined> {
+    const outcome = await this.exchange((options) => this.reads.readCoordination.executeWithOptions(
+      { ...options, summary: `GET coordination ${this.actionName} for ${this.subject()}` }, [this.target, location]));
+    this.answeredAt = answerTime(outcome);
+    if (outcome.kind === 'finished') return outcome.coordination;
+    this.open.nextExchangeAt = this.answeredAt + this.pollDelay(outcome.retryAfterMs);
+    const entry = this.open.recordIndex === undefined ? undefined : this.ctx.state.lcmCoordinations[this.open.recordIndex];
+    if (entry && outcome.retryAfterMs !== undefined) entry.delay = new Date(this.open.nextExchangeAt).toISOString();
+    return undefined;
   }
-}
 
-/** The deadline passed without a result: cancel at the EM (best effort) and fail the step. */
-async function timeOut(
-  ctx: OperationContext, vnfc: VnfcProgress, step: VnfcStep, open: OpenCoordination, target: EmTarget, timeoutSec: number,
-): Promise<never> {
-  if (open.location) {
-    ctx.describe(`${ctx.label(vnfc)}: coordination ${open.actionName} timed out; cancelling it at the EM`);
-    await cancelAtEm(ctx, vnfc, open.actionName, target, open.location);
+  /** CONTINUE goes on; ABORT or CANCELLED fails the step with the EM's error. */
+  private judge(coordination: LcmCoord): void {
+    this.record(coordination.id, { endedAt: this.answeredAt, result: coordination });
+    if (coordination.coordinationResult === 'CONTINUE') return;
+    this.step.coordination = undefined;
+    throw new StepFailure(coordination.error ?? {
+      status: 409,
+      title: 'Conflict',
+      detail: `EM answered ${coordination.coordinationResult} to coordination ${coordination.coordinationActionName} for VNFC ${this.vnfc.id}`,
+    });
   }
-  step.coordination = undefined;
-  throw StepFailure.of(504, `coordination ${open.actionName} for VNFC ${vnfc.id} timed out after ${timeoutSec} s`);
+
+  /**
+   * Runs one exchange with a schedule-to-close equal to what is left of the deadline, so
+   * retries of 5xx and network faults never outlive the coordination. A non-retryable failure
+   * (4xx, malformed answer, foreign Location) fails the step with the EM's own detail.
+   */
+  private async exchange<T>(call: (options: { scheduleToCloseTimeout: number; startToCloseTimeout: number }) => Promise<T>): Promise<T> {
+    const remaining = Math.max(this.open.deadlineAt - Date.now(), 1000);
+    try {
+      return await call({ scheduleToCloseTimeout: remaining, startToCloseTimeout: Math.min(remaining, 45_000) });
+    } catch (err) {
+      if (isTimeout(err)) return this.timeOut();
+      const failure = applicationCause(err);
+      if (!failure?.type?.startsWith(COORDINATION_FAILURE_PREFIX)) throw err;
+      this.step.coordination = undefined;
+      const status = upstreamStatus(failure);
+      throw StepFailure.of(status && status >= 400 && status < 500 ? status : 502,
+        `coordination ${this.actionName} for VNFC ${this.vnfc.id} failed: ${failure.message}`);
+    }
+  }
+
+  /** The deadline passed without a result: cancel at the EM (best effort) and fail the step. */
+  private async timeOut(): Promise<never> {
+    if (this.open.location) {
+      this.ctx.describe(`${this.ctx.label(this.vnfc)}: coordination ${this.actionName} timed out; cancelling it at the EM`);
+      await cancelAtEm(this.ctx, this.vnfc, this.actionName, this.target, this.open.location);
+    }
+    this.step.coordination = undefined;
+    throw StepFailure.of(504, `coordination ${this.actionName} for VNFC ${this.vnfc.id} timed out after ${this.timeoutSec} s`);
+  }
+
+  /** Delay before the next exchange: Retry-After, floored (0 or negative is no tight loop). */
+  private pollDelay(retryAfterMs: number | undefined): number {
+    const { minPollIntervalMs, defaultPollIntervalMs, retryAfterScale } = this.ctx.input.tuning;
+    if (retryAfterMs === undefined) return defaultPollIntervalMs * retryAfterScale;
+    return Math.max(retryAfterMs * retryAfterScale, minPollIntervalMs * retryAfterScale);
+  }
+
+  /** Creates or completes this coordination's entry in lcmCoordinations. */
+  private record(id: string, { endedAt, delayUntil, result }: { endedAt?: number; delayUntil?: number; result?: LcmCoord }): void {
+    const list = this.ctx.state.lcmCoordinations;
+    if (this.open.recordIndex === undefined) {
+      this.open.recordIndex = list.push({
+        id, coordinationActionName: this.actionName, startTime: new Date(this.open.firstRequestAt).toISOString(), endpointType: 'MGMT',
+      }) - 1;
+    }
+    const entry = list[this.open.recordIndex];
+    if (!entry) return;
+    entry.id = id;
+    if (delayUntil !== undefined) entry.delay = new Date(delayUntil).toISOString();
+    if (endedAt !== undefined) entry.endTime = new Date(endedAt).toISOString();
+    if (result) entry.coordinationResult = result.coordinationResult;
+  }
+
+  private label(): string {
+    return `${this.ctx.label(this.vnfc)}: coordination ${this.actionName}`;
+  }
+
+  private subject(): string {
+    return `${this.vnfc.vduId}-${this.vnfc.index}`;
+  }
 }
 
 /** POST {Location}/cancel, best effort: an EM that is down or refuses does not change the outcome. */
-async function cancelAtEm(ctx: OperationContext, vnfc: VnfcProgress, actionName: string, target: EmTarget, location: string): Promise<void> {
+async function cancelAtEm(ctx: ChangeContext, vnfc: VnfcProgress, actionName: string, target: EmTarget, location: string): Promise<void> {
   try {
     await em.cancelCoordination.executeWithOptions({
       summary: `cancel coordination ${actionName} for ${vnfc.vduId}-${vnfc.index}`,
@@ -184,30 +228,8 @@ async function cancelAtEm(ctx: OperationContext, vnfc: VnfcProgress, actionName:
   }
 }
 
-function verdict(vnfc: VnfcProgress, step: VnfcStep, coordination: LcmCoord): void {
-  if (coordination.coordinationResult === 'CONTINUE') return;
-  step.coordination = undefined;
-  throw new StepFailure(coordination.error ?? {
-    status: 409,
-    title: 'Conflict',
-    detail: `EM answered ${coordination.coordinationResult} to coordination ${coordination.coordinationActionName} for VNFC ${vnfc.id}`,
-  });
-}
-
-/** Creates or completes this coordination's entry in lcmCoordinations. */
-function record(ctx: OperationContext, open: OpenCoordination, id: string, endedAt?: number, delayUntil?: number, result?: LcmCoord): void {
-  const list = ctx.state.lcmCoordinations;
-  if (open.recordIndex === undefined) {
-    open.recordIndex = list.push({
-      id, coordinationActionName: open.actionName, startTime: new Date(open.firstRequestAt).toISOString(), endpointType: 'MGMT',
-    }) - 1;
-  }
-  const entry = list[open.recordIndex];
-  if (!entry) return;
-  entry.id = id;
-  if (delayUntil !== undefined) entry.delay = new Date(delayUntil).toISOString();
-  if (endedAt !== undefined) entry.endTime = new Date(endedAt).toISOString();
-  if (result) entry.coordinationResult = result.coordinationResult;
+function emTarget(param: VnfcParam): EmTarget {
+  return { endpoint: param.endpoint, authentication: param.authentication };
 }
 
 /**
@@ -218,19 +240,12 @@ function answerTime(outcome: { answeredAt?: number }): number {
   return outcome.answeredAt ?? Date.now();
 }
 
-/** Delay before the next exchange: Retry-After, floored (0 or negative is no tight loop). */
-function pollDelay(ctx: OperationContext, retryAfterMs: number | undefined): number {
-  const { minPollIntervalMs, defaultPollIntervalMs, retryAfterScale } = ctx.input.tuning;
-  if (retryAfterMs === undefined) return defaultPollIntervalMs * retryAfterScale;
-  return Math.max(retryAfterMs * retryAfterScale, minPollIntervalMs * retryAfterScale);
-}
-
 function coordinationIdOf(location: string): string {
   const path = location.split('?')[0] ?? location;
   return path.replace(/\/+$/, '').split('/').pop() ?? location;
 }
 
-function coordinationRequest(ctx: OperationContext, vnfc: VnfcProgress, actionName: string, param: VnfcParam): LcmCoordRequest {
+function coordinationRequest(ctx: ChangeContext, vnfc: VnfcProgress, actionName: string, param: VnfcParam): LcmCoordRequest {
   return {
     vnfInstanceId: ctx.input.vnfInstanceId,
     vnfLcmOpOccId: ctx.input.vnfLcmOpOccId,

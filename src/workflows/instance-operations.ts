@@ -1,17 +1,12 @@
 // instantiateVnf and terminateVnf: the VNF instance lifecycle around change_vnfpkg. Both are
-// short sequences of VIM exchanges with the same operation-occurrence semantics: STARTING →
-// PROCESSING → COMPLETED, or FAILED_TEMP with retry (resume) and fail (→ FAILED).
-import { allHandlersFinished, condition, setCurrentDetails, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
-import type { ProblemDetails } from '../http/problem.ts';
-import { VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
-import type { LcmOperationStateType } from '../sol003/models.ts';
+// short sequences of VIM exchanges run as an operation occurrence (operation-occurrence.ts):
+// STARTING → PROCESSING → COMPLETED, or FAILED_TEMP with retry (resume) and fail (→ FAILED).
+import { sleep } from '@temporalio/workflow';
 import { redactSecrets } from '../sol003/redact.ts';
 import { inventory, vim } from './activities.ts';
-import { failUpdate, operationQuery, retryUpdate } from './messages.ts';
-import { notifyOperation } from './notifications.ts';
+import { OperationOccurrence, type OccurrenceRun } from './operation-occurrence.ts';
 import type { OperationState } from './operation-state.ts';
 import { asStep, StepFailure } from './step-failure.ts';
-import { reportEndToInstance } from './operation-end.ts';
 
 interface OperationBase {
   vnfLcmOpOccId: string;
@@ -20,7 +15,7 @@ interface OperationBase {
   request: Record<string, unknown>;
   /** Identity of the instance's package. */
   vnfd: OperationState['target'];
-  links: { vnfLcmOpOcc: string; vnfInstance: string };
+  links: OccurrenceRun['links'];
 }
 
 export interface InstantiateVnfInput extends OperationBase {
@@ -90,69 +85,23 @@ async function waitForStack(stack: { name: string; id: string }, done: string, d
   }
 }
 
-/** The operation-occurrence life of a simple operation: the body runs until it succeeds or is failed. */
+/** The occurrence of a simple operation: its body runs until it succeeds, or an operator fails it. */
 async function runOperation(
-  operation: 'INSTANTIATE' | 'TERMINATE', input: OperationBase, body: (describe: (details: string) => void) => Promise<void>,
+  operation: 'INSTANTIATE' | 'TERMINATE', input: OperationBase, forward: (describe: (details: string) => void) => Promise<void>,
 ): Promise<OperationState> {
   const now = new Date().toISOString();
-  const state: OperationState = {
-    vnfLcmOpOccId: input.vnfLcmOpOccId, vnfInstanceId: input.vnfInstanceId, operation,
-    operationParams: redactSecrets(input.request), target: input.vnfd,
-    operationState: 'STARTING', stateEnteredTime: now, startTime: now,
-    vnfcs: [], lcmCoordinations: [], rejectedLcmCoordinations: [], details: 'starting', runs: 1,
-  };
-  let task: 'retry' | 'fail' | undefined;
-  const describe = (details: string): void => {
-    state.details = details;
-    setCurrentDetails(details);
-  };
-  const enter = async (operationState: LcmOperationStateType, error?: ProblemDetails): Promise<void> => {
-    state.operationState = operationState;
-    state.stateEnteredTime = new Date().toISOString();
-    state.error = error;
-    upsertSearchAttributes([{ key: VNF_LCM_OPERATION_STATE, value: operationState }]);
-    await notifyOperation(state, input.links);
-  };
-  setHandler(operationQuery, () => state);
-  const onlyWhenFailedTemp = (): void => {
-    if (state.operationState !== 'FAILED_TEMP' || task) throw new Error(`operation ${input.vnfLcmOpOccId} is ${state.operationState}, not FAILED_TEMP`);
-  };
-  setHandler(retryUpdate, async () => {
-    task = 'retry';
-    await condition(() => state.operationState !== 'FAILED_TEMP');
-    return state;
-  }, { validator: onlyWhenFailedTemp });
-  setHandler(failUpdate, async () => {
-    task = 'fail';
-    await condition(() => state.operationState === 'FAILED');
-    return state;
-  }, { validator: onlyWhenFailedTemp });
-
-  await notifyOperation(state, input.links);
-  await enter('PROCESSING');
-  for (;;) {
-    try {
-      await body(describe);
-      // The instance is free before anyone can read the final state (and start the next operation).
-      await reportEndToInstance(state);
-      await enter('COMPLETED');
-      describe(`${operation.toLowerCase()} completed`);
-      break;
-    } catch (err) {
-      if (!(err instanceof StepFailure)) throw err;
-      await enter('FAILED_TEMP', err.problem);
-      describe(`FAILED_TEMP: ${err.problem.detail}; waiting for retry or fail`);
-    }
-    await condition(() => task !== undefined);
-    const chosen = task;
-    task = undefined;
-    if (chosen === 'fail') {
-      await reportEndToInstance(state);
-      await enter('FAILED', state.error);
-      break;
-    }
-    await enter('PROCESSING');
-  }
-  await condition(allHandlersFinished);
-  return state;
+  const occurrence = new OperationOccurrence({
+    state: {
+      vnfLcmOpOccId: input.vnfLcmOpOccId, vnfInstanceId: input.vnfInstanceId, operation,
+      operationParams: redactSecrets(input.request), target: input.vnfd,
+      operationState: 'STARTING', stateEnteredTime: now, startTime: now,
+      vnfcs: [], lcmCoordinations: [], rejectedLcmCoordinations: [], details: 'starting', runs: 1,
+    },
+    resumed: false,
+    links: input.links,
+  });
+  return occurrence.perform({
+    forward: () => forward((details) => occurrence.describe(details)),
+    completedDetails: () => `${operation.toLowerCase()} completed`,
+  });
 }

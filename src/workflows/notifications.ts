@@ -18,15 +18,13 @@
 // that moment is cancelled and sent again by the next run (at-least-once; the notification id
 // lets a subscriber spot the repeat). The workflow ends when the operation's final RESULT
 // (COMPLETED, FAILED, ROLLED_BACK) has been matched and every lane is empty.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
-  allHandlersFinished, CancellationScope, ChildWorkflowCancellationType, condition, continueAsNew, defineSignal, getExternalWorkflowHandle, isCancellation,
-  log, ParentClosePolicy, patched, setHandler, startChild, uuid4, workflowInfo,
+  allHandlersFinished, CancellationScope, condition, continueAsNew, defineSignal, isCancellation, log, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { NotificationDraft } from '../notifications/models.ts';
-import { FINAL_STATES, START_STATES, summaryOf } from '../notifications/operation-states.ts';
+import { FINAL_STATES } from '../lcm/operation-lifecycle.ts';
+import { summaryOf } from '../notifications/summary.ts';
 import { notifications } from './activities.ts';
-import type { OperationState } from './operation-state.ts';
 
 /** Operation workflows recorded before notifications existed replay without them. */
 export const NOTIFICATIONS_PATCH = 'notifications-v1';
@@ -194,90 +192,4 @@ export async function deliverOperationNotifications(input: NotifierInput, carrie
 function failureMessage(err: unknown): string {
   const cause = (err as { cause?: { message?: string } }).cause;
   return cause?.message ?? (err as Error).message;
-}
-
-// --- The operation's side: called by the operation workflow on each state change. ---
-
-/** Per operation state object (one per run): whether this run has started (or found) the notifier. */
-const notifierKnown = new WeakSet<OperationState>();
-/** Per operation state object: the hand-over of the previous notification, so that they leave in order. */
-const handOvers = new WeakMap<OperationState, Promise<void>>();
-
-/**
- * Tells the subscribers that the operation entered its current state: builds the
- * VnfLcmOperationOccurrenceNotification now (from the state as it is at the call) and hands it
- * to the operation's notifier, starting the notifier the first time (an abandoned child, so it
- * outlives the operation's last run). Hand-overs are chained, so notifications keep their
- * order even if one call is not awaited; the caller should await it all the same, so that the
- * notification has left before the operation's run ends. Does nothing in histories recorded
- * before notifications existed.
- */
-export function notifyOperation(state: OperationState, links: { vnfLcmOpOcc: string; vnfInstance: string }): Promise<void> {
-  if (!patched(NOTIFICATIONS_PATCH)) return Promise.resolve();
-  const notification = operationNotification(state, links);
-  const previous = handOvers.get(state) ?? Promise.resolve();
-  // Not cancellable: cancelling the operation's work must not cancel telling the subscribers.
-  const next = previous.catch(() => undefined).then(() => CancellationScope.nonCancellable(() => handOver(state, notification)));
-  handOvers.set(state, next);
-  return next;
-}
-
-async function handOver(state: OperationState, notification: NotificationDraft): Promise<void> {
-  const workflowId = notifierWorkflowId(state.vnfLcmOpOccId);
-  if (!notifierKnown.has(state)) {
-    notifierKnown.add(state);
-    if (await startNotifier(workflowId, state, notification)) return;
-  }
-  try {
-    await getExternalWorkflowHandle(workflowId).signal(notifySignal, notification);
-  } catch (err) {
-    // The notifier has ended (idle past its timeout, or terminated by hand): a new one takes over.
-    log.warn(`notifier ${workflowId} did not take notification ${notification.id}: ${(err as Error).message}; starting a new one`);
-    if (!(await startNotifier(workflowId, state, notification))) {
-      log.warn(`notification ${notification.id} (${notification.operationState}) dropped: the notifier neither took it nor could be started`);
-    }
-  }
-}
-
-/** Starts the notifier with the notification; false when one is running already. */
-async function startNotifier(workflowId: string, state: OperationState, notification: NotificationDraft): Promise<boolean> {
-  try {
-    await startChild(deliverOperationNotifications, {
-      workflowId,
-      args: [{ vnfLcmOpOccId: state.vnfLcmOpOccId, initial: [notification] }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      cancellationType: ChildWorkflowCancellationType.ABANDON,
-      staticSummary: `notifications of ${state.operation} ${state.vnfLcmOpOccId} (VNF ${state.vnfInstanceId})`,
-    });
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
-    throw err;
-  }
-}
-
-/** SOL003 §5.5.2.17, built from the operation state; id and timeStamp are deterministic workflow values. */
-export function operationNotification(state: OperationState, links: { vnfLcmOpOcc: string; vnfInstance: string }): NotificationDraft {
-  const result = !START_STATES.has(state.operationState);
-  const affectedVnfcs = state.vnfcs.filter((v) => v.phase !== 'PENDING').map((v) => ({
-    id: v.id,
-    vduId: v.vduId,
-    changeType: 'MODIFIED' as const,
-    computeResource: { resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
-  }));
-  return {
-    id: uuid4(),
-    notificationType: 'VnfLcmOperationOccurrenceNotification',
-    timeStamp: new Date().toISOString(),
-    notificationStatus: result ? 'RESULT' : 'START',
-    operationState: state.operationState,
-    vnfInstanceId: state.vnfInstanceId,
-    operation: state.operation,
-    isAutomaticInvocation: false,
-    vnfLcmOpOccId: state.vnfLcmOpOccId,
-    ...(result && affectedVnfcs.length > 0 ? { affectedVnfcs } : {}),
-    ...(state.operationState === 'COMPLETED' ? { modificationsTriggeredByVnfPkgChange: state.target } : {}),
-    ...(state.error ? { error: state.error } : {}),
-    _links: { vnfInstance: { href: links.vnfInstance }, vnfLcmOpOcc: { href: links.vnfLcmOpOcc } },
-  };
 }

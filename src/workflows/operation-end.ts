@@ -1,6 +1,6 @@
 import { getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
 import type { OperationState } from './operation-state.ts';
-import { operationEndedSignal } from './vnf-instance-lcm.ts';
+import { operationEndedSignal } from './messages.ts';
 
 /**
  * An operation in a final state frees its VNF instance: it tells the instance's entity workflow

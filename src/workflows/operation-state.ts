@@ -1,6 +1,7 @@
 // The operation occurrence as the workflow keeps it. Serializable: it is carried across
 // continue-as-new, returned by the `operation` query and rendered by the gateway.
 import type { ProblemDetails } from '../http/problem.ts';
+import type { LcmOperationKind, OccurrenceStanding } from '../lcm/operation-lifecycle.ts';
 import type {
   LcmCoordinationRecord, LcmOperationStateType, RejectedLcmCoordinationRecord,
 } from '../sol003/models.ts';
@@ -47,10 +48,10 @@ export interface VnfcProgress extends VnfcStep {
 /** FORWARD changes the package; ROLLBACK reverts, in reverse order, the VNFCs that were changed. */
 export type Direction = 'FORWARD' | 'ROLLBACK';
 
-export interface OperationState {
+export interface OperationState extends OccurrenceStanding {
   vnfLcmOpOccId: string;
   vnfInstanceId: string;
-  operation: 'CHANGE_VNFPKG' | 'INSTANTIATE' | 'TERMINATE';
+  operation: LcmOperationKind;
   /** The request as received, secrets redacted (it is shown to API readers). */
   operationParams: Record<string, unknown>;
   /** Identity of the destination package (modificationsTriggeredByVnfPkgChange). */

@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import type { ProblemDetails } from '../http/problem.ts';
+import { reasonPhrase } from '../http/reason-phrases.ts';
 
 /** A step of the operation failed: the operation goes to FAILED_TEMP with this error. */
 export class StepFailure extends Error {
@@ -9,7 +10,7 @@ export class StepFailure extends Error {
   }
 
   static of(status: number, detail: string): StepFailure {
-    return new StepFailure({ status, title: status >= 500 ? 'Internal Server Error' : 'Conflict', detail });
+    return new StepFailure({ status, title: reasonPhrase(status), detail });
   }
 }
 

@@ -2,12 +2,12 @@
 // and wait with workflow timers until Heat reports UPDATE_COMPLETE, within a deadline. The
 // same step takes a VNFC to the new package and, in a rollback, back to its old image.
 import { readsRunLocally, vim, vimReads } from './activities.ts';
-import type { OperationContext } from './change-vnfpkg.ts';
+import type { ChangeContext } from './change-context.ts';
 import type { VnfcProgress, VnfcStep } from './operation-state.ts';
 import { asStep, StepFailure } from './step-failure.ts';
 
 export async function updateVnfcOnVim(
-  ctx: OperationContext, vnfc: VnfcProgress, step: VnfcStep, target: { image: string; flavor: string },
+  ctx: ChangeContext, vnfc: VnfcProgress, step: VnfcStep, target: { image: string; flavor: string },
 ): Promise<void> {
   const label = ctx.label(vnfc);
   const name = `${vnfc.vduId}-${vnfc.index}`;

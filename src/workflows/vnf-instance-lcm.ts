@@ -2,39 +2,15 @@
 // (SOL003: one operation at a time per instance; an operation in FAILED_TEMP still holds it).
 // The gateway submits each operation with update-with-start, so two concurrent requests can
 // never both win: updates to one workflow run one at a time, and the validator sees the truth.
-import {
-  ParentClosePolicy, allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, setHandler,
-  startChild, workflowInfo,
-} from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
+import {
+  ParentClosePolicy, allHandlersFinished, condition, continueAsNew, setHandler, startChild, workflowInfo,
+} from '@temporalio/workflow';
 import { VNF_INSTANCE_ID, VNF_LCM_OPERATION, VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
-
-export type LcmOperationKind = 'CHANGE_VNFPKG' | 'INSTANTIATE' | 'TERMINATE';
-
-/** Workflow type that performs each kind of operation. */
-export const OPERATION_WORKFLOWS: Record<LcmOperationKind, string> = {
-  CHANGE_VNFPKG: 'changeVnfPkg',
-  INSTANTIATE: 'instantiateVnf',
-  TERMINATE: 'terminateVnf',
-};
-
-export interface StartOperation {
-  kind: LcmOperationKind;
-  vnfLcmOpOccId: string;
-  /** The operation workflow's input. */
-  input: unknown;
-  staticSummary?: string;
-  staticDetails?: string;
-}
-
-export const startOperationUpdate = defineUpdate<{ vnfLcmOpOccId: string }, [StartOperation]>('startOperation');
-/** Sent by an operation workflow when it reaches a final state; frees the instance. */
-export const operationEndedSignal = defineSignal<[{ vnfLcmOpOccId: string }]>('operationEnded');
-export const activeOperationQuery = defineQuery<string | undefined>('activeOperation');
-
-export function vnfInstanceWorkflowId(vnfInstanceId: string): string {
-  return `vnf-instance/${vnfInstanceId}`;
-}
+import { changeVnfPkg } from './change-vnfpkg.ts';
+import { instantiateVnf, terminateVnf } from './instance-operations.ts';
+import { activeOperationQuery, operationEndedSignal, startOperationUpdate } from './messages.ts';
+import type { StartOperation } from './start-operation.ts';
 
 export interface VnfInstanceLcmState {
   vnfInstanceId: string;
@@ -53,21 +29,8 @@ export async function vnfInstanceLcm(state: VnfInstanceLcmState): Promise<void> 
   setHandler(startOperationUpdate, async (start) => {
     state.active = start.vnfLcmOpOccId;
     state.operationsStarted += 1;
-    const searchAttributes: SearchAttributePair[] = [
-      { key: VNF_INSTANCE_ID, value: state.vnfInstanceId },
-      { key: VNF_LCM_OPERATION, value: start.kind },
-      { key: VNF_LCM_OPERATION_STATE, value: 'STARTING' },
-    ];
     try {
-      await startChild(OPERATION_WORKFLOWS[start.kind], {
-        workflowId: start.vnfLcmOpOccId,
-        args: [start.input],
-        // The operation outlives this entity's runs (continue-as-new) and reports back by signal.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        typedSearchAttributes: searchAttributes,
-        staticSummary: start.staticSummary,
-        staticDetails: start.staticDetails,
-      });
+      await startOperationWorkflow(start, state.vnfInstanceId);
     } catch (err) {
       state.active = undefined;
       throw err;
@@ -78,7 +41,7 @@ export async function vnfInstanceLcm(state: VnfInstanceLcmState): Promise<void> 
       if (state.active) {
         throw new Error(`VNF instance ${state.vnfInstanceId} has an LCM operation in progress or in FAILED_TEMP (${state.active})`);
       }
-      if (!OPERATION_WORKFLOWS[start.kind]) throw new Error(`unknown operation ${String(start.kind)}`);
+      if (!['CHANGE_VNFPKG', 'INSTANTIATE', 'TERMINATE'].includes(start.kind)) throw new Error(`unknown operation ${String(start.kind)}`);
     },
   });
 
@@ -86,4 +49,32 @@ export async function vnfInstanceLcm(state: VnfInstanceLcmState): Promise<void> 
   await condition(() => (state.operationsStarted - startedHere >= OPERATIONS_PER_RUN || workflowInfo().continueAsNewSuggested)
     && allHandlersFinished());
   await continueAsNew<typeof vnfInstanceLcm>(state);
+}
+
+/** Starts the operation's own workflow as an abandoned child that reports back by signal. */
+async function startOperationWorkflow(start: StartOperation, vnfInstanceId: string): Promise<void> {
+  const searchAttributes: SearchAttributePair[] = [
+    { key: VNF_INSTANCE_ID, value: vnfInstanceId },
+    { key: VNF_LCM_OPERATION, value: start.kind },
+    { key: VNF_LCM_OPERATION_STATE, value: 'STARTING' },
+  ];
+  const options = {
+    workflowId: start.vnfLcmOpOccId,
+    // The operation outlives this entity's runs (continue-as-new) and reports back by signal.
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    typedSearchAttributes: searchAttributes,
+    staticSummary: start.staticSummary,
+    staticDetails: start.staticDetails,
+  };
+  switch (start.kind) {
+    case 'CHANGE_VNFPKG':
+      await startChild(changeVnfPkg, { ...options, args: [start.input] });
+      return;
+    case 'INSTANTIATE':
+      await startChild(instantiateVnf, { ...options, args: [start.input] });
+      return;
+    case 'TERMINATE':
+      await startChild(terminateVnf, { ...options, args: [start.input] });
+      return;
+  }
 }

@@ -29,7 +29,7 @@ import { SubscriptionStore } from '../../src/notifications/store.ts';
 import { OpenStackClient } from '../../src/openstack/client.ts';
 import type { VnfLcmOpOcc } from '../../src/sol003/models.ts';
 import { startVimSimulator, type VimSimulator } from '../../src/vim-simulator/server.ts';
-import type { ChangeVnfPkgTuning } from '../../src/workflows/change-vnfpkg-input.ts';
+import type { ChangeVnfPkgTuning } from '../../src/lcm/change-vnfpkg-input.ts';
 import { WORKFLOWS_PATH } from '../../src/worker.ts';
 import { eventually } from './wait.ts';
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { ChangeVnfPkgInput, type ChangeVnfPkgTuning } from '../../src/workflows/change-vnfpkg-input.ts';
+import { ChangeVnfPkgInput, type ChangeVnfPkgTuning } from '../../src/lcm/change-vnfpkg-input.ts';
 import type { changeVnfPkg } from '../../src/workflows/change-vnfpkg.ts';
 import { operationQuery } from '../../src/workflows/messages.ts';
 import type { OperationState } from '../../src/workflows/operation-state.ts';

@@ -5,8 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import type { InstantiateVnfInput, TerminateVnfInput, instantiateVnf, terminateVnf } from '../../src/workflows/instance-operations.ts';
-import { failUpdate, retryUpdate } from '../../src/workflows/messages.ts';
-import { activeOperationQuery, startOperationUpdate, vnfInstanceWorkflowId, type vnfInstanceLcm } from '../../src/workflows/vnf-instance-lcm.ts';
+import {
+  activeOperationQuery, cancelUpdate, failUpdate, retryUpdate, rollbackUpdate, startOperationUpdate, vnfInstanceWorkflowId,
+} from '../../src/workflows/messages.ts';
+import type { vnfInstanceLcm } from '../../src/workflows/vnf-instance-lcm.ts';
 import { eventually } from '../support/wait.ts';
 import { CallLog, FakeVim, sideActivities } from './fakes.ts';
 import { reachState, useHarness } from './harness.ts';
@@ -62,6 +64,25 @@ describe('instantiate', () => {
     expect(failed.error?.detail).toBe('stack vnf-stack ended CREATE_FAILED: no reason given');
     expect(done.operationState).toBe('COMPLETED');
     expect(f.log.count('createVnfStack')).toBe(1);
+  });
+
+  it('refuses rollback, which instantiate does not have, and can be cancelled while it waits for the VIM', async () => {
+    const f = fakes();
+    f.vim.stackStatus = 'CREATE_IN_PROGRESS';
+    const input = instantiateInput();
+
+    const { refused, state } = await harness.withWorker(f.activities, async (taskQueue) => {
+      const handle = await harness.client.workflow.start<typeof instantiateVnf>('instantiateVnf', { workflowId: input.vnfLcmOpOccId, taskQueue, args: [input] });
+      await eventually('instantiate to wait for the stack', () => f.log.count('readVnfcStack') >= 1);
+      await handle.executeUpdate(cancelUpdate, { args: [{ cancelMode: 'FORCEFUL' }] });
+      const failed = await reachState(handle, 'FAILED_TEMP');
+      const rollback = await handle.executeUpdate(rollbackUpdate).then(() => undefined, (err: unknown) => err);
+      await handle.executeUpdate(failUpdate);
+      return { refused: rollback, state: failed };
+    });
+
+    expect(state.error?.detail).toBe('the operation was cancelled by the operator (FORCEFUL)');
+    expect((refused as WorkflowUpdateFailedError).cause?.message).toMatch(/\(INSTANTIATE\) has no rollback/);
   });
 });
 

@@ -227,4 +227,33 @@ describe('cancel', () => {
     expect(messages.twice).toMatch(/being cancelled already/);
     expect(messages.inFailedTemp).toMatch(/is FAILED_TEMP; only STARTING, PROCESSING or ROLLING_BACK can be cancelled/);
   });
+
+  it('FORCEFUL escalates a pending GRACEFUL cancel: an operator stuck behind a slow VNFC can stop it now', async () => {
+    const f = fakes({ em: { accepted: { retryAfterMs: 60_000 }, held: true } });
+
+    const state = await withChange(f, async (handle) => {
+      await eventually('the coordination to be recorded', async () => (await handle.query(operationQuery)).lcmCoordinations.length === 1);
+      await handle.executeUpdate(cancelUpdate, { args: [{ cancelMode: 'GRACEFUL' }] });
+      const escalated = await handle.executeUpdate(cancelUpdate, { args: [{ cancelMode: 'FORCEFUL' }] });
+      expect(escalated).toMatchObject({ isCancelPending: true, cancelMode: 'FORCEFUL' });
+      return reachState(handle, 'FAILED_TEMP');
+    });
+
+    expect(state.error?.detail).toBe('the operation was cancelled by the operator (FORCEFUL)');
+    expect(f.log.vnfcsOf('cancelCoordination')).toEqual(['vnfc-2']);
+  });
+
+  it('a GRACEFUL cancel that comes too late (during the last step) leaves the operation COMPLETED, no longer cancel-pending', async () => {
+    const f = fakes({ vnfcCount: 1, em: { accepted: { retryAfterMs: 20 }, held: true } });
+
+    const state = await withChange(f, async (handle) => {
+      await eventually('the only coordination to be held', () => f.log.count('requestCoordination') === 1);
+      await handle.executeUpdate(cancelUpdate, { args: [{ cancelMode: 'GRACEFUL' }] });
+      f.em.finishHeld();
+      return handle.result();
+    });
+
+    expect(state).toMatchObject({ operationState: 'COMPLETED', isCancelPending: false });
+    expect(state.cancelMode).toBeUndefined();
+  });
 });

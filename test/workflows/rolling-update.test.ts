@@ -91,7 +91,7 @@ describe('the VIM update of a VNFC', () => {
 
     const state = await harness.withWorker(activities, async (taskQueue) => reachState(await startChange(harness.client, taskQueue, input), 'FAILED_TEMP'));
 
-    expect(state.error).toEqual({ status: 504, title: 'Internal Server Error', detail: 'VIM update of VNFC vnfc-0 (VDU1) did not complete within 0.2 s' });
+    expect(state.error).toEqual({ status: 504, title: 'Gateway Timeout', detail: 'VIM update of VNFC vnfc-0 (VDU1) did not complete within 0.2 s' });
   });
 
   it('fails the step (502) with Heat\'s reason when the update ends UPDATE_FAILED', async () => {

@@ -1,0 +1,251 @@
+// One VNF LCM operation occurrence as a workflow lives it (SOL003 §5.6.2.2), whatever the
+// operation: its state and the checked transitions between states (src/lcm/operation-lifecycle.ts),
+// the operator tasks and their validators, the notifications of each state change, the wait in
+// FAILED_TEMP for an operator's choice, and the checkpoint that continues a long operation in a
+// fresh run. An operation plugs in only what is its own: how it goes forward, how it rolls back.
+//
+//   STARTING → PROCESSING ─ forward ─→ COMPLETED
+//                  ↓ a step fails (or is cancelled)
+//              FAILED_TEMP ─ retry → PROCESSING (resumes at the failed step)
+//                          ─ rollback → ROLLING_BACK ─ rollback ─→ ROLLED_BACK (or FAILED_TEMP)
+//                          ─ fail → FAILED
+import {
+  allHandlersFinished, CancellationScope, condition, isCancellation, patched, setCurrentDetails, setHandler, sleep,
+  upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { ProblemDetails } from '../http/problem.ts';
+import { reasonPhrase } from '../http/reason-phrases.ts';
+import {
+  canTransition, CANCELLABLE_STATES, operatorTaskRefusal, type OperationStateName, type OperatorTaskName,
+} from '../lcm/operation-lifecycle.ts';
+import { VNF_INSTANCE_ID, VNF_LCM_OPERATION, VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
+import { cancelUpdate, failUpdate, operationQuery, retryUpdate, rollbackUpdate } from './messages.ts';
+import { reportEndToInstance } from './operation-end.ts';
+import { OccurrenceNotifications, type OccurrenceLinks } from './operation-notifications.ts';
+import type { OperationState } from './operation-state.ts';
+import { StepFailure } from './step-failure.ts';
+
+/** What an operation brings to its occurrence: its own work, forward and back. */
+export interface OperationBodies {
+  /** The operation's work, from where it stands: a retry or a new run calls it again. */
+  forward(): Promise<void>;
+  /** Reverts what `forward` did, from where it stands; without it the rollback task is refused. */
+  rollback?(): Promise<void>;
+  /** Records the outcome once `forward` has succeeded (not cancellable: the work is done). */
+  commit?(): Promise<void>;
+  /** After a FORCEFUL cancel stopped the work: tells the remote systems to stop too (not cancellable). */
+  afterForcefulCancel?(): Promise<void>;
+  /** What the UI says once the operation is COMPLETED, or ROLLED_BACK. */
+  completedDetails(): string;
+  rolledBackDetails?(): string;
+}
+
+export interface OccurrenceRun {
+  /** The occurrence's state: new (STARTING), or carried over from the previous run. */
+  state: OperationState;
+  /** True when a previous run continued as new into this one. */
+  resumed: boolean;
+  links: OccurrenceLinks;
+  /** Continue-as-new once a run's history passes this many events (checkpoint). */
+  historyEventLimit?: number;
+  /** Continues the workflow as new with this state (the operation's own workflow function). */
+  continueAsNew?: (state: OperationState) => Promise<never>;
+}
+
+/** Operations recorded before the lifecycle was shared set these attributes themselves, CHANGE_VNFPKG only. */
+const SEARCH_ATTRIBUTES_AT_START_PATCH = 'search-attributes-at-start';
+
+export class OperationOccurrence {
+  readonly state: OperationState;
+  private readonly notifications: OccurrenceNotifications;
+  /** The operator's choice in FAILED_TEMP, until the loop takes it. */
+  private chosenTask?: Exclude<OperatorTaskName, 'cancel'>;
+  /** The scope the current direction runs in: a FORCEFUL cancel cancels it. */
+  private running?: CancellationScope;
+
+  constructor(private readonly run: OccurrenceRun) {
+    this.state = run.state;
+    this.notifications = new OccurrenceNotifications(this.state, run.links);
+  }
+
+  /** Runs the occurrence to a final state, and answers it. */
+  async perform(bodies: OperationBodies): Promise<OperationState> {
+    this.registerHandlers();
+    if (this.run.resumed) this.describe(this.state.details);
+    else await this.begin();
+
+    for (;;) {
+      if (this.state.operationState === 'PROCESSING' || this.state.operationState === 'ROLLING_BACK') {
+        const error = await this.runDirection(bodies);
+        if (!error) return this.finish(bodies);
+        this.state.error = error;
+        this.state.isCancelPending = false;
+        this.state.cancelMode = undefined;
+        await this.enter('FAILED_TEMP');
+        this.describe(`FAILED_TEMP: ${error.detail}; waiting for ${this.allowedTasksInWords()}`);
+      }
+      // FAILED_TEMP: nothing runs until an operator chooses a task; a wait that costs no history.
+      await condition(() => this.chosenTask !== undefined);
+      const task = this.chosenTask;
+      this.chosenTask = undefined;
+      if (task === 'fail') return this.end('FAILED', `FAILED: ${this.state.error?.detail ?? 'failed by the operator'}`);
+      if (task === 'rollback') this.state.direction = 'ROLLBACK';
+      this.state.error = undefined;
+      await this.enter(this.state.direction === 'ROLLBACK' ? 'ROLLING_BACK' : 'PROCESSING');
+    }
+  }
+
+  // --- For the operation's bodies ---
+
+  /** What the operation is doing now, in words: the op occ's details and the UI's current details. */
+  describe(details: string): void {
+    this.state.details = details;
+    setCurrentDetails(details);
+  }
+
+  /** GRACEFUL cancel: the operation stops at a safe point, between two steps. */
+  stopIfCancelled(): void {
+    if (this.state.isCancelPending) throw new StepFailure(cancelledProblem(this.state.cancelMode ?? 'GRACEFUL'));
+  }
+
+  /**
+   * Called before every wait and every step: once this run's history passes the limit, the
+   * operation goes on in a fresh run from the same state, so history stays bounded however
+   * long the operation waits.
+   */
+  async checkpoint(): Promise<void> {
+    const { historyEventLimit, continueAsNew } = this.run;
+    if (!continueAsNew || historyEventLimit === undefined) return;
+    const info = workflowInfo();
+    if (info.historyLength < historyEventLimit && !info.continueAsNewSuggested) return;
+    await condition(allHandlersFinished);
+    await continueAsNew(this.state);
+  }
+
+  /**
+   * Sleeps until a time, after the checkpoint. `now` may be later than the workflow's clock when
+   * a local activity's answer, read in this same task, says so.
+   */
+  async sleepUntil(at: number, summary: string, now = Date.now()): Promise<void> {
+    await this.checkpoint();
+    const ms = at - now;
+    if (ms > 0) await sleep(ms, { summary });
+  }
+
+  // --- The life of the occurrence ---
+
+  private async begin(): Promise<void> {
+    if (this.state.operation === 'CHANGE_VNFPKG' || patched(SEARCH_ATTRIBUTES_AT_START_PATCH)) {
+      upsertSearchAttributes([
+        { key: VNF_INSTANCE_ID, value: this.state.vnfInstanceId },
+        { key: VNF_LCM_OPERATION, value: this.state.operation },
+      ]);
+    }
+    await this.notifications.announce(); // START for STARTING, the state the occurrence was created in
+    await this.enter('PROCESSING');
+  }
+
+  /** Runs the current direction; answers the error that stopped it, or undefined when it succeeded. */
+  private async runDirection(bodies: OperationBodies): Promise<ProblemDetails | undefined> {
+    const scope = new CancellationScope();
+    this.running = scope;
+    try {
+      await scope.run(() => (this.state.direction === 'ROLLBACK' ? this.rollBack(bodies) : bodies.forward()));
+      return undefined;
+    } catch (err) {
+      return await this.failureOf(err, bodies);
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async rollBack(bodies: OperationBodies): Promise<void> {
+    // The lifecycle table admits the rollback task only for operations that bring a rollback.
+    if (!bodies.rollback) throw StepFailure.of(500, `operation ${this.state.vnfLcmOpOccId} (${this.state.operation}) has no rollback`);
+    await bodies.rollback();
+  }
+
+  /** The error of a step that failed or was cancelled; anything else is a bug and fails the workflow task. */
+  private async failureOf(err: unknown, bodies: OperationBodies): Promise<ProblemDetails> {
+    if (err instanceof StepFailure) return err.problem;
+    if (isCancellation(err) && this.state.isCancelPending) {
+      const stopRemoteWork = bodies.afterForcefulCancel?.bind(bodies);
+      if (stopRemoteWork) await CancellationScope.nonCancellable(stopRemoteWork);
+      return cancelledProblem(this.state.cancelMode ?? 'FORCEFUL');
+    }
+    throw err;
+  }
+
+  private async finish(bodies: OperationBodies): Promise<OperationState> {
+    if (this.state.direction === 'ROLLBACK') {
+      return this.end('ROLLED_BACK', bodies.rolledBackDetails?.() ?? 'rolled back');
+    }
+    await bodies.commit?.();
+    return this.end('COMPLETED', bodies.completedDetails());
+  }
+
+  /** A final state: the instance is freed before anyone can read it (and start the next operation). */
+  private async end(final: 'COMPLETED' | 'FAILED' | 'ROLLED_BACK', details: string): Promise<OperationState> {
+    await reportEndToInstance(this.state);
+    await this.enter(final);
+    this.describe(details);
+    await condition(allHandlersFinished);
+    return this.state;
+  }
+
+  /** Enters a state (a transition the lifecycle allows), makes it searchable, and announces it. */
+  private async enter(next: OperationStateName): Promise<void> {
+    const from = this.state.operationState;
+    if (!canTransition(from, next)) throw new Error(`operation ${this.state.vnfLcmOpOccId}: no transition from ${from} to ${next}`);
+    this.state.operationState = next;
+    this.state.stateEnteredTime = new Date().toISOString();
+    // SOL003: isCancelPending is true only while a running operation is being cancelled.
+    if (!CANCELLABLE_STATES.has(next)) {
+      this.state.isCancelPending = false;
+      this.state.cancelMode = undefined;
+    }
+    upsertSearchAttributes([{ key: VNF_LCM_OPERATION_STATE, value: next }]);
+    await this.notifications.announce();
+  }
+
+  private allowedTasksInWords(): string {
+    const tasks = (['retry', 'rollback', 'fail'] as const).filter((task) => !operatorTaskRefusal(task, this.state));
+    return tasks.join(', ').replace(/, (\w+)$/, ' or $1');
+  }
+
+  // --- The operator tasks (SOL003 §5.4.14–17) and the query, all answering the state ---
+
+  private registerHandlers(): void {
+    setHandler(operationQuery, () => this.state);
+    const choose = (task: Exclude<OperatorTaskName, 'cancel'>) => async (): Promise<OperationState> => {
+      this.chosenTask = task;
+      await condition(() => (task === 'fail' ? this.state.operationState === 'FAILED' : this.state.operationState !== 'FAILED_TEMP'));
+      return this.state;
+    };
+    const refuseUnlessAllowed = (task: Exclude<OperatorTaskName, 'cancel'>) => (): void => {
+      const refusal = this.chosenTask
+        ? `operation ${this.state.vnfLcmOpOccId} has the ${this.chosenTask} task under way already`
+        : operatorTaskRefusal(task, this.state);
+      if (refusal) throw new Error(refusal);
+    };
+    setHandler(retryUpdate, choose('retry'), { validator: refuseUnlessAllowed('retry') });
+    setHandler(rollbackUpdate, choose('rollback'), { validator: refuseUnlessAllowed('rollback') });
+    setHandler(failUpdate, choose('fail'), { validator: refuseUnlessAllowed('fail') });
+    setHandler(cancelUpdate, ({ cancelMode }) => {
+      this.state.isCancelPending = true;
+      this.state.cancelMode = cancelMode;
+      if (cancelMode === 'FORCEFUL') this.running?.cancel();
+      return this.state;
+    }, {
+      validator: ({ cancelMode }: { cancelMode: 'GRACEFUL' | 'FORCEFUL' }) => {
+        if (cancelMode !== 'GRACEFUL' && cancelMode !== 'FORCEFUL') throw new Error(`cancelMode must be GRACEFUL or FORCEFUL, not ${String(cancelMode)}`);
+        const refusal = operatorTaskRefusal('cancel', this.state, cancelMode);
+        if (refusal) throw new Error(refusal);
+      },
+    });
+  }
+}
+
+function cancelledProblem(mode: 'GRACEFUL' | 'FORCEFUL'): ProblemDetails {
+  return { status: 409, title: reasonPhrase(409), detail: `the operation was cancelled by the operator (${mode})` };
+}

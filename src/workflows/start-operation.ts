@@ -1,0 +1,17 @@
+// What the gateway hands the instance's entity to start: one LCM operation, its kind telling
+// which workflow runs it and with which input. The entity starts it by function reference.
+import type { ChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
+import type { InstantiateVnfInput, TerminateVnfInput } from './instance-operations.ts';
+
+interface StartCommon {
+  vnfLcmOpOccId: string;
+  /** One line for the Temporal UI's list. */
+  staticSummary?: string;
+  /** Markdown for the Temporal UI's detail view. */
+  staticDetails?: string;
+}
+
+export type StartOperation =
+  | (StartCommon & { kind: 'CHANGE_VNFPKG'; input: ChangeVnfPkgInput })
+  | (StartCommon & { kind: 'INSTANTIATE'; input: InstantiateVnfInput })
+  | (StartCommon & { kind: 'TERMINATE'; input: TerminateVnfInput });
