@@ -9,5 +9,7 @@ RUN npm ci --ignore-scripts --include=dev
 COPY tsconfig.json ./
 COPY src ./src
 COPY samples ./samples
+# The workflow bundle is built with the code, here, not when a worker starts.
+RUN npx tsx src/workflow-bundle.ts
 USER node
 CMD ["node", "--import", "tsx", "src/worker.ts"]

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { describeZodError } from './http/problem.ts';
-import { PROJECT_ROOT } from './temporal-cli.ts';
+import { PROJECT_ROOT } from './project-root.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalFile = z.string().min(1).optional();
@@ -19,6 +19,9 @@ const originList = z
   .transform((text) => text.split(',').map((origin) => origin.trim()).filter(Boolean))
   .pipe(z.array(z.url().transform((url) => new URL(url).origin)).min(1));
 
+/** Where `npm run build` puts the workflow bundle. */
+export const DEFAULT_WORKFLOW_BUNDLE_DIR = join(PROJECT_ROOT, 'dist', 'workflows');
+
 export const Env = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -26,6 +29,10 @@ export const Env = z.object({
   /** Workflows a worker keeps in memory between tasks (sticky cache); bounds the worker's RSS. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
   DATA_DIR: z.string().default(join(PROJECT_ROOT, '.data')),
+  /** The workflow bundle and its manifest, as `npm run build` writes them (verified before it is loaded). */
+  WORKFLOW_BUNDLE_DIR: z.string().min(1).default(DEFAULT_WORKFLOW_BUNDLE_DIR),
+  /** Read only to see whether the operator bounded the heap already (--max-old-space-size). */
+  NODE_OPTIONS: z.string().optional(),
 
   GATEWAY_HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: port.default(9890),
@@ -78,6 +85,30 @@ export const Env = z.object({
   VNFM_CODEC_ALLOWED_ORIGINS: originList.default(['http://127.0.0.1:8233', 'http://localhost:8233']),
 });
 export type Env = z.infer<typeof Env>;
+
+/** The tools `npm start`, the tests and the benchmarks run beside the VNFM. */
+export const ToolsEnv = z.object({
+  /** A Temporal CLI binary to use instead of the one `npm ci` provisioned into .temporal/bin. */
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+});
+
+export function loadToolsConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof ToolsEnv> {
+  return ToolsEnv.parse(env);
+}
+
+/** `npm start` only: the ports of the parts it runs beside the VNFM's own. */
+export const StartEnv = z.object({
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  VIM_PORT: port.default(9891),
+  EM_PORT: port.default(6789),
+  /** Web UI origins for the codec endpoint; derived from TEMPORAL_UI_PORT when unset. */
+  VNFM_CODEC_ALLOWED_ORIGINS: z.string().min(1).optional(),
+});
+
+export function loadStartConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof StartEnv> {
+  return StartEnv.parse(env);
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
   const parsed = Env.safeParse(env);

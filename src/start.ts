@@ -9,10 +9,9 @@ import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { request } from 'undici';
-import { z } from 'zod';
 import { loadKeyring } from './codec/keyring.ts';
 import { defaultTokenFile, loadCodecToken } from './codec/token.ts';
-import { gatewayApiRoot, loadConfig } from './config.ts';
+import { gatewayApiRoot, loadConfig, loadStartConfig } from './config.ts';
 import { credentialsEnv, embeddedCredentials } from './gateway/credentials.ts';
 import { inventoryFile } from './inventory/location.ts';
 import { ensureSampleInstance, SAMPLE_VNF_INSTANCE_ID } from './inventory/sample.ts';
@@ -20,14 +19,8 @@ import { onboardSamplePackagesAsCsar } from './packages/onboard-samples.ts';
 import { PackageRepository, packageRepositoryDir } from './packages/repository.ts';
 import { InventoryStore, type VnfPackageRecord } from './inventory/store.ts';
 import { SEARCH_ATTRIBUTE_KEYS } from './search-attributes.ts';
-import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, PROJECT_ROOT, temporalCliPath } from './temporal-cli.ts';
-
-const StartEnv = z.object({
-  TEMPORAL_PORT: z.coerce.number().int().default(7233),
-  TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
-  VIM_PORT: z.coerce.number().int().default(9891),
-  EM_PORT: z.coerce.number().int().default(6789),
-});
+import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, temporalCliPath } from './temporal-cli.ts';
+import { PROJECT_ROOT } from './project-root.ts';
 
 interface Part {
   name: string;
@@ -93,7 +86,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
   const config = loadConfig({ ...process.env, VNFM_EMBEDDED: '1' });
-  const ports = StartEnv.parse(process.env);
+  const ports = loadStartConfig();
   mkdirSync(config.DATA_DIR, { recursive: true });
   // Before any part starts: the payload key (DATA_DIR/codec-keys.json unless VNFM_CODEC_KEYS) and
   // the codec endpoint's token exist, so worker, gateway and codec endpoint read the same ones.
@@ -116,7 +109,7 @@ async function main(): Promise<void> {
   startNodePart('em', 'src/em/main.ts', { EM_PORT: String(ports.EM_PORT) });
   startNodePart('codec', 'src/codec/main.ts', {
     DATA_DIR: config.DATA_DIR, VNFM_CODEC_HOST: host, VNFM_CODEC_PORT: String(config.VNFM_CODEC_PORT),
-    VNFM_CODEC_ALLOWED_ORIGINS: process.env.VNFM_CODEC_ALLOWED_ORIGINS ?? `${uiUrl},http://localhost:${ports.TEMPORAL_UI_PORT}`,
+    VNFM_CODEC_ALLOWED_ORIGINS: ports.VNFM_CODEC_ALLOWED_ORIGINS ?? `${uiUrl},http://localhost:${ports.TEMPORAL_UI_PORT}`,
   });
 
   await waitFor('Temporal dev server', async () => (await Connection.connect({ address: temporalAddress, connectTimeout: 1000 })).close());

@@ -13,9 +13,8 @@ import { CoordinationClient } from './lcmcoord/client.ts';
 import { NotificationClient } from './notifications/client.ts';
 import { SubscriptionStore, subscriptionsFile } from './notifications/store.ts';
 import { OpenStackClient } from './openstack/client.ts';
-import { bundleCacheDir, cachedWorkflowBundle, WorkflowBundleEnv } from './workflow-bundle.ts';
+import { loadWorkflowBundle, WorkflowBundleError } from './workflow-bundle.ts';
 
-export { WORKFLOWS_PATH } from './workflow-bundle.ts';
 
 export function createActivityDependencies(config: Env) {
   return {
@@ -50,15 +49,16 @@ function warnIfInsecure(insecure: boolean, message: string): boolean {
 }
 
 /**
- * The worker on a prebuilt workflow bundle (see src/workflow-bundle.ts): webpack never runs in
- * this process. `overrides.workflowBundle` (or `workflowsPath`) replaces the cached bundle.
+ * The worker on the workflow bundle built with the code (see src/workflow-bundle.ts), verified
+ * before it is loaded: webpack never runs in this process. `overrides.workflowBundle` (or
+ * `workflowsPath`) replaces it.
  */
 export async function createWorker(config: Env, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {
   // Before connecting: without a key the worker refuses to start rather than write plaintext.
   const dataConverter = codecDataConverter(config);
   const workflowCode = overrides.workflowBundle || overrides.workflowsPath
     ? {}
-    : { workflowBundle: await cachedWorkflowBundle(bundleCacheDir(config.DATA_DIR)) };
+    : { workflowBundle: loadWorkflowBundle(config.WORKFLOW_BUNDLE_DIR) };
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   return Worker.create({
     connection,
@@ -81,23 +81,24 @@ export async function createWorker(config: Env, overrides: Partial<WorkerOptions
  * per cached workflow, measured) twice over, plus the SDK. Measured at 500 concurrent operations:
  * peak RSS 1,062 MiB without a limit, 710 MiB with 512 MiB. An explicit --max-old-space-size wins.
  */
-function boundWorkflowThreadHeap(cachedWorkflows: number): void {
-  if ([...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => arg.includes('--max-old-space-size'))) return;
+function boundWorkflowThreadHeap(config: Env): void {
+  if ([...process.execArgv, config.NODE_OPTIONS ?? ''].some((arg) => arg.includes('--max-old-space-size'))) return;
+  const cachedWorkflows = config.WORKER_MAX_CACHED_WORKFLOWS;
   setFlagsFromString(`--max-old-space-size=${256 + Math.ceil(cachedWorkflows * 0.5)}`);
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  boundWorkflowThreadHeap(config.WORKER_MAX_CACHED_WORKFLOWS);
-  const { WORKFLOW_BUNDLE_PATH } = WorkflowBundleEnv.parse(process.env);
-  const worker = await createWorker(config, WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : {});
+  boundWorkflowThreadHeap(config);
+  const worker = await createWorker(config);
   console.log(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
   await worker.run();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   main().catch((err: unknown) => {
-    console.error(err instanceof CodecConfigError ? `worker refuses to start: ${err.message}` : err);
+    const refusal = err instanceof CodecConfigError || err instanceof WorkflowBundleError;
+    console.error(refusal ? `worker refuses to start: ${err.message}` : err);
     process.exit(1);
   });
 }

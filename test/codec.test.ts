@@ -14,7 +14,7 @@ import { payloadFromJson, payloadToJson, SESSION_COOKIE, startCodecEndpoint, typ
 import { CodecConfigError, defaultKeyFile, loadKeyring, parseKeyList, type Keyring } from '../src/codec/keyring.ts';
 import { loadCodecToken } from '../src/codec/token.ts';
 import { loadConfig } from '../src/config.ts';
-import { PROJECT_ROOT } from '../src/temporal-cli.ts';
+import { PROJECT_ROOT } from '../src/project-root.ts';
 
 const MARKER = 'vnfc-password-7f3a9c';
 const keyText = () => randomBytes(32).toString('base64');

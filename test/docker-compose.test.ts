@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { Env } from '../src/config.ts';
-import { PROJECT_ROOT } from '../src/temporal-cli.ts';
+import { PROJECT_ROOT } from '../src/project-root.ts';
 
 interface Service {
   build?: string;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../src/inventory/store.ts';
-import { PROJECT_ROOT } from '../src/temporal-cli.ts';
+import { PROJECT_ROOT } from '../src/project-root.ts';
 import type { VnfdSummary } from '../src/vnfd/vnfd.ts';
 
 let dataDir: string;

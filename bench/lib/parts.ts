@@ -23,10 +23,11 @@ import { ensureSampleInstance } from '../../src/inventory/sample.ts';
 import { onboardSamplePackagesAsCsar } from '../../src/packages/onboard-samples.ts';
 import { PackageRepository } from '../../src/packages/repository.ts';
 import { InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../../src/inventory/store.ts';
-import { PROJECT_ROOT } from '../../src/temporal-cli.ts';
+import { PROJECT_ROOT } from '../../src/project-root.ts';
 import { startVimSimulator } from '../../src/vim-simulator/server.ts';
 import type { ChangeVnfPkgTuning } from '../../src/lcm/change-vnfpkg-input.ts';
-import { createWorker, WORKFLOWS_PATH } from '../../src/worker.ts';
+import { createWorker } from '../../src/worker.ts';
+import { loadWorkflowBundle } from '../../src/workflow-bundle.ts';
 import { productionDataConverter } from './production.ts';
 
 export const FLOOR_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/floor.ts', import.meta.url));
@@ -45,12 +46,13 @@ export function installQuietRuntime(): void {
 }
 
 export interface Bundles {
-  vnfm: WorkflowBundleWithSourceMap;
+  /** The VNFM's bundle as `npm run build` made it (what a production worker loads). */
+  vnfm: { code: string };
   floor: WorkflowBundleWithSourceMap;
 }
 
 export async function bundleAll(): Promise<Bundles> {
-  const vnfm = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const vnfm = loadWorkflowBundle();
   const floor = await bundleWorkflowCode({ workflowsPath: FLOOR_WORKFLOWS_PATH, logger: quietLogger });
   return { vnfm, floor };
 }

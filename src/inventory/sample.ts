@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { request } from 'undici';
 import { z } from 'zod';
-import { PROJECT_ROOT } from '../temporal-cli.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import type { InventoryStore, VnfInstanceRecord, VnfPackageRecord } from './store.ts';
 
 export const SAMPLES_DIR = join(PROJECT_ROOT, 'samples');

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { PROJECT_ROOT } from '../../src/temporal-cli.ts';
+import { PROJECT_ROOT } from '../../src/project-root.ts';
 
 /**
  * Histories are filed under the code version that produced them; older versions stay and are

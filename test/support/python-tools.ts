@@ -2,7 +2,7 @@
 // schemathesis), provisioned by `npm ci` into the git-ignored .venv (scripts/provision-test-tools.mjs).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../src/temporal-cli.ts';
+import { PROJECT_ROOT } from '../../src/project-root.ts';
 
 export function pythonTool(name: 'openstack' | 'schemathesis'): string {
   const path = join(PROJECT_ROOT, '.venv', 'bin', name);

@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import {
-  bundleWorkflowCode, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { request } from 'undici';
 import { inject } from 'vitest';
 import { createActivities } from '../../src/activities/index.ts';
@@ -30,7 +28,7 @@ import { OpenStackClient } from '../../src/openstack/client.ts';
 import type { VnfLcmOpOcc } from '../../src/sol003/models.ts';
 import { startVimSimulator, type VimSimulator } from '../../src/vim-simulator/server.ts';
 import type { ChangeVnfPkgTuning } from '../../src/lcm/change-vnfpkg-input.ts';
-import { WORKFLOWS_PATH } from '../../src/worker.ts';
+import { loadWorkflowBundle } from '../../src/workflow-bundle.ts';
 import { eventually } from './wait.ts';
 
 /** Fast knobs for tests: short floors and VIM polls, same logic. */
@@ -43,11 +41,11 @@ export const TEST_CODEC_ENV = { VNFM_CODEC_KEYS: TEST_CODEC_KEYS };
 /** The DataConverter of the test systems' clients and workers, and of replay. */
 export const testDataConverter: DataConverter = encryptedDataConverter(parseKeyList(TEST_CODEC_KEYS));
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Workflow code bundled once per test file. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
-  return bundle;
+let bundle: { code: string } | undefined;
+/** The workflow bundle `npm test` builds first (as `npm ci` does), verified and loaded once per test file. */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= loadWorkflowBundle();
+  return Promise.resolve(bundle);
 }
 
 let runtimeInstalled = false;

@@ -1,7 +1,7 @@
 // The production worker entry (src/worker.ts) as a real subprocess, for crash tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../src/temporal-cli.ts';
+import { PROJECT_ROOT } from '../../src/project-root.ts';
 import { TEST_CODEC_ENV, type TestSystem } from './system.ts';
 
 export interface WorkerProcess {
