@@ -629,7 +629,7 @@ describe('the life of a package', () => {
 
 describe('readCsar', () => {
   it('refuses an archive with more entries than the limit', () => {
-    expect(() => readCsar(csar(), { maxFiles: 1 })).toThrow(new CsarError('too-large', 'the package has more than 1 entries'));
+    expect(() => readCsar(csar(), { maxFiles: 1 })).toThrow(new CsarError('too-large', 'the package has 2 entries; at most 1 are accepted'));
   });
 
   it('refuses an archive that unpacks to more than the content limit', () => {

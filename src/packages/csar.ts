@@ -4,10 +4,11 @@
 // a VNFD that readVnfd accepts. Every refusal is a CsarError naming the file and the fault.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { zipSync, type Zippable } from 'fflate';
 import { parse as parseYaml } from 'yaml';
 import { readSoftwareImages, type VnfdSoftwareImage } from '../vnfd/software-images.ts';
 import { readVnfd, VnfdError, type VnfdSummary } from '../vnfd/vnfd.ts';
+import { readZipEntry, ZipError, zipEntries } from './zip-reader.ts';
 
 export const TOSCA_META_PATH = 'TOSCA-Metadata/TOSCA.meta';
 
@@ -18,20 +19,27 @@ export interface CsarLimits {
   maxFiles: number;
   /** Sum of the unpacked sizes the archive declares (a bound on memory and disk, and on ZIP bombs). */
   maxContentBytes: number;
+  /** TOSCA.meta is a few lines: anything larger is refused before it is parsed. */
+  maxToscaMetaBytes: number;
+  /** The VNFD and each file it imports, refused above this size before they are parsed. */
+  maxVnfdBytes: number;
 }
 
 export const DEFAULT_CSAR_LIMITS: CsarLimits = {
   maxArchiveBytes: 100 * 1024 * 1024,
   maxFiles: 10_000,
   maxContentBytes: 512 * 1024 * 1024,
+  maxToscaMetaBytes: 64 * 1024,
+  maxVnfdBytes: 1024 * 1024,
 };
 
 /**
  * Why a CSAR was refused: `archive` the bytes are no readable ZIP; `too-large` a limit was
  * exceeded; `unsafe-path` an entry name could escape the package folder; `metadata`
- * TOSCA.meta is missing, malformed or points nowhere; `vnfd` the entry definitions are no VNFD.
+ * TOSCA.meta is missing, malformed or points nowhere; `vnfd` the entry definitions are no VNFD;
+ * `busy` too many packages are being checked now (try again later).
  */
-export type CsarFault = 'archive' | 'too-large' | 'unsafe-path' | 'metadata' | 'vnfd';
+export type CsarFault = 'archive' | 'too-large' | 'unsafe-path' | 'metadata' | 'vnfd' | 'busy';
 
 export class CsarError extends Error {
   override readonly name = 'CsarError';
@@ -62,16 +70,19 @@ export interface Csar {
 
 /** Unpacks and validates a CSAR held in memory; throws CsarError on any fault. */
 export function readCsar(archive: Uint8Array, limits: Partial<CsarLimits> = {}): Csar {
-  const files = unpack(archive, { ...DEFAULT_CSAR_LIMITS, ...limits });
+  const bounds = { ...DEFAULT_CSAR_LIMITS, ...limits };
+  const files = unpack(archive, bounds);
   const metaBytes = files.get(TOSCA_META_PATH);
   if (!metaBytes) {
     throw new CsarError('metadata', `the package has no ${TOSCA_META_PATH} (a CSAR without TOSCA-Metadata is not supported)`, TOSCA_META_PATH);
   }
+  refuseLargerThan(bounds.maxToscaMetaBytes, metaBytes, TOSCA_META_PATH, 'metadata');
   const meta = parseToscaMeta(decodeUtf8(metaBytes, TOSCA_META_PATH));
   const vnfdBytes = files.get(meta.entryDefinitions);
   if (!vnfdBytes) {
     throw new CsarError('metadata', `${TOSCA_META_PATH}: Entry-Definitions names ${meta.entryDefinitions}, which is not in the package`, TOSCA_META_PATH);
   }
+  refuseLargerThan(bounds.maxVnfdBytes, vnfdBytes, meta.entryDefinitions, 'vnfd');
   try {
     const text = decodeUtf8(vnfdBytes, meta.entryDefinitions);
     const vnfd = readVnfd(text);
@@ -86,7 +97,14 @@ export function readCsar(archive: Uint8Array, limits: Partial<CsarLimits> = {}):
   }
 }
 
-/** Parses TOSCA.meta text; `Key: value` lines, blank lines between blocks, a leading space continues a value. */
+function refuseLargerThan(maxBytes: number, bytes: Uint8Array, file: string, fault: CsarFault): void {
+  if (bytes.length > maxBytes) throw new CsarError(fault, `${file} is ${bytes.length} bytes; at most ${maxBytes} are accepted for it`, file);
+}
+
+/**
+ * Parses TOSCA.meta text; `Key: value` lines, blank lines between blocks, a leading space
+ * continues a value. Linear in the text: no regular expression that could backtrack.
+ */
 export function parseToscaMeta(text: string): ToscaMeta {
   const fail = (detail: string): never => {
     throw new CsarError('metadata', `${TOSCA_META_PATH}: ${detail}`, TOSCA_META_PATH);
@@ -103,26 +121,44 @@ export function parseToscaMeta(text: string): ToscaMeta {
       keys[last] += line.slice(1);
       continue;
     }
-    const match = /^([A-Za-z0-9][A-Za-z0-9_-]*)\s*:\s*(.*)$/.exec(line);
-    if (!match) fail(`line ${index + 1} is not "Key: value": ${JSON.stringify(line.slice(0, 80))}`);
-    const [, key = '', value = ''] = match ?? [];
-    if (key in keys) fail(`line ${index + 1} repeats the key ${key}`);
-    keys[key] = value.trim();
+    const colon = line.indexOf(':');
+    const key = colon < 0 ? '' : line.slice(0, colon).trimEnd();
+    if (!isMetaKey(key)) fail(`line ${index + 1} is not "Key: value": ${JSON.stringify(line.slice(0, 80))}`);
+    if (Object.hasOwn(keys, key)) fail(`line ${index + 1} repeats the key ${key}`);
+    keys[key] = line.slice(colon + 1).trim();
     last = key;
   }
-  const required = (key: string, pattern?: RegExp): string => {
-    const value = keys[key];
+  const required = (key: string, isValid: (value: string) => boolean = () => true): string => {
+    const value = Object.hasOwn(keys, key) ? keys[key] : undefined;
     if (value === undefined || value === '') fail(`the key ${key} is missing`);
-    if (pattern && !pattern.test(value ?? '')) fail(`${key} is ${JSON.stringify(value)}; expected a version such as 1.1`);
+    if (!isValid(value ?? '')) fail(`${key} is ${JSON.stringify(value)}; expected a version such as 1.1`);
     return value ?? '';
   };
-  const toscaMetaFileVersion = required('TOSCA-Meta-File-Version', /^\d+\.\d+$/);
-  const csarVersion = required('CSAR-Version', /^\d+\.\d+$/);
+  const toscaMetaFileVersion = required('TOSCA-Meta-File-Version', isMajorMinor);
+  const csarVersion = required('CSAR-Version', isMajorMinor);
   const createdBy = required('Created-by');
   const entry = required('Entry-Definitions');
   const entryDefinitions = safePath(entry);
   if (entryDefinitions === undefined) fail(`Entry-Definitions ${JSON.stringify(entry)} is not a relative path inside the package`);
   return { toscaMetaFileVersion, csarVersion, createdBy, entryDefinitions: entryDefinitions ?? '', keys };
+}
+
+/** A key of TOSCA.meta: a letter or digit, then letters, digits, '_' or '-'. */
+function isMetaKey(key: string): boolean {
+  if (key === '') return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    if (!alnum && (i === 0 || (c !== 95 && c !== 45))) return false;
+  }
+  return true;
+}
+
+/** "1.1": digits, one dot, digits. */
+function isMajorMinor(value: string): boolean {
+  const [major, minor, ...rest] = value.split('.');
+  const digits = (part: string | undefined) => part !== undefined && part !== '' && [...part].every((c) => c >= '0' && c <= '9');
+  return rest.length === 0 && digits(major) && digits(minor);
 }
 
 /**
@@ -208,48 +244,28 @@ function unpack(archive: Uint8Array, limits: CsarLimits): Map<string, Uint8Array
   if (archive.length > limits.maxArchiveBytes) {
     throw new CsarError('too-large', `the package is ${archive.length} bytes; at most ${limits.maxArchiveBytes} are accepted`);
   }
-  const declared = new Map<string, { path: string; size: number }>();
-  const paths = new Set<string>();
-  let count = 0;
-  let total = 0;
-  let raw: Record<string, Uint8Array>;
+  const buffer = Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength);
+  const files = new Map<string, Uint8Array>();
   try {
-    raw = unzipSync(archive, {
-      filter: (entry) => {
-        count += 1;
-        if (count > limits.maxFiles) throw new CsarError('too-large', `the package has more than ${limits.maxFiles} entries`);
-        if (entry.name === '') throw new CsarError('archive', 'an entry of the archive has no name (is the archive damaged?)');
-        const isFolder = entry.name.endsWith('/');
-        const path = safePath(entry.name);
-        if (path === undefined) {
-          throw new CsarError('unsafe-path', `the entry ${JSON.stringify(entry.name)} is not a relative path inside the package (absolute, "..", "\\" or NUL)`, entry.name);
-        }
-        if (isFolder) return false;
-        if (entry.compression !== 0 && entry.compression !== 8) {
-          throw new CsarError('archive', `the entry ${path} uses ZIP compression method ${entry.compression}; only stored (0) and deflate (8) are supported`, path);
-        }
-        if (paths.has(path)) throw new CsarError('archive', `the entry ${path} appears twice in the archive`, path);
-        paths.add(path);
-        total += entry.originalSize;
-        if (total > limits.maxContentBytes) {
-          throw new CsarError('too-large', `the package unpacks to more than ${limits.maxContentBytes} bytes (at ${path})`, path);
-        }
-        declared.set(entry.name, { path, size: entry.originalSize });
-        return true;
-      },
+    const entries = zipEntries(buffer, { maxEntries: limits.maxFiles, maxTotalBytes: limits.maxContentBytes });
+    // Every name is checked before anything is inflated.
+    const named = entries.map((entry) => {
+      if (entry.name === '') throw new CsarError('archive', 'an entry of the archive has no name (is the archive damaged?)');
+      const path = safePath(entry.name);
+      if (path === undefined) {
+        throw new CsarError('unsafe-path', `the entry ${JSON.stringify(entry.name)} is not a relative path inside the package (absolute, "..", "\\" or NUL)`, entry.name);
+      }
+      return { entry, path, isFolder: entry.name.endsWith('/') };
     });
+    for (const { entry, path, isFolder } of named) {
+      if (isFolder) continue;
+      if (files.has(path)) throw new CsarError('archive', `the entry ${path} appears twice in the archive`, path);
+      files.set(path, readZipEntry(buffer, entry));
+    }
   } catch (err) {
     if (err instanceof CsarError) throw err;
-    throw new CsarError('archive', `the package is not a readable ZIP archive: ${(err as Error).message}`);
-  }
-  const files = new Map<string, Uint8Array>();
-  for (const [name, entry] of declared) {
-    const data = Object.hasOwn(raw, name) ? raw[name] : undefined;
-    if (!data) throw new CsarError('archive', `the entry ${entry.path} could not be read from the archive`, entry.path);
-    if (data.length !== entry.size) {
-      throw new CsarError('archive', `the entry ${entry.path} is corrupt: it declares ${entry.size} bytes but holds ${data.length}`, entry.path);
-    }
-    files.set(entry.path, data);
+    if (err instanceof ZipError) throw csarErrorOf(err);
+    throw err;
   }
   for (const path of files.keys()) {
     const parents = path.split('/').slice(0, -1).map((_s, i, all) => all.slice(0, i + 1).join('/'));
@@ -257,6 +273,18 @@ function unpack(archive: Uint8Array, limits: CsarLimits): Map<string, Uint8Array
     if (clash) throw new CsarError('archive', `the entry ${clash} is a file, but ${path} needs it to be a folder`, path);
   }
   return files;
+}
+
+function csarErrorOf(err: ZipError): CsarError {
+  switch (err.code) {
+    case 'too-many-entries':
+    case 'too-large':
+      return new CsarError('too-large', err.message, err.entry);
+    case 'not-zip':
+      return new CsarError('archive', `the package is not a readable ZIP archive: ${err.message}`, err.entry);
+    default:
+      return new CsarError('archive', err.message, err.entry);
+  }
 }
 
 function decodeUtf8(bytes: Uint8Array, file: string): string {

@@ -15,11 +15,17 @@ import type {
   CreateVnfPkgInfoRequest, KeyValuePairs, VnfPackageSoftwareImageInfo, VnfPkgInfoModifications,
 } from '../sol005/models.ts';
 import { CsarError, readCsar, type Csar, type CsarFault, type CsarLimits } from './csar.ts';
+import type { CsarInspector } from './csar-inspection.ts';
 import type { PackageRepository } from './repository.ts';
 
 export interface PackageStores {
   inventory: InventoryStore;
   repository: PackageRepository;
+  /**
+   * Checks uploads off the event loop; a server always has one. Without it (seeding the samples
+   * at start, unit tests) the check runs in the calling thread.
+   */
+  inspector?: CsarInspector;
 }
 
 /** A request the package's current state (or its absence) does not allow. */
@@ -86,7 +92,7 @@ export async function processUpload(stores: PackageStores, id: string, archive: 
   inventory.putPackage({ ...pkg, onboardingState: 'PROCESSING' });
   let stored = false;
   try {
-    const csar = readCsar(archive, options.limits);
+    const csar = stores.inspector ? await stores.inspector.inspect(archive, options.limits) : readCsar(archive, options.limits);
     refuseDuplicateVnfd(inventory, id, csar);
     const contentDir = await repository.store(id, csar.files, archive);
     stored = true;
@@ -181,12 +187,18 @@ export async function recoverInterruptedOnboardings(stores: PackageStores): Prom
  */
 export function packageProblem(err: unknown): HttpProblem {
   if (err instanceof HttpProblem) return err;
-  if (err instanceof CsarError) return new HttpProblem(CSAR_FAULT_STATUS[err.fault], `invalid VNF package: ${err.message}`);
+  if (err instanceof CsarError) return csarProblem(err);
   if (err instanceof PackageStateError) return new HttpProblem(err.refusal === 'not-found' ? 404 : 409, err.message);
   return new HttpProblem(500, `onboarding failed: ${(err as Error).message}`);
 }
 
-const CSAR_FAULT_STATUS: Record<CsarFault, number> = {
+function csarProblem(err: CsarError): HttpProblem {
+  const { fault } = err;
+  if (fault === 'busy') return new HttpProblem(503, err.message, { 'Retry-After': '10' });
+  return new HttpProblem(CSAR_FAULT_STATUS[fault], `invalid VNF package: ${err.message}`);
+}
+
+const CSAR_FAULT_STATUS: Record<Exclude<CsarFault, 'busy'>, number> = {
   archive: 400, 'too-large': 413, 'unsafe-path': 422, metadata: 422, vnfd: 422,
 };
 

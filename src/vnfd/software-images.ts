@@ -70,11 +70,33 @@ const SIZE_UNITS: Record<string, number> = {
   b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3, tb: 1e12, tib: 1024 ** 4,
 };
 
-/** "1 GB" → 1000000000; a bare number is bytes. */
+/** "1 GB" → 1000000000; a bare number is bytes. Linear in the text (no backtracking pattern). */
 export function sizeInBytes(value: unknown, what: string): number {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.round(value);
-  const match = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(value) : null;
-  const factor = match ? SIZE_UNITS[match[2]?.toLowerCase() || 'b'] : undefined;
-  if (!match || factor === undefined) throw new VnfdError(`${what} is ${JSON.stringify(value)}, not a TOSCA scalar-unit.size such as "1 GB"`);
-  return Math.round(Number(match[1]) * factor);
+  const scalar = typeof value === 'string' ? scalarUnit(value.trim()) : undefined;
+  const factor = scalar ? SIZE_UNITS[scalar.unit.toLowerCase() || 'b'] : undefined;
+  if (!scalar || factor === undefined) {
+    throw new VnfdError(`${what} is ${JSON.stringify(typeof value === 'string' ? value.slice(0, 80) : value)}, not a TOSCA scalar-unit.size such as "1 GB"`);
+  }
+  return Math.round(scalar.number * factor);
+}
+
+/** "1.5 GiB" → { number: 1.5, unit: 'GiB' }: digits, at most one '.', spaces, letters. */
+function scalarUnit(text: string): { number: number; unit: string } | undefined {
+  const digitsFrom = (start: number): number => {
+    let at = start;
+    while (at < text.length && text[at]! >= '0' && text[at]! <= '9') at++;
+    return at;
+  };
+  let i = digitsFrom(0);
+  if (i === 0) return undefined;
+  if (text[i] === '.') {
+    const fractionEnd = digitsFrom(i + 1);
+    if (fractionEnd === i + 1) return undefined;
+    i = fractionEnd;
+  }
+  const number = Number(text.slice(0, i));
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  const unit = text.slice(i);
+  return [...unit].every((c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) ? { number, unit } : undefined;
 }
