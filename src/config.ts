@@ -67,6 +67,13 @@ export const Env = z.object({
   /** `true` switches off TLS verification towards the VIM (logged at start). */
   VIM_TLS_INSECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   EM_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * `user`: coordinate scripts run as VNFM_SCRIPT_USER (the worker runs as root to switch to it),
+   * in a read-only copy of their package, with no access to DATA_DIR. `off`: as the worker's own
+   * user (logged at start); `npm start` uses it when it is not root.
+   */
+  VNFM_SCRIPT_SANDBOX: z.enum(['user', 'off']).default('user'),
+  VNFM_SCRIPT_USER: z.string().min(1).default('nobody'),
   /** Coordination action used when the destination VNFD declares none. */
   DEFAULT_COORDINATION_ACTION: z.string().min(1).default('prv.tacker_organization.coordination_test'),
 
@@ -76,6 +83,11 @@ export const Env = z.object({
   VNFM_CODEC_KEYS: z.string().min(1).optional(),
   /** Key file (JSON, see src/codec/keyring.ts) used when VNFM_CODEC_KEYS is unset; default DATA_DIR/codec-keys.json. */
   VNFM_CODEC_KEY_FILE: optionalFile,
+  /**
+   * `true` lets unencrypted payloads into this process: only to replay histories recorded before
+   * encryption. Otherwise anyone who reaches the Temporal frontend could hand the worker an input.
+   */
+  VNFM_CODEC_ACCEPT_PLAINTEXT: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Bearer token of the codec endpoint; default: the file DATA_DIR/codec-token. */
   VNFM_CODEC_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The codec endpoint for the Temporal Web UI (src/codec/main.ts). */

@@ -13,6 +13,8 @@ import { CoordinationClient } from './lcmcoord/client.ts';
 import { NotificationClient } from './notifications/client.ts';
 import { SubscriptionStore, subscriptionsFile } from './notifications/store.ts';
 import { OpenStackClient } from './openstack/client.ts';
+import { PackageRepository, packageRepositoryDir } from './packages/repository.ts';
+import type { SandboxPolicy } from './scripts/sandbox.ts';
 import { loadWorkflowBundle, WorkflowBundleError } from './workflow-bundle.ts';
 
 
@@ -40,7 +42,14 @@ export function createActivityDependencies(config: Env) {
     inventory: new InventoryStore(inventoryFile(config)),
     subscriptions: new SubscriptionStore(subscriptionsFile(config)),
     notificationClient: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }),
+    packages: new PackageRepository(packageRepositoryDir(config)),
+    scriptSandbox: scriptSandboxPolicy(config),
   };
+}
+
+function scriptSandboxPolicy(config: Env): SandboxPolicy {
+  if (config.VNFM_SCRIPT_SANDBOX === 'off') console.warn('coordinate scripts run as the worker\'s own user (VNFM_SCRIPT_SANDBOX=off): they can read what the worker can');
+  return { mode: config.VNFM_SCRIPT_SANDBOX, user: config.VNFM_SCRIPT_USER };
 }
 
 function warnIfInsecure(insecure: boolean, message: string): boolean {

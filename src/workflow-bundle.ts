@@ -11,6 +11,7 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 import { z } from 'zod';
+import { FAILURE_CONVERTER_PATH } from './codec/encryption-codec.ts';
 import { DEFAULT_WORKFLOW_BUNDLE_DIR as DEFAULT_BUNDLE_DIR } from './config.ts';
 import { PROJECT_ROOT } from './project-root.ts';
 
@@ -19,8 +20,16 @@ const BUNDLE_FILE = 'bundle.js';
 const MANIFEST_FILE = 'manifest.json';
 const SDK_PACKAGES = ['@temporalio/worker', '@temporalio/workflow'] as const;
 
+/** How the bundle is made, besides its sources: a bundle made another way is stale too. */
+const RECIPE = {
+  workflows: 'src/workflows/index.ts',
+  // Workflows encode failure messages like every other part (see src/codec/failure-converter.cjs).
+  failureConverter: relative(PROJECT_ROOT, FAILURE_CONVERTER_PATH),
+};
+
 const Manifest = z.object({
   format: z.literal(1),
+  recipe: z.object({ workflows: z.string(), failureConverter: z.string() }),
   /** SHA-256 (hex) of bundle.js. */
   bundleSha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** Installed versions of the SDK packages that built it. */
@@ -65,12 +74,14 @@ export async function buildWorkflowBundle(dir = DEFAULT_BUNDLE_DIR, root = PROJE
   }
   const inputs = new Set<string>();
   const { code } = await bundleWorkflowCode({
-    workflowsPath: join(root, 'src', 'workflows', 'index.ts'),
+    workflowsPath: join(root, RECIPE.workflows),
+    failureConverterPath: join(root, RECIPE.failureConverter),
     logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
     webpackConfigHook: (config) => ({ ...config, plugins: [...(config.plugins ?? []), recordInputs(inputs)] }),
   });
   const manifest: Manifest = {
     format: 1,
+    recipe: RECIPE,
     bundleSha256: sha256(Buffer.from(code)),
     sdk: sdkVersions(),
     sources: Object.fromEntries([...inputs].filter((file) => isSource(file, root)).sort()
@@ -102,6 +113,7 @@ function readManifest(dir: string): Manifest {
 
 /** What differs between the sources the manifest names and the ones here, or undefined. */
 function staleness(manifest: Manifest, root: string): string | undefined {
+  if (JSON.stringify(manifest.recipe) !== JSON.stringify(RECIPE)) return 'it was made another way';
   for (const [name, version] of Object.entries(sdkVersions())) {
     if (manifest.sdk[name] !== version) return `${name} ${manifest.sdk[name] ?? 'absent'} then, ${version} now`;
   }

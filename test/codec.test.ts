@@ -90,10 +90,17 @@ describe('EncryptionCodec', () => {
     await expect(both.decode([{ ...encrypted!, data: Buffer.alloc(10) }])).rejects.toThrow(/too short/);
   });
 
-  it('passes payloads that are not binary/encrypted through decode unchanged', async () => {
+  it('refuses a payload that is not encrypted: nobody but the VNFM can hand the worker an input', async () => {
+    const forged = secretPayload(); // json/plain, as `temporal workflow start --input` sends it
+
+    await expect(codec.decode([forged])).rejects.toThrow(
+      new PayloadDecryptionError('refused a payload that is not encrypted with a VNFM key (encoding "json/plain"): workflow inputs, signals and results are accepted only as the VNFM encrypted them'));
+  });
+
+  it('passes plaintext payloads through unchanged only when told to (replaying histories recorded before encryption)', async () => {
     const original = secretPayload();
     const binaryNull = defaultPayloadConverter.toPayload(undefined);
-    const [decoded, nullDecoded] = await codec.decode([original, binaryNull]);
+    const [decoded, nullDecoded] = await new EncryptionCodec(parseKeyList(K1), { acceptPlaintext: true }).decode([original, binaryNull]);
     expect(decoded).toBe(original);
     expect(nullDecoded).toBe(binaryNull);
   });

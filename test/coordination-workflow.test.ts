@@ -1,8 +1,7 @@
 // The coordination step inside the workflow, against the reference EM and the VIM simulator on
 // loopback: each test is one behaviour of SOL002 lcmcoord as the VNFM lives it.
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceEm } from '../src/em/server.ts';
@@ -202,11 +201,10 @@ describe('coordination in the workflow', () => {
   });
 
   it('fails the step with the script stderr when the coordinate script exits non-zero', async () => {
-    const pkg = system.packages[1]!;
-    const dir = mkdtempSync(join(tmpdir(), 'pkg-'));
-    cpSync(pkg.contentDir!, dir, { recursive: true });
-    writeFileSync(join(dir, 'Scripts', 'coordinate_vnf.py'), 'import sys\nsys.stderr.write("ssh to VNFC refused")\nsys.exit(3)\n');
-    system.inventory.putPackage({ ...pkg, contentDir: dir });
+    // The stored package's script, replaced for this test (the worker finds scripts by package id in its store).
+    const script = join(system.packages[1]!.contentDir!, 'Scripts', 'coordinate_vnf.py');
+    const original = readFileSync(script);
+    writeFileSync(script, 'import sys\nsys.stderr.write("ssh to VNFC refused")\nsys.exit(3)\n');
     try {
       const { opId } = await change({ default: { mode: 'sync' } }, {
         vdus: ['VDU1'], extra: { 'lcm-operation-coordinate-new-vnf': './Scripts/coordinate_vnf.py' },
@@ -217,7 +215,7 @@ describe('coordination in the workflow', () => {
       expect(op.error?.detail).toMatch(/coordinate script \.\/Scripts\/coordinate_vnf\.py exited with code 3: ssh to VNFC refused/);
       expect((await operatorTask(system, opId, 'fail')).status).toBe(200);
     } finally {
-      system.inventory.putPackage(pkg);
+      writeFileSync(script, original);
     }
   });
 

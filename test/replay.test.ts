@@ -7,7 +7,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { HISTORIES_ROOT } from './support/histories.ts';
-import { installQuietRuntime, testDataConverter, workflowBundle } from './support/system.ts';
+import { installQuietRuntime, replayDataConverter, workflowBundle } from './support/system.ts';
 
 installQuietRuntime();
 
@@ -26,7 +26,7 @@ function workflowTypeOf(history: ReturnType<typeof recordedHistories>[number]['h
 async function replayAll(bundle: Awaited<ReturnType<typeof workflowBundle>>, histories = recordedHistories()): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   // The codec decrypts histories recorded encrypted (with the tests' key); older plain ones pass through.
-  const options = { workflowBundle: bundle, replayName: 'fixtures', dataConverter: testDataConverter };
+  const options = { workflowBundle: bundle, replayName: 'fixtures', dataConverter: replayDataConverter };
   for await (const result of Worker.runReplayHistories(options, histories)) {
     results.push(result);
   }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/project-root.ts';
 import { buildWorkflowBundle, loadWorkflowBundle, WorkflowBundleError } from '../src/workflow-bundle.ts';
 import { HISTORIES_DIR } from './support/histories.ts';
-import { installQuietRuntime, testDataConverter } from './support/system.ts';
+import { installQuietRuntime, replayDataConverter } from './support/system.ts';
 
 installQuietRuntime();
 
@@ -100,5 +100,5 @@ it('refuses a manifest that is not one', async () => {
 it('runs the workflows: a recorded history replays on the built bundle', async () => {
   const history = historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, 'change-sync-em.json'), 'utf8')));
 
-  await Worker.runReplayHistory({ workflowBundle: loadWorkflowBundle(copy.dir, copy.root), dataConverter: testDataConverter, replayName: 'built bundle' }, history);
+  await Worker.runReplayHistory({ workflowBundle: loadWorkflowBundle(copy.dir, copy.root), dataConverter: replayDataConverter, replayName: 'built bundle' }, history);
 });

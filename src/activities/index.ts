@@ -3,6 +3,8 @@ import type { InventoryStore } from '../inventory/store.ts';
 import type { NotificationClient } from '../notifications/client.ts';
 import type { SubscriptionStore } from '../notifications/store.ts';
 import type { OpenStackClient } from '../openstack/client.ts';
+import type { PackageRepository } from '../packages/repository.ts';
+import type { SandboxPolicy } from '../scripts/sandbox.ts';
 import { createEmActivities } from './em.ts';
 import { withHeartbeats } from './heartbeats.ts';
 import { createInventoryActivities } from './inventory.ts';
@@ -16,6 +18,9 @@ export interface ActivityDependencies {
   inventory: InventoryStore;
   subscriptions: SubscriptionStore;
   notificationClient: NotificationClient;
+  /** Where coordinate scripts are found, by package id. */
+  packages: PackageRepository;
+  scriptSandbox: SandboxPolicy;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -23,7 +28,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...withHeartbeats(createOpenStackActivities(deps.openstack)),
     ...withHeartbeats(createEmActivities(deps.coordination)),
     ...createInventoryActivities(deps.inventory),
-    ...createScriptActivities(),
+    ...createScriptActivities(deps.packages, deps.scriptSandbox),
     ...createNotificationActivities(deps.subscriptions, deps.notificationClient),
   };
 }

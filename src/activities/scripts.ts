@@ -1,13 +1,15 @@
-// Tacker-compatible coordinateVNF user scripts from the VNF package: one subprocess per call,
-// parameters as JSON on stdin, bounded in time and output, heartbeating while it runs.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+// Tacker-compatible coordinateVNF user scripts from the VNF package: one sandboxed subprocess per
+// call (src/scripts/sandbox.ts), parameters as JSON on stdin, bounded in time and output,
+// heartbeating while it runs. The package and the script are found by the package's id in the
+// worker's own store: no file-system path is ever taken from a workflow's input.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { PackageFileError, type PackageRepository } from '../packages/repository.ts';
+import { runSandboxed, SandboxRefusal, type SandboxPolicy } from '../scripts/sandbox.ts';
+import { secretValues } from '../sol003/redact.ts';
 
 export interface CoordinateScriptInput {
-  /** Folder of the unpacked VNF package the script belongs to. */
-  packageDir: string;
+  /** The VNF package the script belongs to. */
+  packageId: string;
   /** Path inside the package, as given in additionalParams (e.g. ./Scripts/coordinate_vnf.py). */
   script: string;
   /** Handed to the script as JSON on stdin. */
@@ -15,57 +17,35 @@ export interface CoordinateScriptInput {
   timeoutMs: number;
 }
 
-/** How much of the script's stderr an error quotes: enough to read, never a flood. */
-export const STDERR_LIMIT = 4096;
-const HEARTBEAT_MS = 2_000;
+export { STDERR_LIMIT } from '../scripts/sandbox.ts';
 
-export function createScriptActivities() {
+export function createScriptActivities(packages: PackageRepository, sandbox: SandboxPolicy) {
   return {
-    async runCoordinateScript(input: CoordinateScriptInput): Promise<{ stderrTail: string }> {
-      const path = scriptPath(input.packageDir, input.script);
-      const [command, args] = path.endsWith('.py') ? ['python3', [path]] : [path, []];
-      return new Promise((resolvePromise, reject) => {
-        const child = spawn(command, args, { cwd: input.packageDir, stdio: ['pipe', 'ignore', 'pipe'] });
-        let stderr = '';
-        child.stderr.on('data', (chunk: Buffer) => {
-          stderr = (stderr + chunk.toString()).slice(-STDERR_LIMIT);
-        });
-        const heartbeat = setInterval(() => Context.current().heartbeat(), HEARTBEAT_MS);
-        let timedOut = false;
-        const timer = setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGKILL');
-        }, input.timeoutMs);
-        const cancelled = Context.current().cancelled.catch(() => child.kill('SIGKILL'));
-        const done = (): void => {
-          clearInterval(heartbeat);
-          clearTimeout(timer);
-          void cancelled;
-        };
-        child.on('error', (err) => {
-          done();
-          reject(ApplicationFailure.nonRetryable(`coordinate script ${input.script} could not start: ${err.message}`, 'Script.Failed'));
-        });
-        child.on('close', (code, signal) => {
-          done();
-          if (code === 0) return resolvePromise({ stderrTail: stderr });
-          const why = timedOut ? `timed out after ${input.timeoutMs / 1000} s` : `exited with ${signal ?? `code ${code}`}`;
-          reject(ApplicationFailure.nonRetryable(`coordinate script ${input.script} ${why}${stderr ? `: ${stderr.trim()}` : ''}`, 'Script.Failed'));
-        });
-        child.stdin.on('error', () => undefined); // a script that does not read stdin is not an error
-        child.stdin.end(JSON.stringify(input.params));
-      });
+    runCoordinateScript: async (input: CoordinateScriptInput): Promise<{ stderrTail: string }> => {
+      let located: { contentDir: string; scriptPath: string };
+      try {
+        located = packages.locateScript(input.packageId, input.script);
+      } catch (err) {
+        if (err instanceof PackageFileError) throw ApplicationFailure.nonRetryable(`coordinate script ${input.script}: ${err.message}`, 'Script.Invalid');
+        throw err;
+      }
+      const context = Context.current();
+      let outcome;
+      try {
+        outcome = await runSandboxed({
+          ...located,
+          stdin: JSON.stringify(input.params),
+          timeoutMs: input.timeoutMs,
+          secrets: secretValues(input.params),
+          signal: context.cancellationSignal,
+          onTick: () => context.heartbeat(),
+        }, sandbox);
+      } catch (err) {
+        if (err instanceof SandboxRefusal) throw ApplicationFailure.nonRetryable(`coordinate script ${input.script} not run: ${err.message}`, 'Script.Refused');
+        throw err;
+      }
+      if (outcome.kind === 'succeeded') return { stderrTail: outcome.stderrTail };
+      throw ApplicationFailure.nonRetryable(`coordinate script ${input.script} ${outcome.reason}${outcome.stderrTail ? `: ${outcome.stderrTail}` : ''}`, 'Script.Failed');
     },
   };
-}
-
-/** The script must be a file inside its package: a path that leaves the package is refused. */
-function scriptPath(packageDir: string, script: string): string {
-  const path = resolve(packageDir, script);
-  const inside = relative(packageDir, path);
-  if (inside.startsWith('..') || isAbsolute(inside)) {
-    throw ApplicationFailure.nonRetryable(`coordinate script ${script} is outside the VNF package`, 'Script.Invalid');
-  }
-  if (!existsSync(path)) throw ApplicationFailure.nonRetryable(`coordinate script ${script} does not exist in the VNF package`, 'Script.Invalid');
-  return path;
 }

@@ -7,5 +7,5 @@ import { loadKeyring } from './keyring.ts';
 
 /** `{ payloadCodecs: [encryption codec] }` from this process's keyring; throws CodecConfigError without a key. */
 export function codecDataConverter(config: Env): DataConverter {
-  return encryptedDataConverter(loadKeyring(config));
+  return encryptedDataConverter(loadKeyring(config), { acceptPlaintext: config.VNFM_CODEC_ACCEPT_PLAINTEXT });
 }

@@ -3,6 +3,7 @@
 // encrypted, so even its encoding is hidden; the outer payload says only `binary/encrypted` and
 // which key encrypted it.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 // CommonJS package: Node's ESM loader sees only its default export.
 import proto from '@temporalio/proto';
@@ -29,17 +30,39 @@ export function isEncrypted(payload: Payload): boolean {
   return utf8(payload.metadata?.[METADATA_ENCODING]) === ENCODING_ENCRYPTED;
 }
 
+export interface EncryptionCodecOptions {
+  /**
+   * Let payloads that are not encrypted through unchanged. Off for the worker and the gateway:
+   * whoever can reach the Temporal frontend could otherwise start a workflow with an input of
+   * their making. On only to replay histories recorded before encryption, and in the Web UI's
+   * codec endpoint, which only displays.
+   */
+  acceptPlaintext?: boolean;
+}
+
 export class EncryptionCodec implements PayloadCodec {
-  constructor(private readonly keyring: Keyring) {}
+  private readonly acceptPlaintext: boolean;
+
+  constructor(private readonly keyring: Keyring, options: EncryptionCodecOptions = {}) {
+    this.acceptPlaintext = options.acceptPlaintext ?? false;
+  }
 
   // The work is synchronous; the executor turns a throw into a rejected promise.
   encode(payloads: Payload[]): Promise<Payload[]> {
     return new Promise((resolve) => resolve(payloads.map((payload) => this.encrypt(payload))));
   }
 
-  /** Decrypts `binary/encrypted` payloads; any other payload (e.g. recorded before encryption) passes unchanged. */
+  /** Decrypts `binary/encrypted` payloads; any other payload is refused (or, when accepted, passes unchanged). */
   decode(payloads: Payload[]): Promise<Payload[]> {
-    return new Promise((resolve) => resolve(payloads.map((payload) => (isEncrypted(payload) ? this.decrypt(payload) : payload))));
+    return new Promise((resolve) => resolve(payloads.map((payload) => this.decodeOne(payload))));
+  }
+
+  private decodeOne(payload: Payload): Payload {
+    if (isEncrypted(payload)) return this.decrypt(payload);
+    if (this.acceptPlaintext) return payload;
+    const encoding = utf8(payload.metadata?.[METADATA_ENCODING]) ?? 'none';
+    throw new PayloadDecryptionError(`refused a payload that is not encrypted with a VNFM key (encoding ${JSON.stringify(encoding.slice(0, 40))}): `
+      + 'workflow inputs, signals and results are accepted only as the VNFM encrypted them');
   }
 
   private encrypt(payload: Payload): Payload {
@@ -86,7 +109,14 @@ export class EncryptionCodec implements PayloadCodec {
   }
 }
 
-/** DataConverter options for a Client, Worker or replay: every payload goes through the encryption codec. */
-export function encryptedDataConverter(keyring: Keyring): DataConverter {
-  return { payloadCodecs: [new EncryptionCodec(keyring)] };
+/**
+ * DataConverter options for a Client, Worker or replay: every payload goes through the encryption
+ * codec, and so do failure messages and stack traces (moved into an encoded attribute), which
+ * would otherwise sit in history in plaintext.
+ */
+export function encryptedDataConverter(keyring: Keyring, options: EncryptionCodecOptions = {}): DataConverter {
+  return { payloadCodecs: [new EncryptionCodec(keyring, options)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
+
+/** Also bundled into the workflow code (src/workflow-bundle.ts): the workflows encode their failures the same way. */
+export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));

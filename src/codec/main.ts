@@ -10,7 +10,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const keyring = loadKeyring(config);
   const endpoint = await startCodecEndpoint({
-    codec: new EncryptionCodec(keyring),
+    // The Web UI only displays: what was never encrypted is shown as it is.
+    codec: new EncryptionCodec(keyring, { acceptPlaintext: true }),
     token: loadCodecToken(config),
     allowedOrigins: config.VNFM_CODEC_ALLOWED_ORIGINS,
     host: config.VNFM_CODEC_HOST,

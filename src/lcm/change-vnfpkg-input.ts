@@ -24,8 +24,11 @@ export const TargetPackage = z.object({
   vnfdVersion: z.string().optional(),
   /** Per VDU of the destination VNFD: the software image and flavour a VNFC moves to. */
   vdus: z.record(z.string(), TargetVdu),
-  /** Folder of the unpacked package on the VNFM host: user coordinate scripts run from here. */
-  contentDir: z.string().optional(),
+  /**
+   * The destination VNF package: its coordinate-new-vnf script is looked up by this id in the
+   * worker's own package store (a workflow input never names a file-system path).
+   */
+  packageId: z.string().min(1).optional(),
   /** Coordination actions the destination VNFD declares for change_current_package, in order. */
   coordinationActionNames: z.array(z.string().min(1)),
 });
@@ -57,8 +60,8 @@ export const ChangeVnfPkgInput = z.object({
   vnfLcmOpOccId: z.string().min(1),
   vnfInstanceId: z.string().min(1),
   sourceVnfdId: z.string().min(1),
-  /** Folder of the source package: coordinate-old-vnf scripts (rollback) run from here. */
-  sourceContentDir: z.string().optional(),
+  /** The source VNF package: its coordinate-old-vnf script (rollback) is looked up by this id. */
+  sourcePackageId: z.string().min(1).optional(),
   stack: z.object({ name: z.string().min(1), id: z.string().min(1) }),
   /** The instance's vnfcResourceInfo, in its own order (the index decides the rolling order). */
   vnfcResourceInfo: z.array(VnfcResourceRef),

@@ -2,9 +2,9 @@
 // uploaded) and <root>/<packageId>/content/ (unpacked; the record's contentDir, where scripts
 // are looked up). A package is written into a staging folder and renamed into place in one
 // step, so a failed or interrupted onboarding never leaves half a package under its id.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import type { Env } from '../config.ts';
 import { collectVnfdFiles, parseToscaMeta, safePath, TOSCA_META_PATH, type ToscaMeta } from './csar.ts';
 
@@ -14,6 +14,11 @@ const STAGING_PREFIX = '.staging-';
 
 export function packageRepositoryDir(config: Pick<Env, 'DATA_DIR'>): string {
   return join(config.DATA_DIR, 'packages');
+}
+
+/** A file asked of a stored package that it does not hold (or that would lead outside it). */
+export class PackageFileError extends Error {
+  override readonly name = 'PackageFileError';
 }
 
 export class PackageRepository {
@@ -30,6 +35,30 @@ export class PackageRepository {
 
   archivePath(id: string): string {
     return join(this.folder(id), PACKAGE_ARCHIVE);
+  }
+
+  /**
+   * A script named by its path inside a stored package, as the package's own file: both the
+   * package folder and the script resolved (symbolic links followed), and the script refused
+   * unless it lies inside the package. Nothing here comes from outside but the id and the path.
+   */
+  locateScript(id: string, script: string): { contentDir: string; scriptPath: string } {
+    const relativePath = safePath(script.replace(/^\.\//, ''));
+    if (relativePath === undefined) throw new PackageFileError(`${JSON.stringify(script)} is not a path inside the VNF package`);
+    let contentDir: string;
+    try {
+      contentDir = realpathSync(this.contentDir(id));
+    } catch {
+      throw new PackageFileError(`VNF package ${JSON.stringify(id)} is not stored here`);
+    }
+    let scriptPath: string;
+    try {
+      scriptPath = realpathSync(join(contentDir, ...relativePath.split('/')));
+    } catch {
+      throw new PackageFileError(`${script} does not exist in VNF package ${id}`);
+    }
+    if (!scriptPath.startsWith(`${contentDir}${sep}`)) throw new PackageFileError(`${script} leads outside VNF package ${id}`);
+    return { contentDir, scriptPath };
   }
 
   /** True when the package's archive and content are stored. */

@@ -43,11 +43,11 @@ export async function cancelOpenCoordinations(ctx: ChangeContext): Promise<void>
  */
 async function runUserScript(ctx: ChangeContext, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide, param: VnfcParam | undefined): Promise<void> {
   const script = ctx.input.request.additionalParams[side === 'new' ? 'lcm-operation-coordinate-new-vnf' : 'lcm-operation-coordinate-old-vnf'];
-  const packageDir = side === 'new' ? ctx.input.target.contentDir : ctx.input.sourceContentDir;
-  if (!script || !packageDir || step.scriptDone) return;
+  const packageId = side === 'new' ? ctx.input.target.packageId : ctx.input.sourcePackageId;
+  if (!script || !packageId || step.scriptDone) return;
   ctx.describe(`${ctx.label(vnfc)}: running ${script}`);
   await asStep(422, `VNFC ${vnfc.id}`, () => scripts.runCoordinateScript.executeWithOptions({ summary: `${script} for ${vnfc.vduId}-${vnfc.index}` }, [{
-    packageDir,
+    packageId,
     script,
     timeoutMs: ctx.input.tuning.scriptTimeoutSec * 1000,
     params: {

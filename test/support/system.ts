@@ -28,18 +28,27 @@ import { OpenStackClient } from '../../src/openstack/client.ts';
 import type { VnfLcmOpOcc } from '../../src/sol003/models.ts';
 import { startVimSimulator, type VimSimulator } from '../../src/vim-simulator/server.ts';
 import type { ChangeVnfPkgTuning } from '../../src/lcm/change-vnfpkg-input.ts';
+import type { SandboxPolicy } from '../../src/scripts/sandbox.ts';
 import { loadWorkflowBundle } from '../../src/workflow-bundle.ts';
 import { eventually } from './wait.ts';
 
 /** Fast knobs for tests: short floors and VIM polls, same logic. */
 export const TEST_TUNING: Partial<ChangeVnfPkgTuning> = { minPollIntervalMs: 100, defaultPollIntervalMs: 200, vimPollIntervalMs: 100 };
 
+/**
+ * Coordinate scripts run sandboxed as `nobody` where the tests run as root (CI, this machine's
+ * sessions); elsewhere as the tests' own user.
+ */
+export const TEST_SCRIPT_SANDBOX: SandboxPolicy = process.getuid?.() === 0 ? { mode: 'user', user: 'nobody' } : { mode: 'off', user: 'nobody' };
+
 /** The tests' payload key (not a secret): every test system encrypts, as production does. */
 export const TEST_CODEC_KEYS = 'test-1:ECwSxG7PrM/dcnRSzBOeJB/lXVON66+oLYt3i+U0zOM=';
 /** Environment for production entry points run as subprocesses of a test (worker, gateway). */
 export const TEST_CODEC_ENV = { VNFM_CODEC_KEYS: TEST_CODEC_KEYS };
-/** The DataConverter of the test systems' clients and workers, and of replay. */
+/** The DataConverter of the test systems' clients and workers. */
 export const testDataConverter: DataConverter = encryptedDataConverter(parseKeyList(TEST_CODEC_KEYS));
+/** Replay of recorded histories: the v1 ones were recorded before payloads were encrypted. */
+export const replayDataConverter: DataConverter = encryptedDataConverter(parseKeyList(TEST_CODEC_KEYS), { acceptPlaintext: true });
 
 let bundle: { code: string } | undefined;
 /** The workflow bundle `npm test` builds first (as `npm ci` does), verified and loaded once per test file. */
@@ -133,7 +142,9 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
       taskQueue,
       workflowBundle: await workflowBundle(),
       dataConverter,
-      activities: createActivities({ coordination: coordinationClient, openstack, inventory, subscriptions, notificationClient }),
+      activities: createActivities({
+        coordination: coordinationClient, openstack, inventory, subscriptions, notificationClient, packages: packageRepository, scriptSandbox: TEST_SCRIPT_SANDBOX,
+      }),
     });
     running = worker.run();
   }

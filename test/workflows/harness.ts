@@ -96,7 +96,7 @@ export function changeInput(options: ChangeOptions): ChangeVnfPkgInput {
     vnfLcmOpOccId: opId,
     vnfInstanceId: 'vnf-1',
     sourceVnfdId: 'vnfd-v1',
-    sourceContentDir: '/packages/v1',
+    sourcePackageId: 'package-v1',
     stack: { name: 'vnf-stack', id: 'vnf-stack-id' },
     vnfcResourceInfo: options.vnfcResourceInfo,
     request: {
@@ -113,7 +113,7 @@ export function changeInput(options: ChangeOptions): ChangeVnfPkgInput {
     target: {
       vnfdId: 'vnfd-v2',
       vdus: Object.fromEntries(vdus.map((vdu) => [vdu, { image: `${vdu}-image-v2`, flavor: `${vdu}-flavor-v2` }])),
-      contentDir: '/packages/v2',
+      packageId: 'package-v2',
       coordinationActionNames: options.coordinationActionNames ?? ['prv.test.coordination'],
     },
     links: { vnfLcmOpOcc: `http://vnfm.test/vnflcm/v2/vnf_lcm_op_occs/${opId}`, vnfInstance: 'http://vnfm.test/vnflcm/v2/vnf_instances/vnf-1' },
