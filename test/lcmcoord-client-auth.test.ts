@@ -3,9 +3,9 @@
 // certificate-bound tokens, against the reference EM on loopback.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startReferenceEm, type ReferenceEm } from '../src/em/server.ts';
-import { certificateThumbprint } from '../src/lcmcoord/auth.ts';
-import { TlsDispatchers } from '../src/http/tls-dispatchers.ts';
 import { CoordinationClient, type CoordinationClientOptions, type EmTarget } from '../src/lcmcoord/client.ts';
+import { certificateThumbprint } from '../src/outbound/credentials.ts';
+import { TlsDispatchers } from '../src/outbound/dispatchers.ts';
 import { makeTestPki, type TestPki } from './support/certificates.ts';
 import { ManualClock } from './support/clock.ts';
 import {
