@@ -157,6 +157,21 @@ describe('CoordinationClient against the reference EM', () => {
       expect(fx.em.requests.counts()).toEqual({ apiRequests: 0, tokenRequests: 1 });
     });
 
+    it('a wrong client secret is never handed the token cached for the right one: the token endpoint refuses it', async () => {
+      // The attack: the client id and token endpoint of a VNFC whose coordination already holds a
+      // token, with a guessed secret. A cache keyed by endpoint and client id alone would answer
+      // with the cached token, and the EM would accept it.
+      program({ default: { mode: 'async', never: true } });
+      const c = freshClient();
+      expectKind(await c.requestCoordination(target(credentialsAuth(fx.em.url)), coordinationRequest()), 'accepted');
+
+      const error = await expectFailure(c.requestCoordination(target(credentialsAuth(fx.em.url, WRONG_SECRET)), coordinationRequest()), 'unauthorized', false);
+
+      expect(error.status).toBe(401);
+      expect(fx.em.requests.counts()).toEqual({ apiRequests: 1, tokenRequests: 2 });
+      expect(fx.em.requests.entries().filter((e) => e.path.startsWith('/lcmcoord/')).map((e) => e.status)).toEqual([202]);
+    });
+
     cases([
       { name: 'a refused BASIC password', auth: () => basicAuth(WRONG_PASSWORD), behaviour: {} },
       { name: 'a 401 to a correct BASIC password', auth: () => basicAuth(), behaviour: { status: 401 } },

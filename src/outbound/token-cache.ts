@@ -1,7 +1,12 @@
 // OAuth 2.0 client-credentials tokens, cached until shortly before they expire: one token
 // serves every request of a long wait (Tacker asks for one per request), and callers that need
 // the same token at the same time share one token request.
-// A token is cached per token endpoint and client id.
+//
+// A token is cached per token endpoint, client id AND credential: a hash of the client secret,
+// or the thumbprint of the client certificate. A caller holding a wrong secret for a known
+// client id must reach the token endpoint and be refused there, never be handed the token
+// issued to the caller with the right one.
+import { createHash } from 'node:crypto';
 import type { TokenCredentials } from './credentials.ts';
 import type { IssuedToken } from './token-request.ts';
 
@@ -68,5 +73,8 @@ export class TokenCache {
 }
 
 function cacheKey(credentials: TokenCredentials): string {
-  return `${credentials.tokenEndpoint}\u0000${credentials.clientId}`;
+  const proof = credentials.kind === 'client-secret'
+    ? `secret:${createHash('sha256').update(credentials.clientSecret).digest('base64url')}`
+    : `certificate:${credentials.thumbprint}`;
+  return [credentials.tokenEndpoint, credentials.clientId, proof].join('\u0000');
 }
