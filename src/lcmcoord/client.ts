@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { describeZodError } from '../http/problem.ts';
 import { OutboundClient } from '../outbound/client.ts';
-import { isTokenCredentials, type Credentials } from '../outbound/credentials.ts';
+import { isTokenCredentials } from '../outbound/credentials.ts';
 import { OutboundError, type OutboundErrorCode } from '../outbound/errors.ts';
 import { describeRequest, problemIn, type Answer } from '../outbound/exchange.ts';
 import type { TokenCache } from '../outbound/token-cache.ts';
@@ -118,10 +118,9 @@ export class CoordinationClient {
   private async exchange(target: EmTarget, method: 'GET' | 'POST', url: string, body?: string): Promise<Answer> {
     const headers: Record<string, string> = { Version: LCMCOORD_API_VERSION, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const credentials = resolveAuth(target.authentication);
     let res: Answer;
-    let credentials: Credentials;
     try {
-      credentials = resolveAuth(target.authentication);
       res = await this.http.send({ method, url, headers, body }, credentials);
     } catch (err) {
       throw inEmTerms(err);

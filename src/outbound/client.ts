@@ -61,12 +61,12 @@ export class OutboundClient {
     return { answer: await exchange({ ...req, headers }, dispatcher, this.options.limits), authorization };
   }
 
-  private authorization(credentials: Credentials): Promise<string | undefined> | string | undefined {
+  private authorization(credentials: Credentials): Promise<string | undefined> {
     switch (credentials.kind) {
       case 'none':
-        return undefined;
+        return Promise.resolve(undefined);
       case 'basic':
-        return basicAuthorization(credentials.userName, credentials.password);
+        return Promise.resolve(basicAuthorization(credentials.userName, credentials.password));
       case 'client-secret':
       case 'client-certificate':
         return this.tokens.bearer(credentials);
