@@ -168,9 +168,14 @@ const EM_CODE: Record<OutboundErrorCode, CoordinationFailureCode> = {
   'foreign-location': 'foreign-location',
 };
 
+/**
+ * An oversized answer keeps no status: the workflow turns a 4xx status into the step's own
+ * status, and an answer it could not read has always failed the step as 502.
+ */
 function inEmTerms(err: unknown): unknown {
   if (!(err instanceof OutboundError) || EM_CODE[err.code] === err.code) return err;
-  return new OutboundError(EM_CODE[err.code], err.message, { status: err.status, problem: err.problem, cause: err });
+  const status = err.code === 'too-large' ? undefined : err.status;
+  return new OutboundError(EM_CODE[err.code], err.message, { status, problem: err.problem, cause: err });
 }
 
 function apiRoot(endpoint: string): string {
