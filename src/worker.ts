@@ -37,7 +37,7 @@ export function createActivityDependencies(config: Env) {
       userDomainName: 'Default',
       projectDomainName: 'Default',
       caCertPem: readOptionalFile(config.VIM_CA_FILE),
-      insecureSkipVerify: warnIfInsecure(config.VIM_TLS_INSECURE, `TLS certificate verification is OFF for the VIM ${config.VIM_AUTH_URL} (VIM_TLS_INSECURE)`),
+      insecureSkipVerify: config.VIM_TLS_INSECURE, // the client logs it when on
     }),
     inventory: new InventoryStore(inventoryFile(config)),
     subscriptions: new SubscriptionStore(subscriptionsFile(config)),
@@ -50,11 +50,6 @@ export function createActivityDependencies(config: Env) {
 function scriptSandboxPolicy(config: Env): SandboxPolicy {
   if (config.VNFM_SCRIPT_SANDBOX === 'off') console.warn('coordinate scripts run as the worker\'s own user (VNFM_SCRIPT_SANDBOX=off): they can read what the worker can');
   return { mode: config.VNFM_SCRIPT_SANDBOX, user: config.VNFM_SCRIPT_USER };
-}
-
-function warnIfInsecure(insecure: boolean, message: string): boolean {
-  if (insecure) console.warn(message);
-  return insecure;
 }
 
 /**

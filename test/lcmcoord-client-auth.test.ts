@@ -3,9 +3,9 @@
 // certificate-bound tokens, against the reference EM on loopback.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startReferenceEm, type ReferenceEm } from '../src/em/server.ts';
-import { certificateThumbprint } from '../src/lcmcoord/auth.ts';
-import { TlsDispatchers } from '../src/http/tls-dispatchers.ts';
 import { CoordinationClient, type CoordinationClientOptions, type EmTarget } from '../src/lcmcoord/client.ts';
+import { certificateThumbprint } from '../src/outbound/credentials.ts';
+import { TlsDispatchers } from '../src/outbound/dispatchers.ts';
 import { makeTestPki, type TestPki } from './support/certificates.ts';
 import { ManualClock } from './support/clock.ts';
 import {
@@ -155,6 +155,21 @@ describe('CoordinationClient against the reference EM', () => {
       await expectFailure(c.requestCoordination(target(credentialsAuth(fx.em.url, WRONG_SECRET)), coordinationRequest()), 'unauthorized', false);
 
       expect(fx.em.requests.counts()).toEqual({ apiRequests: 0, tokenRequests: 1 });
+    });
+
+    it('a wrong client secret is never handed the token cached for the right one: the token endpoint refuses it', async () => {
+      // The attack: the client id and token endpoint of a VNFC whose coordination already holds a
+      // token, with a guessed secret. A cache keyed by endpoint and client id alone would answer
+      // with the cached token, and the EM would accept it.
+      program({ default: { mode: 'async', never: true } });
+      const c = freshClient();
+      expectKind(await c.requestCoordination(target(credentialsAuth(fx.em.url)), coordinationRequest()), 'accepted');
+
+      const error = await expectFailure(c.requestCoordination(target(credentialsAuth(fx.em.url, WRONG_SECRET)), coordinationRequest()), 'unauthorized', false);
+
+      expect(error.status).toBe(401);
+      expect(fx.em.requests.counts()).toEqual({ apiRequests: 1, tokenRequests: 2 });
+      expect(fx.em.requests.entries().filter((e) => e.path.startsWith('/lcmcoord/')).map((e) => e.status)).toEqual([202]);
     });
 
     cases([

@@ -7,7 +7,8 @@ import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from './support/wait.ts';
 import { Router, listen, sendJson, serve } from '../src/http/server.ts';
-import { OpenStackClient, OpenStackError, type OpenStackClientOptions, type VimConnectionInput } from '../src/openstack/client.ts';
+import { OpenStackClient, type OpenStackClientOptions, type VimConnectionInput } from '../src/openstack/client.ts';
+import { OutboundError } from '../src/outbound/errors.ts';
 import type { VnfStackView } from '../src/vim-simulator/model.ts';
 import { startVimSimulator, type VimSimulator } from '../src/vim-simulator/server.ts';
 
@@ -49,10 +50,10 @@ function tokenRequests(): number {
   return requestLog.filter((line) => line.startsWith('POST /identity/v3/auth/tokens')).length;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<OpenStackError> {
+async function rejection(promise: Promise<unknown>): Promise<OutboundError> {
   const error = await promise.then(() => undefined, (err: unknown) => err);
-  expect(error).toBeInstanceOf(OpenStackError);
-  return error as OpenStackError;
+  expect(error).toBeInstanceOf(OutboundError);
+  return error as OutboundError;
 }
 
 async function waitForStackStatus(name: string, id: string, done: (status: string) => boolean): Promise<string> {

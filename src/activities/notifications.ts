@@ -1,14 +1,11 @@
 // Activities towards subscribers (NFVO and others): which subscriptions a notification is
 // for, and one delivery of one notification to one subscription. Subscriber credentials are
 // read here from the subscription store; they never pass through workflow history.
-import { ApplicationFailure } from '@temporalio/activity';
 import type { NotificationClient } from '../notifications/client.ts';
-import { NotificationError } from '../notifications/client.ts';
 import { addressedTo, matchesFilter, type NotificationDraft, type NotificationSummary } from '../notifications/models.ts';
 import type { SubscriptionStore } from '../notifications/store.ts';
-
-/** Temporal failure type of a refused delivery: `Notification.rejected` (not retried) or `Notification.failed`. */
-export const NOTIFICATION_FAILURE_PREFIX = 'Notification.';
+import { secretValues } from '../sol003/redact.ts';
+import { asApplicationFailure } from './failures.ts';
 
 export type DeliveryOutcome =
   | { kind: 'delivered'; status: number }
@@ -34,18 +31,10 @@ export function createNotificationActivities(store: SubscriptionStore, client: N
     async deliverNotification({ subscriptionId, notification }: { subscriptionId: string; notification: NotificationDraft }): Promise<DeliveryOutcome> {
       const subscription = store.get(subscriptionId);
       if (!subscription) return { kind: 'subscription-gone' };
-      try {
-        const { status } = await client.deliver(subscription, addressedTo(notification, subscriptionId, subscription.verbosity));
-        return { kind: 'delivered', status };
-      } catch (err) {
-        if (!(err instanceof NotificationError)) throw err;
-        throw ApplicationFailure.create({
-          type: `${NOTIFICATION_FAILURE_PREFIX}${err.retryable ? 'failed' : 'rejected'}`,
-          message: `subscription ${subscriptionId}: ${err.detail}`,
-          nonRetryable: !err.retryable,
-          details: err.status === undefined ? [] : [{ status: err.status }],
-        });
-      }
+      const { status } = await asApplicationFailure('Notification',
+        () => client.deliver(subscription, addressedTo(notification, subscriptionId, subscription.verbosity)),
+        { context: `subscription ${subscriptionId}`, secrets: secretValues(subscription.authentication) });
+      return { kind: 'delivered', status };
     },
   };
 }

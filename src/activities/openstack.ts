@@ -1,7 +1,9 @@
 // Activities towards the VIM (OpenStack Heat): one exchange each through the protocol client.
 // The embedded VIM simulator and a real cloud look the same from here.
 import { ApplicationFailure } from '@temporalio/activity';
-import { OpenStackError, type OpenStackClient } from '../openstack/client.ts';
+import type { OpenStackClient } from '../openstack/client.ts';
+import { OutboundError } from '../outbound/errors.ts';
+import { applicationFailureOf, asApplicationFailure } from './failures.ts';
 
 export interface StackRef {
   name: string;
@@ -21,7 +23,7 @@ export function createOpenStackActivities(client: OpenStackClient) {
   return {
     /** Finds the nested stack that holds the VNFC's server (Tacker's "get stack resource to update"). */
     async getStackResource({ stack, serverId }: { stack: StackRef; serverId: string }): Promise<{ memberStack: StackRef }> {
-      const resources = await asTemporalFailure(() => client.listResources(stack.name, stack.id, { nestedDepth: 3 }));
+      const resources = await asApplicationFailure('Vim', () => client.listResources(stack.name, stack.id, { nestedDepth: 3 }));
       const server = resources.find((r) => r.resource_type === SERVER_TYPE && r.physical_resource_id === serverId);
       if (!server) {
         throw ApplicationFailure.nonRetryable(`stack ${stack.name} has no server ${serverId}`, 'Vim.ResourceNotFound');
@@ -36,7 +38,7 @@ export function createOpenStackActivities(client: OpenStackClient) {
 
     /** The VNFC's nested stack: its status and the image and flavour it is (or is being) set to. */
     async readVnfcStack({ memberStack }: { memberStack: StackRef }): Promise<VnfcStackStatus> {
-      const stack = await asTemporalFailure(() => client.showStack(memberStack.name, memberStack.id));
+      const stack = await asApplicationFailure('Vim', () => client.showStack(memberStack.name, memberStack.id));
       const { image, flavor } = stack.parameters;
       return {
         status: stack.stack_status,
@@ -65,26 +67,27 @@ export function createOpenStackActivities(client: OpenStackClient) {
         const { id } = await client.createStack(stackName, template);
         return { name: stackName, id };
       } catch (err) {
-        if (!(err instanceof OpenStackError) || err.status !== 409) throw temporalFailureOf(err);
-        const existing = await asTemporalFailure(() => client.showStack(stackName));
+        if (!(err instanceof OutboundError)) throw err;
+        if (err.status !== 409) throw applicationFailureOf('Vim', err);
+        const existing = await asApplicationFailure('Vim', () => client.showStack(stackName));
         return { name: stackName, id: existing.id };
       }
     },
 
     /** The VNFCs of a VNF stack: its servers, in the order Heat lists them. */
     async listVnfcs({ stack }: { stack: StackRef }): Promise<{ vduId: string; serverId: string }[]> {
-      const resources = await asTemporalFailure(() => client.listResources(stack.name, stack.id, { nestedDepth: 3 }));
+      const resources = await asApplicationFailure('Vim', () => client.listResources(stack.name, stack.id, { nestedDepth: 3 }));
       return resources.filter((r) => r.resource_type === SERVER_TYPE && r.physical_resource_id)
         .map((r) => ({ vduId: r.resource_name, serverId: r.physical_resource_id }));
     },
 
     async deleteVnfStack({ stack }: { stack: StackRef }): Promise<void> {
-      await asTemporalFailure(() => client.deleteStack(stack.name, stack.id));
+      await asApplicationFailure('Vim', () => client.deleteStack(stack.name, stack.id));
     },
 
     /** PATCHes the VNFC's nested stack with the destination image and flavour; Heat answers 202. */
     async updateVnfc({ memberStack, image, flavor }: { memberStack: StackRef; image: string; flavor: string }): Promise<void> {
-      await asTemporalFailure(() => client.updateStack(memberStack.name, memberStack.id, { parameters: { image, flavor } }));
+      await asApplicationFailure('Vim', () => client.updateStack(memberStack.name, memberStack.id, { parameters: { image, flavor } }));
     },
   };
 }
@@ -93,20 +96,4 @@ export function createOpenStackActivities(client: OpenStackClient) {
 function stackRefOf(href: string): StackRef | undefined {
   const match = /\/stacks\/([^/]+)\/([^/?#]+)/.exec(href);
   return match?.[1] && match[2] ? { name: decodeURIComponent(match[1]), id: decodeURIComponent(match[2]) } : undefined;
-}
-
-async function asTemporalFailure<T>(exchange: () => Promise<T>): Promise<T> {
-  try {
-    return await exchange();
-  } catch (err) {
-    throw temporalFailureOf(err);
-  }
-}
-
-/** An OpenStackError as the failure Temporal retries (or not) by its classification. */
-function temporalFailureOf(err: unknown): unknown {
-  if (!(err instanceof OpenStackError)) return err;
-  return ApplicationFailure.create({
-    type: `Vim.${err.status ?? 'unreachable'}`, message: err.detail, nonRetryable: !err.retryable, details: [{ status: err.status }],
-  });
 }

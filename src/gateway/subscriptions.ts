@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { describeZodError, HttpProblem } from '../http/problem.ts';
 import { sendEmpty, sendJson, type Router } from '../http/server.ts';
 import { matchesFilter, parseFilter } from '../http/sol013-filter.ts';
-import { NotificationError, type NotificationClient } from '../notifications/client.ts';
+import type { NotificationClient } from '../notifications/client.ts';
+import { OutboundError } from '../outbound/errors.ts';
 import { LccnSubscriptionRequest, unsupportedFilterAttributes, type SubscriptionAuthentication } from '../notifications/models.ts';
 import { toLccnSubscription, type SubscriptionRecord, type SubscriptionStore } from '../notifications/store.ts';
 
@@ -49,7 +50,7 @@ export function registerSubscriptionRoutes(router: Router, deps: SubscriptionRou
     try {
       await client.testCallback({ callbackUri: request.callbackUri, authentication: request.authentication });
     } catch (err) {
-      if (!(err instanceof NotificationError)) throw err;
+      if (!(err instanceof OutboundError)) throw err;
       throw new HttpProblem(400, `callbackUri ${request.callbackUri} failed the notification endpoint test: ${err.detail}`);
     }
     const record: SubscriptionRecord = {

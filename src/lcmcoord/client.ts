@@ -1,16 +1,16 @@
 // Client of the ETSI NFV-SOL 002 v3.6.1 LCM Coordination API (lcmcoord 1.0.0).
 // One method, one HTTP exchange; each returns a typed classification of the EM's answer and
 // leaves all waiting to the caller (the workflow owns time). No Temporal imports here.
-import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { describeZodError } from '../http/problem.ts';
-import { TlsDispatchers } from '../http/tls-dispatchers.ts';
-import { basicAuthorization, certificateThumbprint, resolveAuth, TokenCache, type ResolvedAuth } from './auth.ts';
-import { CoordinationError } from './errors.ts';
-import { networkFailure, readCappedText, requestWithin } from './http.ts';
-import {
-  LCMCOORD_API_VERSION, LCMCOORD_BASE_PATH, LcmCoord, ProblemDetails, type EmAuthentication, type LcmCoordRequest,
-} from './models.ts';
+import { OutboundClient } from '../outbound/client.ts';
+import { isTokenCredentials } from '../outbound/credentials.ts';
+import { OutboundError, type OutboundErrorCode } from '../outbound/errors.ts';
+import { describeRequest, problemIn, type Answer } from '../outbound/exchange.ts';
+import type { TokenCache } from '../outbound/token-cache.ts';
+import { resolveAuth } from './auth.ts';
+import type { CoordinationFailureCode } from './errors.ts';
+import { LCMCOORD_API_VERSION, LCMCOORD_BASE_PATH, LcmCoord, type EmAuthentication, type LcmCoordRequest } from './models.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
 export const CoordinationClientOptions = z.object({
@@ -51,33 +51,26 @@ export type ReadOutcome =
 
 export type CancelOutcome = { kind: 'accepted' } | { kind: 'already-finished' };
 
-interface Exchange {
-  status: number;
-  headers: Record<string, string | undefined>;
-  text: string;
-  /** The Authorization value sent, so that a refused token is the one forgotten. */
-  authorization?: string;
-}
-
 export class CoordinationClient {
-  readonly tokens: TokenCache;
-  apiRequests = 0;
-  private readonly options: z.output<typeof CoordinationClientOptions>;
-  private readonly dispatchers: TlsDispatchers;
-  private readonly clientCertThumbprint?: string;
+  private readonly http: OutboundClient;
 
   /** `now` is the clock of token lifetimes (tests give one they can move). */
   constructor(options: CoordinationClientOptions = {}, now: () => number = Date.now) {
-    this.options = CoordinationClientOptions.parse(options);
-    const { tls } = this.options;
-    this.dispatchers = new TlsDispatchers({ connectTimeoutMs: this.options.connectTimeoutMs, ...tls });
-    if (tls.clientCertPem && tls.clientKeyPem) this.clientCertThumbprint = certificateThumbprint(tls.clientCertPem);
-    this.tokens = new TokenCache({
-      refreshMarginMs: this.options.tokenRefreshMarginMs,
-      defaultLifetimeMs: this.options.defaultTokenLifetimeMs,
-      requestTimeoutMs: this.options.responseTimeoutMs,
-      maxResponseBytes: this.options.maxResponseBytes,
+    const parsed = CoordinationClientOptions.parse(options);
+    this.http = new OutboundClient({
+      limits: { responseTimeoutMs: parsed.responseTimeoutMs, maxResponseBytes: parsed.maxResponseBytes },
+      tls: { connectTimeoutMs: parsed.connectTimeoutMs, ...parsed.tls },
+      tokens: { refreshMarginMs: parsed.tokenRefreshMarginMs, defaultLifetimeMs: parsed.defaultTokenLifetimeMs },
     }, now);
+  }
+
+  get tokens(): TokenCache {
+    return this.http.tokens;
+  }
+
+  /** Requests sent to EMs, token requests not counted. */
+  get apiRequests(): number {
+    return this.http.requests;
   }
 
   /** POST /coordinations: 201 finished, 202 accepted (poll Location), 503 busy (post again later). */
@@ -88,9 +81,9 @@ export class CoordinationClient {
       case 201:
         return { kind: 'finished', coordination: parseCoordination(res.text), location: res.headers.location };
       case 202:
-        return { kind: 'accepted', location: this.checkedLocation(target, res.headers.location, url), retryAfterMs: retryAfterOf(res) };
+        return { kind: 'accepted', location: checkedLocation(target, res.headers.location, url), retryAfterMs: retryAfterOf(res) };
       case 503:
-        return { kind: 'busy', retryAfterMs: retryAfterOf(res), detail: problemDetail(res) ?? 'EM is not able to coordinate now' };
+        return { kind: 'busy', retryAfterMs: retryAfterOf(res), detail: problemIn(res)?.detail ?? 'EM is not able to coordinate now' };
       default:
         throw unexpected(res, 'POST coordination');
     }
@@ -98,7 +91,7 @@ export class CoordinationClient {
 
   /** GET the coordination at Location: 202 ongoing, 200 finished. */
   async readCoordination(target: EmTarget, location: string): Promise<ReadOutcome> {
-    const res = await this.exchange(target, 'GET', this.checkedLocation(target, location));
+    const res = await this.exchange(target, 'GET', checkedLocation(target, location));
     switch (res.status) {
       case 200:
         return { kind: 'finished', coordination: parseCoordination(res.text) };
@@ -111,104 +104,85 @@ export class CoordinationClient {
 
   /** POST {Location}/cancel: 202 accepted; 409 means the coordination already finished. */
   async cancelCoordination(target: EmTarget, location: string): Promise<CancelOutcome> {
-    const res = await this.exchange(target, 'POST', `${this.checkedLocation(target, location).replace(/\/$/, '')}/cancel`);
+    const res = await this.exchange(target, 'POST', `${checkedLocation(target, location).replace(/\/$/, '')}/cancel`);
     if (res.status === 202) return { kind: 'accepted' };
     if (res.status === 409) return { kind: 'already-finished' };
     throw unexpected(res, 'cancel coordination');
   }
 
   async close(): Promise<void> {
-    await this.dispatchers.close();
+    await this.http.close();
   }
 
-  /**
-   * A Location must resolve to the endpoint's origin: credentials never travel elsewhere.
-   * A relative reference is resolved against the URI of the request it answered (RFC 9110
-   * §10.2.2), or, for one handed back by the caller, against the endpoint.
-   */
-  private checkedLocation(target: EmTarget, location: string | undefined, requestUrl = `${apiRoot(target.endpoint)}/`): string {
-    if (!location) throw new CoordinationError('malformed', 'EM answered 202 without the mandatory Location header');
-    let resolved: URL;
-    try {
-      resolved = new URL(location, requestUrl);
-    } catch {
-      throw new CoordinationError('malformed', `EM sent an unparseable Location "${location}"`);
-    }
-    const expected = new URL(target.endpoint).origin;
-    if (resolved.origin !== expected) {
-      throw new CoordinationError('foreign-location', `EM sent Location ${resolved.origin} which is not the endpoint's origin ${expected}; not following it`);
-    }
-    return resolved.toString();
-  }
-
-  /** One request; on 401 with a token, one refresh and one repeat (RFC 6750 invalid_token). */
-  private async exchange(target: EmTarget, method: 'GET' | 'POST', url: string, body?: string): Promise<Exchange> {
-    const auth = resolveAuth(target.authentication);
-    const first = await this.send(auth, method, url, body);
-    if (first.status !== 401 || (auth.kind !== 'client-credentials' && auth.kind !== 'client-cert')) {
-      if (first.status === 401) throw new CoordinationError('unauthorized', `EM refused the credentials for ${method} ${url} (401)`, 401);
-      return first;
-    }
-    this.tokens.invalidate(auth, first.authorization);
-    const second = await this.send(auth, method, url, body);
-    if (second.status === 401) throw new CoordinationError('unauthorized', `EM refused a freshly issued token for ${method} ${url} (401)`, 401);
-    return second;
-  }
-
-  private async send(auth: ResolvedAuth, method: Dispatcher.HttpMethod, url: string, body?: string): Promise<Exchange> {
-    const dispatcher = this.dispatcherFor(auth, url);
+  /** One exchange (the kit repeats it once with a fresh token after a 401); a final 401 is unauthorized. */
+  private async exchange(target: EmTarget, method: 'GET' | 'POST', url: string, body?: string): Promise<Answer> {
     const headers: Record<string, string> = { Version: LCMCOORD_API_VERSION, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const authorization = await this.authorization(auth);
-    if (authorization) headers.Authorization = authorization;
-    this.apiRequests += 1;
-    let res: Dispatcher.ResponseData;
+    const credentials = resolveAuth(target.authentication);
+    let res: Answer;
     try {
-      res = await requestWithin(url, { method, headers, body, dispatcher }, this.options.responseTimeoutMs);
+      res = await this.http.send({ method, url, headers, body }, credentials);
     } catch (err) {
-      throw networkFailure(err, `${method} ${url} failed`);
+      throw inEmTerms(err);
     }
-    let text: string;
-    try {
-      text = await readCappedText(res.body, this.options.maxResponseBytes);
-    } catch (err) {
-      if (err instanceof CoordinationError) throw err;
-      throw networkFailure(err, `${method} ${url}: reading the response failed`);
+    if (res.status === 401) {
+      const refused = isTokenCredentials(credentials) ? 'a freshly issued token' : 'the credentials';
+      throw new OutboundError('unauthorized', `EM refused ${refused} for ${describeRequest(method, url)} (401)`, { status: 401 });
     }
-    const flat: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(res.headers)) flat[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
-    return { status: res.statusCode, headers: flat, text, authorization };
+    return res;
   }
+}
 
-  private dispatcherFor(auth: ResolvedAuth, url: string): Dispatcher {
-    if (auth.kind !== 'client-cert') return this.dispatchers.for(url);
-    if (!this.clientCertThumbprint) {
-      throw new CoordinationError('misconfigured', 'OAUTH2_CLIENT_CERT requested but the worker has no client certificate configured');
-    }
-    if (auth.fingerprint !== this.clientCertThumbprint) {
-      throw new CoordinationError('misconfigured', `certificateRef x5t#S256 ${auth.fingerprint} does not match the configured client certificate (${this.clientCertThumbprint})`);
-    }
-    return this.dispatchers.for(url, true);
+/**
+ * A Location must resolve to the endpoint's origin: credentials never travel elsewhere.
+ * A relative reference is resolved against the URI of the request it answered (RFC 9110
+ * §10.2.2), or, for one handed back by the caller, against the endpoint.
+ */
+function checkedLocation(target: EmTarget, location: string | undefined, requestUrl = `${apiRoot(target.endpoint)}/`): string {
+  if (!location) throw new OutboundError('malformed', 'EM answered 202 without the mandatory Location header');
+  let resolved: URL;
+  try {
+    resolved = new URL(location, requestUrl);
+  } catch {
+    throw new OutboundError('malformed', `EM sent an unparseable Location "${location}"`);
   }
+  const expected = new URL(target.endpoint).origin;
+  if (resolved.origin !== expected) {
+    throw new OutboundError('foreign-location', `EM sent Location ${resolved.origin} which is not the endpoint's origin ${expected}; not following it`);
+  }
+  return resolved.toString();
+}
 
-  private async authorization(auth: ResolvedAuth): Promise<string | undefined> {
-    switch (auth.kind) {
-      case 'basic':
-        return basicAuthorization(auth.userName, auth.password);
-      case 'client-credentials':
-      case 'client-cert':
-        return this.tokens.bearer(auth, this.dispatcherFor(auth, auth.tokenEndpoint));
-      case 'none':
-        return undefined;
-    }
-  }
+/** How the kit's codes read in the EM's fixed vocabulary (see errors.ts). */
+const EM_CODE: Record<OutboundErrorCode, CoordinationFailureCode> = {
+  'unreachable': 'unreachable',
+  'timeout': 'unreachable',
+  'untrusted-certificate': 'untrusted-certificate',
+  'too-large': 'malformed',
+  'malformed': 'malformed',
+  'unauthorized': 'unauthorized',
+  'rejected': 'rejected',
+  'busy': 'server-error',
+  'server-error': 'server-error',
+  'misconfigured': 'misconfigured',
+  'foreign-location': 'foreign-location',
+};
+
+/**
+ * An oversized answer keeps no status: the workflow turns a 4xx status into the step's own
+ * status, and an answer it could not read has always failed the step as 502.
+ */
+function inEmTerms(err: unknown): unknown {
+  if (!(err instanceof OutboundError) || EM_CODE[err.code] === err.code) return err;
+  const status = err.code === 'too-large' ? undefined : err.status;
+  return new OutboundError(EM_CODE[err.code], err.message, { status, problem: err.problem, cause: err });
 }
 
 function apiRoot(endpoint: string): string {
   return endpoint.replace(/\/+$/, '');
 }
 
-function retryAfterOf(res: Exchange): number | undefined {
+function retryAfterOf(res: Answer): number | undefined {
   return parseRetryAfter(res.headers['retry-after'], Date.now(), res.headers.date);
 }
 
@@ -217,30 +191,18 @@ function parseCoordination(text: string): LcmCoord {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new CoordinationError('malformed', `EM returned a body that is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+    throw new OutboundError('malformed', `EM returned a body that is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
   }
   const parsed = LcmCoord.safeParse(value);
-  if (!parsed.success) throw new CoordinationError('malformed', `EM returned an invalid LcmCoord: ${describeZodError(parsed.error)}`);
+  if (!parsed.success) throw new OutboundError('malformed', `EM returned an invalid LcmCoord: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }
 
-function problemOf(res: Exchange): ProblemDetails | undefined {
-  try {
-    const parsed = ProblemDetails.safeParse(JSON.parse(res.text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function problemDetail(res: Exchange): string | undefined {
-  return problemOf(res)?.detail;
-}
-
-function unexpected(res: Exchange, what: string): CoordinationError {
-  const problem = problemOf(res);
+/** SOL002: any other 4xx is a refusal, 5xx (503 aside) a failure of the EM, anything else not the protocol. */
+function unexpected(res: Answer, what: string): OutboundError {
+  const problem = problemIn(res);
   const detail = `EM answered ${what} with ${res.status}${problem ? `: ${problem.detail}` : ''}`;
-  if (res.status >= 500) return new CoordinationError('server-error', detail, res.status, problem);
-  if (res.status >= 400) return new CoordinationError('rejected', detail, res.status, problem);
-  return new CoordinationError('malformed', `${detail} (not a status the protocol allows here)`, res.status, problem);
+  if (res.status >= 500) return new OutboundError('server-error', detail, { status: res.status, problem });
+  if (res.status >= 400) return new OutboundError('rejected', detail, { status: res.status, problem });
+  return new OutboundError('malformed', `${detail} (not a status the protocol allows here)`, { status: res.status, problem });
 }

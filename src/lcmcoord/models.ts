@@ -75,10 +75,5 @@ export const EmAuthentication = z.object({
 });
 export type EmAuthentication = z.infer<typeof EmAuthentication>;
 
-/** OAuth 2.0 token response (RFC 6749 §5.1). */
-export const TokenResponse = z.object({
-  access_token: z.string().min(1),
-  token_type: z.string(),
-  expires_in: z.number().positive().optional(),
-});
-export type TokenResponse = z.infer<typeof TokenResponse>;
+/** The EM's token endpoint answers the OAuth 2.0 token response, defined once in the outbound kit. */
+export { TokenResponse } from '../outbound/token-response.ts';

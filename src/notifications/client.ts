@@ -2,13 +2,12 @@
 // to the callbackUri, and the test GET at subscription time. One method, one HTTP exchange
 // (plus one repeat with a fresh token after a 401); errors are classified, never retried here:
 // the workflow owns retries. No Temporal imports here.
-import type { Dispatcher } from 'undici';
-import { TlsDispatchers } from '../http/tls-dispatchers.ts';
 import { z } from 'zod';
-import { ProblemDetails } from '../http/problem.ts';
-import { basicAuthorization, TokenCache, type ResolvedAuth } from '../lcmcoord/auth.ts';
-import { CoordinationError } from '../lcmcoord/errors.ts';
-import { networkFailure, readCappedText, requestWithin } from '../lcmcoord/http.ts';
+import { OutboundClient } from '../outbound/client.ts';
+import type { Credentials } from '../outbound/credentials.ts';
+import { codeForStatus, OutboundError } from '../outbound/errors.ts';
+import { problemIn, type Answer } from '../outbound/exchange.ts';
+import type { TokenCache } from '../outbound/token-cache.ts';
 import { VNFLCM_API_VERSION } from '../sol003/models.ts';
 import type { SubscriptionAuthentication, VnfLcmOperationOccurrenceNotification } from './models.ts';
 
@@ -35,135 +34,76 @@ export interface SubscriberTarget {
   authentication?: SubscriptionAuthentication;
 }
 
-/** A failed exchange with a subscriber; `retryable` says whether sending it again can help. */
-export class NotificationError extends Error {
-  constructor(
-    readonly detail: string,
-    readonly retryable: boolean,
-    readonly status?: number,
-  ) {
-    super(detail);
-    this.name = 'NotificationError';
-  }
-}
-
-type SubscriberAuth = Extract<ResolvedAuth, { kind: 'basic' | 'client-credentials' | 'none' }>;
-
 /**
  * The method the VNFM uses among those the subscriber offers: client credentials before Basic.
  * OAUTH2_CLIENT_CERT alone is refused when the subscription is created, so never reaches here.
  */
-export function subscriberAuth(auth: SubscriptionAuthentication | undefined): SubscriberAuth {
+export function subscriberAuth(auth: SubscriptionAuthentication | undefined): Credentials {
   if (!auth) return { kind: 'none' };
   const creds = auth.paramsOauth2ClientCredentials;
   if (auth.authType.includes('OAUTH2_CLIENT_CREDENTIALS') && creds) {
-    return { kind: 'client-credentials', tokenEndpoint: creds.tokenEndpoint, clientId: creds.clientId, clientSecret: creds.clientPassword };
+    return { kind: 'client-secret', tokenEndpoint: creds.tokenEndpoint, clientId: creds.clientId, clientSecret: creds.clientPassword };
   }
   const basic = auth.paramsBasic;
   if (auth.authType.includes('BASIC') && basic) return { kind: 'basic', userName: basic.userName, password: basic.password };
-  throw new NotificationError(`authentication ${auth.authType.join(', ')} is not supported for notifications; use BASIC or OAUTH2_CLIENT_CREDENTIALS`, false);
-}
-
-interface Answer {
-  status: number;
-  text: string;
-  authorization?: string;
+  throw new OutboundError('misconfigured', `authentication ${auth.authType.join(', ')} is not supported for notifications; use BASIC or OAUTH2_CLIENT_CREDENTIALS`);
 }
 
 export class NotificationClient {
-  readonly tokens: TokenCache;
-  /** Exchanges with subscribers (not counting token requests). */
-  requests = 0;
-  private readonly options: z.output<typeof NotificationClientOptions>;
-  private readonly dispatchers: TlsDispatchers;
+  private readonly http: OutboundClient;
+  private readonly maxNotificationBytes: number;
 
   constructor(options: NotificationClientOptions = {}) {
-    this.options = NotificationClientOptions.parse(options);
-    this.dispatchers = new TlsDispatchers({
-      connectTimeoutMs: this.options.connectTimeoutMs, caPem: this.options.caPem, insecureOrigins: this.options.insecureOrigins,
+    const parsed = NotificationClientOptions.parse(options);
+    this.maxNotificationBytes = parsed.maxNotificationBytes;
+    this.http = new OutboundClient({
+      limits: { responseTimeoutMs: parsed.responseTimeoutMs, maxResponseBytes: parsed.maxResponseBytes },
+      tls: { connectTimeoutMs: parsed.connectTimeoutMs, caPem: parsed.caPem, insecureOrigins: parsed.insecureOrigins },
+      tokens: { refreshMarginMs: parsed.tokenRefreshMarginMs, defaultLifetimeMs: parsed.defaultTokenLifetimeMs },
     });
-    this.tokens = new TokenCache({
-      refreshMarginMs: this.options.tokenRefreshMarginMs,
-      defaultLifetimeMs: this.options.defaultTokenLifetimeMs,
-      requestTimeoutMs: this.options.responseTimeoutMs,
-      maxResponseBytes: this.options.maxResponseBytes,
-    });
+  }
+
+  get tokens(): TokenCache {
+    return this.http.tokens;
+  }
+
+  /** Exchanges with subscribers (not counting token requests). */
+  get requests(): number {
+    return this.http.requests;
   }
 
   /**
    * SOL003 §5.4.20.3.2: at subscription time the VNFM tests the endpoint with a GET, which
-   * must answer 204 No Content. Throws a NotificationError whose detail says what went wrong.
+   * must answer 204 No Content. Throws an OutboundError whose detail says what went wrong.
    */
   async testCallback(target: SubscriberTarget): Promise<void> {
     const answer = await this.exchange(target, 'GET');
     if (answer.status !== 204) {
-      throw new NotificationError(`GET ${target.callbackUri} answered ${answer.status}${problemSuffix(answer.text)}; the notification endpoint must answer 204 No Content`, false, answer.status);
+      throw failed(answer, `GET ${target.callbackUri} answered ${answer.status}${problemSuffix(answer)}; the notification endpoint must answer 204 No Content`);
     }
   }
 
-  /** POSTs one notification. Any 2xx is success (SOL003 expects 204); the error says whether to send it again. */
+  /** POSTs one notification. Any 2xx is success (SOL003 expects 204); the error's code says whether to send it again. */
   async deliver(target: SubscriberTarget, notification: VnfLcmOperationOccurrenceNotification): Promise<{ status: number }> {
     const body = JSON.stringify(notification);
     const size = Buffer.byteLength(body);
-    if (size > this.options.maxNotificationBytes) {
-      throw new NotificationError(`notification ${notification.id} is ${size} bytes, over the ${this.options.maxNotificationBytes}-byte limit`, false);
+    if (size > this.maxNotificationBytes) {
+      throw new OutboundError('too-large', `notification ${notification.id} is ${size} bytes, over the ${this.maxNotificationBytes}-byte limit`);
     }
     const answer = await this.exchange(target, 'POST', body);
     if (answer.status >= 200 && answer.status < 300) return { status: answer.status };
-    const detail = `POST ${target.callbackUri} answered ${answer.status}${problemSuffix(answer.text)}`;
-    throw new NotificationError(detail, isRetryableStatus(answer.status), answer.status);
+    throw failed(answer, `POST ${target.callbackUri} answered ${answer.status}${problemSuffix(answer)}`);
   }
 
   async close(): Promise<void> {
-    await this.dispatchers.close();
+    await this.http.close();
   }
 
-  /** One request; on 401 with a cached token, one fresh token and one repeat (RFC 6750 invalid_token). */
-  private async exchange(target: SubscriberTarget, method: 'GET' | 'POST', body?: string): Promise<Answer> {
-    const auth = subscriberAuth(target.authentication);
-    const first = await this.send(target.callbackUri, auth, method, body);
-    if (first.status !== 401 || auth.kind !== 'client-credentials') return first;
-    this.tokens.invalidate(auth, first.authorization);
-    return this.send(target.callbackUri, auth, method, body);
-  }
-
-  private async send(url: string, auth: SubscriberAuth, method: 'GET' | 'POST', body?: string): Promise<Answer> {
+  private exchange(target: SubscriberTarget, method: 'GET' | 'POST', body?: string): Promise<Answer> {
     const headers: Record<string, string> = { Version: VNFLCM_API_VERSION, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const authorization = await this.authorization(auth);
-    if (authorization) headers.Authorization = authorization;
-    this.requests += 1;
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await requestWithin(url, { method, headers, body, dispatcher: this.dispatchers.for(url) }, this.options.responseTimeoutMs);
-    } catch (err) {
-      throw fromCoordinationError(networkFailure(err, `${method} ${url} failed`));
-    }
-    let text: string;
-    try {
-      text = await readCappedText(res.body, this.options.maxResponseBytes);
-    } catch (err) {
-      // An oversized body does not undo the status the subscriber answered.
-      if (err instanceof CoordinationError) return { status: res.statusCode, text: '', authorization };
-      throw fromCoordinationError(networkFailure(err, `${method} ${url}: reading the response failed`));
-    }
-    return { status: res.statusCode, text, authorization };
-  }
-
-  private async authorization(auth: SubscriberAuth): Promise<string | undefined> {
-    switch (auth.kind) {
-      case 'basic':
-        return basicAuthorization(auth.userName, auth.password);
-      case 'client-credentials':
-        try {
-          return await this.tokens.bearer(auth, this.dispatchers.for(auth.tokenEndpoint));
-        } catch (err) {
-          if (err instanceof CoordinationError) throw fromCoordinationError(err);
-          throw err;
-        }
-      case 'none':
-        return undefined;
-    }
+    // The body is read only for a problem detail: an oversized one does not undo the status the subscriber answered.
+    return this.http.send({ method, url: target.callbackUri, headers, body, oversizedBody: 'drop' }, subscriberAuth(target.authentication));
   }
 }
 
@@ -172,19 +112,11 @@ export class NotificationClient {
  * notification again; 1xx/3xx are not answers a notification endpoint gives (redirects are
  * not followed: credentials go to the callbackUri only).
  */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+function failed(answer: Answer, detail: string): OutboundError {
+  return new OutboundError(codeForStatus(answer.status), detail, { status: answer.status, problem: problemIn(answer) });
 }
 
-function fromCoordinationError(err: CoordinationError): NotificationError {
-  return new NotificationError(err.detail, err.retryable, err.status);
-}
-
-function problemSuffix(text: string): string {
-  try {
-    const parsed = ProblemDetails.safeParse(JSON.parse(text));
-    return parsed.success ? `: ${parsed.data.detail}` : '';
-  } catch {
-    return '';
-  }
+function problemSuffix(answer: Answer): string {
+  const problem = problemIn(answer);
+  return problem ? `: ${problem.detail}` : '';
 }

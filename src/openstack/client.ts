@@ -1,12 +1,15 @@
 // OpenStack protocol client: Keystone v3 password tokens, Heat v1 and Nova v2.1, over undici.
 // Every method is one exchange with the service (plus a token request when the cached one is
-// missing, near expiry or refused). Failures surface as OpenStackError, classified retryable
-// or not, so an activity can hand the decision to Temporal's retry policy. Credentials and
-// tokens never appear in errors: details quote only methods, paths, statuses and the
-// service's own error message.
-import { Agent, request, type Dispatcher } from 'undici';
+// missing, near expiry or refused). Failures surface as the outbound kit's OutboundError with
+// a code (Heat's 409 counts as busy), so an activity can hand the decision to Temporal's retry
+// policy. Credentials and tokens never appear in errors: details quote only methods, paths,
+// statuses and the service's own error message.
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { describeZodError } from '../http/problem.ts';
+import { OutboundClient } from '../outbound/client.ts';
+import { codeForStatus, OutboundError, type OutboundErrorCode } from '../outbound/errors.ts';
+import type { Answer } from '../outbound/exchange.ts';
 import {
   HeatResourceListResponse, HeatStackCreatedResponse, HeatStackResponse, KeystoneTokenResponse, NovaFaultBody, NovaServerResponse,
   OpenStackErrorBody, type CatalogEntry, type HeatResource, type HeatStack, type NovaServer,
@@ -35,27 +38,8 @@ export interface OpenStackClientOptions {
   requestTimeoutMs?: number;
   /** Larger responses are refused (a misbehaving endpoint must not exhaust memory). Default 4 MiB. */
   maxResponseBytes?: number;
-}
-
-export interface OpenStackErrorInit {
-  detail: string;
-  retryable: boolean;
-  status?: number;
-}
-
-/** A failed exchange with an OpenStack service; `retryable` says whether the same call may succeed later. */
-export class OpenStackError extends Error {
-  readonly status?: number;
-  readonly retryable: boolean;
-  readonly detail: string;
-
-  constructor(init: OpenStackErrorInit) {
-    super(init.detail);
-    this.name = 'OpenStackError';
-    this.detail = init.detail;
-    this.retryable = init.retryable;
-    if (init.status !== undefined) this.status = init.status;
-  }
+  /** Where the warning of a VIM whose certificates are not verified goes. Default console.warn. */
+  log?: (line: string) => void;
 }
 
 export interface ListResourcesOptions {
@@ -98,37 +82,28 @@ interface ServiceCall {
   headers?: Record<string, string>;
 }
 
-interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  contentType: string;
-}
-
 export class OpenStackClient {
   readonly #connection: VimConnection;
-  readonly #dispatcher: Agent;
-  readonly #timeoutMs: number;
-  readonly #maxResponseBytes: number;
+  readonly #http: OutboundClient;
   #session?: Session;
   #pendingAuthentication?: Promise<Session>;
 
   constructor(connection: VimConnectionInput, options: OpenStackClientOptions = {}) {
     const parsed = VimConnection.safeParse(connection);
-    if (!parsed.success) {
-      throw new OpenStackError({ retryable: false, detail: `VIM connection is invalid: ${describeZodError(parsed.error)}` });
-    }
+    if (!parsed.success) throw new OutboundError('misconfigured', `VIM connection is invalid: ${describeZodError(parsed.error)}`);
     this.#connection = parsed.data;
-    this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.#dispatcher = new Agent({
-      connect: {
-        timeout: this.#timeoutMs,
-        rejectUnauthorized: !parsed.data.insecureSkipVerify,
-        ...(parsed.data.caCertPem ? { ca: parsed.data.caCertPem } : {}),
+    const timeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const log = options.log ?? console.warn;
+    this.#http = new OutboundClient({
+      limits: { totalTimeoutMs: timeoutMs, maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES },
+      tls: {
+        connectTimeoutMs: timeoutMs,
+        caPem: parsed.data.caCertPem,
+        systemRoots: false,
+        // Keystone and every endpoint of its catalog are the one configured VIM.
+        insecureOrigins: parsed.data.insecureSkipVerify ? 'all' : [],
+        log: (line) => log(`VIM ${parsed.data.authUrl}: ${line}`),
       },
-      headersTimeout: this.#timeoutMs,
-      bodyTimeout: this.#timeoutMs,
     });
   }
 
@@ -185,11 +160,11 @@ export class OpenStackClient {
 
   /** Releases pooled connections. */
   async close(): Promise<void> {
-    await this.#dispatcher.close();
+    await this.#http.close();
   }
 
   /** One exchange with a service; a 401 means the token was revoked, so it re-authenticates once. */
-  async #call(call: ServiceCall, expected: number[]): Promise<RawResponse> {
+  async #call(call: ServiceCall, expected: number[]): Promise<Answer> {
     let session = await this.#currentSession();
     let response = await this.#send(session, call);
     if (response.status === 401) {
@@ -200,7 +175,7 @@ export class OpenStackClient {
     return response;
   }
 
-  async #send(session: Session, call: ServiceCall): Promise<RawResponse> {
+  async #send(session: Session, call: ServiceCall): Promise<Answer> {
     const url = `${serviceEndpoint(session.catalog, call.service, this.#connection.region)}${call.path}`;
     return this.#exchange(`${SERVICE_LABEL[call.service]} ${call.method} ${call.path}`, url, {
       method: call.method,
@@ -230,11 +205,11 @@ export class OpenStackClient {
       body: passwordAuthRequest(connection),
     });
     if (response.status === 401) {
-      throw new OpenStackError({ status: 401, retryable: false, detail: `${operation}: the credentials were refused` });
+      throw new OutboundError('unauthorized', `${operation}: the credentials were refused`, { status: 401 });
     }
     if (response.status !== 201 && response.status !== 200) throw errorFromResponse(response, operation);
-    const token = headerValue(response.headers['x-subject-token']);
-    if (!token) throw new OpenStackError({ status: response.status, retryable: false, detail: `${operation}: the response has no X-Subject-Token header` });
+    const token = response.headers['x-subject-token'];
+    if (!token) throw new OutboundError('malformed', `${operation}: the response has no X-Subject-Token header`, { status: response.status });
     const body = parseBody(KeystoneTokenResponse, response, 'Keystone token response');
     const session: Session = {
       token,
@@ -245,28 +220,14 @@ export class OpenStackClient {
     return session;
   }
 
-  async #exchange(operation: string, url: string, init: { method: Dispatcher.HttpMethod; headers?: Record<string, string>; body?: unknown }): Promise<RawResponse> {
+  async #exchange(operation: string, url: string, init: { method: Dispatcher.HttpMethod; headers?: Record<string, string>; body?: unknown }): Promise<Answer> {
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'durable-vnfm', ...init.headers };
     let body: string | undefined;
     if (init.body !== undefined) {
       body = JSON.stringify(init.body);
       headers['Content-Type'] = 'application/json';
     }
-    try {
-      const response = await request(url, {
-        method: init.method, headers, body, dispatcher: this.#dispatcher, signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      const text = await readCapped(response.body, response.headers['content-length'], this.#maxResponseBytes, operation);
-      return {
-        status: response.statusCode,
-        headers: response.headers,
-        text,
-        contentType: headerValue(response.headers['content-type']) ?? '',
-      };
-    } catch (err) {
-      if (err instanceof OpenStackError) throw err;
-      throw transportError(err, operation, this.#timeoutMs);
-    }
+    return this.#http.send({ method: init.method, url, headers, body, what: operation });
   }
 }
 
@@ -292,7 +253,7 @@ function serviceEndpoint(catalog: CatalogEntry[], service: ServiceType, region: 
       && (region === undefined || candidate.region_id === region || candidate.region === region));
   if (!endpoint) {
     const where = region === undefined ? '' : ` in region '${region}'`;
-    throw new OpenStackError({ retryable: false, detail: `the Keystone catalog has no public ${service} endpoint${where}` });
+    throw new OutboundError('misconfigured', `the Keystone catalog has no public ${service} endpoint${where}`);
   }
   return trimSlash(endpoint.url);
 }
@@ -302,63 +263,36 @@ function stackPath(stackName: string, stackId?: string): string {
   return stackId === undefined ? name : `${name}/${encodeURIComponent(stackId)}`;
 }
 
-function canonicalStackFromLocation(response: RawResponse): { name: string; id: string } {
-  const location = headerValue(response.headers.location);
+function canonicalStackFromLocation(response: Answer): { name: string; id: string } {
+  const location = response.headers.location;
   const match = location ? /\/stacks\/([^/?#]+)\/([^/?#]+)\/?(?:[?#].*)?$/.exec(location) : null;
   if (!match?.[1] || !match[2]) {
-    throw new OpenStackError({
-      status: response.status, retryable: false,
-      detail: `Heat redirected a stack lookup to ${location === undefined ? 'no Location' : `'${location}'`}, not to /stacks/{name}/{id}`,
+    throw new OutboundError('malformed', `Heat redirected a stack lookup to ${location === undefined ? 'no Location' : `'${location}'`}, not to /stacks/{name}/{id}`, {
+      status: response.status,
     });
   }
   return { name: decodeURIComponent(match[1]), id: decodeURIComponent(match[2]) };
 }
 
-async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  contentLength: string | string[] | undefined,
-  maxBytes: number,
-  operation: string,
-): Promise<string> {
-  const tooLarge = (): OpenStackError => {
-    body.destroy();
-    return new OpenStackError({ retryable: false, detail: `${operation}: the response exceeds ${maxBytes} bytes` });
-  };
-  if (Number(headerValue(contentLength) ?? 0) > maxBytes) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseBody<S extends z.ZodType>(schema: S, response: RawResponse, what: string): z.infer<S> {
+function parseBody<S extends z.ZodType>(schema: S, response: Answer, what: string): z.infer<S> {
   let value: unknown;
   try {
     value = JSON.parse(response.text);
   } catch {
-    const contentType = response.contentType || 'no content type';
-    throw new OpenStackError({
-      status: response.status, retryable: false,
-      detail: `${what} is not JSON (${contentType}): ${excerpt(response.text)}`,
-    });
+    const contentType = response.headers['content-type'] || 'no content type';
+    throw new OutboundError('malformed', `${what} is not JSON (${contentType}): ${excerpt(response.text)}`, { status: response.status });
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new OpenStackError({ status: response.status, retryable: false, detail: `${what} is malformed: ${describeZodError(parsed.error)}` });
+    throw new OutboundError('malformed', `${what} is malformed: ${describeZodError(parsed.error)}`, { status: response.status });
   }
   return parsed.data;
 }
 
-function errorFromResponse(response: RawResponse, operation: string): OpenStackError {
+function errorFromResponse(response: Answer, operation: string): OutboundError {
   const explanation = serviceErrorMessage(response.text);
-  return new OpenStackError({
+  return new OutboundError(codeForServiceStatus(response.status), `${operation} answered ${response.status}${explanation ? `: ${explanation}` : ''}`, {
     status: response.status,
-    retryable: isRetryableStatus(response.status),
-    detail: `${operation} answered ${response.status}${explanation ? `: ${explanation}` : ''}`,
   });
 }
 
@@ -366,8 +300,8 @@ function errorFromResponse(response: RawResponse, operation: string): OpenStackE
  * 5xx, 408 and 429 are transient by definition. Heat answers 409 while another action runs
  * on the stack, which also clears by itself.
  */
-function isRetryableStatus(status: number): boolean {
-  return status >= 500 || status === 408 || status === 409 || status === 429;
+function codeForServiceStatus(status: number): OutboundErrorCode {
+  return status === 409 ? 'busy' : codeForStatus(status);
 }
 
 function serviceErrorMessage(text: string): string | undefined {
@@ -386,33 +320,10 @@ function serviceErrorMessage(text: string): string | undefined {
   return undefined;
 }
 
-// TLS verification failures are configuration errors: retrying cannot fix a wrong CA.
-const TLS_ERROR_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_NOT_YET_VALID',
-]);
-
-function transportError(err: unknown, operation: string, timeoutMs: number): OpenStackError {
-  const error = err instanceof Error ? err : new Error(String(err));
-  const code = (error as { code?: unknown }).code;
-  if (error.name === 'TimeoutError' || error.name === 'AbortError' || (typeof code === 'string' && code.endsWith('_TIMEOUT'))) {
-    return new OpenStackError({ retryable: true, detail: `${operation}: no complete response within ${timeoutMs} ms` });
-  }
-  if (typeof code === 'string' && TLS_ERROR_CODES.has(code)) {
-    return new OpenStackError({ retryable: false, detail: `${operation}: TLS verification failed (${code}): ${error.message}` });
-  }
-  const cause = typeof code === 'string' ? `${code}: ${error.message}` : error.message;
-  return new OpenStackError({ retryable: true, detail: `${operation}: connection failed (${cause})` });
-}
-
 function excerpt(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   if (!flat) return '(empty body)';
   return JSON.stringify(flat.length > 120 ? `${flat.slice(0, 120)}…` : flat);
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function trimSlash(url: string): string {

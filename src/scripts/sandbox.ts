@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { scrub } from '../sol003/redact.ts';
 
 export interface SandboxPolicy {
   /**
@@ -115,12 +116,6 @@ async function execute(run: ScriptRun, script: string, cwd: string, home: string
     run.signal?.removeEventListener('abort', killGroup);
     child.stderr.destroy();
   }
-}
-
-/** The given secret values blanked out (longest first, so a secret inside another goes too). */
-export function scrub(text: string, secrets: string[]): string {
-  return [...new Set(secrets)].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)
-    .reduce((out, secret) => out.split(secret).join('***'), text);
 }
 
 interface Identity {

@@ -24,6 +24,12 @@ export function redactSecrets<T>(value: T, secret = false): T {
   return out as T;
 }
 
+/** The given secret values blanked out of a text (longest first, so a secret inside another goes too). */
+export function scrub(text: string, secrets: readonly string[]): string {
+  return [...new Set(secrets)].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)
+    .reduce((out, secret) => out.split(secret).join(REDACTED), text);
+}
+
 /** The text values held under secret-named fields, at any depth: what must never be quoted back. */
 export function secretValues(value: unknown): string[] {
   const found: string[] = [];

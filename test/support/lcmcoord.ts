@@ -7,7 +7,8 @@ import type { BehaviourConfigInput } from '../../src/em/behaviour.ts';
 import { startReferenceEm, type ReferenceEm, type ReferenceEmOptions } from '../../src/em/server.ts';
 import { listen } from '../../src/http/server.ts';
 import { CoordinationClient, type CoordinationClientOptions, type EmTarget } from '../../src/lcmcoord/client.ts';
-import { CoordinationError, type CoordinationErrorReason } from '../../src/lcmcoord/errors.ts';
+import type { CoordinationFailureCode } from '../../src/lcmcoord/errors.ts';
+import { OutboundError } from '../../src/outbound/errors.ts';
 import type { EmAuthentication, LcmCoord, LcmCoordRequest } from '../../src/lcmcoord/models.ts';
 
 export const BASIC_USER = 'vnfm';
@@ -86,23 +87,23 @@ export function expectKind<T extends { kind: string }, K extends T['kind']>(outc
   return outcome as Extract<T, { kind: K }>;
 }
 
-/** The CoordinationError a call fails with; every one is checked for leaked secrets. */
-export async function failure(call: Promise<unknown>): Promise<CoordinationError> {
+/** The OutboundError a call fails with; every one is checked for leaked secrets. */
+export async function failure(call: Promise<unknown>): Promise<OutboundError> {
   const err = await call.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(CoordinationError);
-  const error = err as CoordinationError;
+  expect(err).toBeInstanceOf(OutboundError);
+  const error = err as OutboundError;
   expectNoSecret(error);
   return error;
 }
 
-export function expectNoSecret(error: CoordinationError): void {
+export function expectNoSecret(error: OutboundError): void {
   const text = [error.message, error.detail, error.stack ?? '', String(error), JSON.stringify(error)].join('\n');
   for (const secret of SECRETS) expect(text).not.toContain(secret);
 }
 
-export async function expectFailure(call: Promise<unknown>, reason: CoordinationErrorReason, retryable: boolean): Promise<CoordinationError> {
+export async function expectFailure(call: Promise<unknown>, code: CoordinationFailureCode, retryable: boolean): Promise<OutboundError> {
   const error = await failure(call);
-  expect({ reason: error.reason, retryable: error.retryable, detail: error.detail }).toMatchObject({ reason, retryable });
+  expect({ code: error.code, retryable: error.retryable, detail: error.detail }).toMatchObject({ code, retryable });
   return error;
 }
 
