@@ -10,7 +10,7 @@ import { describeRequest, problemIn, type Answer } from '../outbound/exchange.ts
 import type { TokenCache } from '../outbound/token-cache.ts';
 import { resolveAuth } from './auth.ts';
 import type { CoordinationFailureCode } from './errors.ts';
-import { LCMCOORD_API_VERSION, LCMCOORD_BASE_PATH, LcmCoord, type EmAuthentication, type LcmCoordRequest } from './models.ts';
+import { LCMCOORD_API_VERSION, LCMCOORD_BASE_PATH, ReceivedLcmCoord, type EmAuthentication, type LcmCoordRequest } from './models.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
 export const CoordinationClientOptions = z.object({
@@ -41,13 +41,14 @@ export interface EmTarget {
 }
 
 export type PostOutcome =
-  | { kind: 'finished'; coordination: LcmCoord; location?: string }
+  | { kind: 'finished'; coordination: ReceivedLcmCoord; location?: string }
   | { kind: 'accepted'; location: string; retryAfterMs?: number }
-  | { kind: 'busy'; retryAfterMs?: number; detail: string };
+  /** 503 (SOL002) or 429 (RFC 6585): post the same request again after the delay. */
+  | { kind: 'busy'; retryAfterMs?: number; detail: string; status: 503 | 429 };
 
 export type ReadOutcome =
   | { kind: 'ongoing'; retryAfterMs?: number }
-  | { kind: 'finished'; coordination: LcmCoord };
+  | { kind: 'finished'; coordination: ReceivedLcmCoord };
 
 export type CancelOutcome = { kind: 'accepted' } | { kind: 'already-finished' };
 
@@ -73,7 +74,7 @@ export class CoordinationClient {
     return this.http.requests;
   }
 
-  /** POST /coordinations: 201 finished, 202 accepted (poll Location), 503 busy (post again later). */
+  /** POST /coordinations: 201 finished, 202 accepted (poll Location), 503 or 429 busy (post again later). */
   async requestCoordination(target: EmTarget, body: LcmCoordRequest): Promise<PostOutcome> {
     const url = `${apiRoot(target.endpoint)}${LCMCOORD_BASE_PATH}/coordinations`;
     const res = await this.exchange(target, 'POST', url, JSON.stringify(body));
@@ -83,19 +84,22 @@ export class CoordinationClient {
       case 202:
         return { kind: 'accepted', location: checkedLocation(target, res.headers.location, url), retryAfterMs: retryAfterOf(res) };
       case 503:
-        return { kind: 'busy', retryAfterMs: retryAfterOf(res), detail: problemIn(res)?.detail ?? 'EM is not able to coordinate now' };
+      case 429:
+        return { kind: 'busy', status: res.status, retryAfterMs: retryAfterOf(res), detail: problemIn(res)?.detail ?? 'EM is not able to coordinate now' };
       default:
         throw unexpected(res, 'POST coordination');
     }
   }
 
-  /** GET the coordination at Location: 202 ongoing, 200 finished. */
+  /** GET the coordination at Location: 202 ongoing, 200 finished; 503 or 429 is "ask again later" too. */
   async readCoordination(target: EmTarget, location: string): Promise<ReadOutcome> {
     const res = await this.exchange(target, 'GET', checkedLocation(target, location));
     switch (res.status) {
       case 200:
         return { kind: 'finished', coordination: parseCoordination(res.text) };
       case 202:
+      case 503:
+      case 429:
         return { kind: 'ongoing', retryAfterMs: retryAfterOf(res) };
       default:
         throw unexpected(res, 'GET coordination');
@@ -186,14 +190,14 @@ function retryAfterOf(res: Answer): number | undefined {
   return parseRetryAfter(res.headers['retry-after'], Date.now(), res.headers.date);
 }
 
-function parseCoordination(text: string): LcmCoord {
+function parseCoordination(text: string): ReceivedLcmCoord {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw new OutboundError('malformed', `EM returned a body that is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
   }
-  const parsed = LcmCoord.safeParse(value);
+  const parsed = ReceivedLcmCoord.safeParse(value);
   if (!parsed.success) throw new OutboundError('malformed', `EM returned an invalid LcmCoord: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }

@@ -2,6 +2,7 @@
 // Each model is defined once, here; its TypeScript type is inferred.
 import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
+import { HttpUrl } from '../http/urls.ts';
 
 export { ProblemDetails };
 
@@ -36,11 +37,22 @@ export const LcmCoord = z.object({
   lcmOperationType: LcmOperationForCoordType,
   coordinationActionName: z.string(),
   outputParams: z.record(z.string(), z.unknown()).optional(),
-  warnings: z.string().optional(),
+  // SOL002's data-model table says 0..N strings, its OpenAPI file one string: EMs send either.
+  warnings: z.union([z.string(), z.array(z.string())]).optional(),
   error: ProblemDetails.optional(),
   _links: z.object({ self: Link, vnfLcmOpOcc: Link, vnfInstance: Link }),
 });
 export type LcmCoord = z.infer<typeof LcmCoord>;
+
+/**
+ * An LcmCoord as the VNFM accepts it from an EM it did not write: the links may be missing (the
+ * VNFM follows none of them; Tacker's sample EMs send no `self`), unknown fields are ignored.
+ * What the VNFM does read (the result, the error) is checked as strictly as ever.
+ */
+export const ReceivedLcmCoord = LcmCoord.extend({
+  _links: z.object({ self: Link.optional(), vnfLcmOpOcc: Link.optional(), vnfInstance: Link.optional() }).optional(),
+});
+export type ReceivedLcmCoord = z.infer<typeof ReceivedLcmCoord>;
 
 export const ApiVersionInformation = z.object({
   uriPrefix: z.string(),
@@ -65,12 +77,12 @@ export const EmAuthentication = z.object({
   paramsOauth2ClientCredentials: z.object({
     clientId: z.string().optional(),
     clientPassword: z.string().optional(),
-    tokenEndpoint: z.url().optional(),
+    tokenEndpoint: HttpUrl.optional(),
   }).optional(),
   paramsOauth2ClientCert: z.object({
     clientId: z.string().min(1),
     certificateRef: CertificateRef,
-    tokenEndpoint: z.url(),
+    tokenEndpoint: HttpUrl,
   }).optional(),
 });
 export type EmAuthentication = z.infer<typeof EmAuthentication>;

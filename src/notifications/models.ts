@@ -3,6 +3,7 @@
 // Workflow code imports these types and the pure helpers at the bottom (no I/O here).
 import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
+import { HttpUrl } from '../http/urls.ts';
 import { AffectedVnfc, LcmOperationStateType, ModificationsTriggeredByVnfPkgChange } from '../sol003/models.ts';
 
 export { summaryOf } from './summary.ts';
@@ -21,7 +22,7 @@ export type NotificationType = z.infer<typeof NotificationType>;
 export const Verbosity = z.enum(['FULL', 'SHORT']);
 export type Verbosity = z.infer<typeof Verbosity>;
 
-const httpUri = z.url({ protocol: /^https?$/ });
+const httpUri = HttpUrl;
 
 /**
  * SOL013 §8.3.4 SubscriptionAuthentication: how the VNFM authenticates towards the subscriber.

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { EmAuthentication } from '../lcmcoord/models.ts';
 import { ProblemDetails } from '../http/problem.ts';
+import { HttpUrl } from '../http/urls.ts';
 
 export const VNFLCM_API_VERSION = '2.0.0';
 
@@ -11,7 +12,11 @@ export const VnfcParam = z.object({
   cp_name: z.string().min(1).optional(),
   username: z.string().optional(),
   password: z.string().optional(),
-  endpoint: z.url({ protocol: /^https?$/ }).describe('apiRoot of the EM coordination server'),
+  /**
+   * apiRoot of the EM coordination server. Tacker's documented body has none: then the VNFC is
+   * not coordinated through the API (only its coordinate script runs).
+   */
+  endpoint: HttpUrl.describe('apiRoot of the EM coordination server').optional(),
   authentication: EmAuthentication.optional(),
   coordination_server_param: z.record(z.string(), z.unknown()).optional(),
   /** Seconds the VNFM keeps (re)requesting one coordination before it gives up. */

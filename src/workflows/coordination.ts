@@ -5,7 +5,7 @@
 // continue-as-new or a retry picks up the exchange where it stood.
 import type { EmTarget } from '../lcmcoord/client.ts';
 import { COORDINATION_FAILURE_PREFIX } from '../lcmcoord/errors.ts';
-import type { LcmCoord, LcmCoordRequest } from '../lcmcoord/models.ts';
+import type { LcmCoordRequest, ReceivedLcmCoord as LcmCoord } from '../lcmcoord/models.ts';
 import type { VnfcParam } from '../sol003/models.ts';
 import { em, emReads, readsRunLocally, scripts } from './activities.ts';
 import type { ChangeContext, VnfcSide } from './change-context.ts';
@@ -17,9 +17,10 @@ export async function coordinateVnfc(ctx: ChangeContext, vnfc: VnfcProgress, ste
   const param = ctx.vnfcParam(vnfc, side);
   const actions = ctx.input.target.coordinationActionNames;
   await runUserScript(ctx, vnfc, step, side, param);
-  if (!param) return; // no EM named for this VDU: nothing to coordinate, as in Tacker
+  // No EM named for this VDU (Tacker's documented body has no endpoint): only its script runs, as in Tacker.
+  if (!param?.endpoint) return;
   while (step.actionsDone < actions.length) {
-    await new Coordination(ctx, vnfc, step, param, actions[step.actionsDone] as string).run();
+    await new Coordination(ctx, vnfc, step, { ...param, endpoint: param.endpoint }, actions[step.actionsDone] as string).run();
     step.actionsDone += 1;
     step.coordination = undefined;
   }
@@ -31,7 +32,7 @@ export async function cancelOpenCoordinations(ctx: ChangeContext): Promise<void>
     for (const [step, side] of [[vnfc, 'new'], [vnfc.rollback, 'old']] as const) {
       const open = step?.coordination;
       const param = ctx.vnfcParam(vnfc, side);
-      if (open?.location && param) await cancelAtEm(ctx, vnfc, open.actionName, emTarget(param), open.location);
+      if (open?.location && param?.endpoint) await cancelAtEm(ctx, vnfc, open.actionName, emTarget({ ...param, endpoint: param.endpoint }), open.location);
       if (step) step.coordination = undefined;
     }
   }
@@ -76,7 +77,7 @@ class Coordination {
     private readonly ctx: ChangeContext,
     private readonly vnfc: VnfcProgress,
     private readonly step: VnfcStep,
-    private readonly param: VnfcParam,
+    private readonly param: VnfcParam & { endpoint: string },
     private readonly actionName: string,
   ) {
     this.target = emTarget(param);
@@ -115,7 +116,7 @@ class Coordination {
       [this.target, coordinationRequest(this.ctx, this.vnfc, this.actionName, this.param)]));
     this.answeredAt = answerTime(outcome);
     if (outcome.kind === 'finished') return outcome.coordination;
-    this.open.nextExchangeAt = this.answeredAt + this.pollDelay(outcome.retryAfterMs);
+    this.open.nextExchangeAt = this.answeredAt + (outcome.kind === 'busy' ? this.busyDelay(outcome.retryAfterMs) : this.pollDelay(outcome.retryAfterMs));
     if (outcome.kind === 'accepted') {
       this.open.location = outcome.location;
       this.record(coordinationIdOf(outcome.location), { delayUntil: outcome.retryAfterMs === undefined ? undefined : this.open.nextExchangeAt });
@@ -184,6 +185,22 @@ class Coordination {
     throw StepFailure.of(504, `coordination ${this.actionName} for VNFC ${this.vnfc.id} timed out after ${this.timeoutSec} s`);
   }
 
+  /**
+   * Delay before posting again after a 503 or 429: Retry-After when the EM gives one; without
+   * it, doubling from the default poll interval on each refusal in a row, up to a minute, so an
+   * overloaded EM is not asked again and again at the same pace.
+   */
+  private busyDelay(retryAfterMs: number | undefined): number {
+    if (retryAfterMs !== undefined) {
+      this.open.busyStreak = 0;
+      return this.pollDelay(retryAfterMs);
+    }
+    const streak = this.open.busyStreak ?? 0;
+    this.open.busyStreak = streak + 1;
+    const { defaultPollIntervalMs, retryAfterScale } = this.ctx.input.tuning;
+    return Math.min(defaultPollIntervalMs * 2 ** streak, Math.max(defaultPollIntervalMs, MAX_BUSY_BACKOFF_MS)) * retryAfterScale;
+  }
+
   /** Delay before the next exchange: Retry-After, floored (0 or negative is no tight loop). */
   private pollDelay(retryAfterMs: number | undefined): number {
     const { minPollIntervalMs, defaultPollIntervalMs, retryAfterScale } = this.ctx.input.tuning;
@@ -228,7 +245,10 @@ async function cancelAtEm(ctx: ChangeContext, vnfc: VnfcProgress, actionName: st
   }
 }
 
-function emTarget(param: VnfcParam): EmTarget {
+/** The longest back-off between two requests an EM refused without Retry-After. */
+const MAX_BUSY_BACKOFF_MS = 60_000;
+
+function emTarget(param: VnfcParam & { endpoint: string }): EmTarget {
   return { endpoint: param.endpoint, authentication: param.authentication };
 }
 
@@ -245,7 +265,7 @@ function coordinationIdOf(location: string): string {
   return path.replace(/\/+$/, '').split('/').pop() ?? location;
 }
 
-function coordinationRequest(ctx: ChangeContext, vnfc: VnfcProgress, actionName: string, param: VnfcParam): LcmCoordRequest {
+function coordinationRequest(ctx: ChangeContext, vnfc: VnfcProgress, actionName: string, param: VnfcParam & { endpoint: string }): LcmCoordRequest {
   return {
     vnfInstanceId: ctx.input.vnfInstanceId,
     vnfLcmOpOccId: ctx.input.vnfLcmOpOccId,

@@ -19,6 +19,8 @@ export interface OpenCoordination {
   location?: string;
   /** Index in lcmCoordinations of this coordination's record, once the EM accepted it. */
   recordIndex?: number;
+  /** Refusals (503, 429) without Retry-After in a row: each doubles the wait before the next POST. */
+  busyStreak?: number;
 }
 
 /** Progress of one VNFC in one direction (the change, or its rollback): a resumable checkpoint. */

@@ -67,6 +67,29 @@ describe('Retry-After arithmetic', () => {
     expect(state.lcmCoordinations).toHaveLength(1);
   });
 
+  it('treats 429 Too Many Requests like 503: posts again after Retry-After, and records each refusal', async () => {
+    const { log, em, activities } = fakes({ busy: [40, 60], busyStatus: 429 });
+    em.answerSkewMs = 10_000;
+    const input = changeInput({ vnfcResourceInfo });
+
+    const state = await harness.withWorker(activities, async (taskQueue) => (await startChange(harness.client, taskQueue, input)).result());
+
+    expect(state.operationState).toBe('COMPLETED');
+    expect(log.count('requestCoordination')).toBe(3);
+    expect(await timerDurations(harness.client, input.vnfLcmOpOccId)).toEqual([40, 60]);
+    expect(state.rejectedLcmCoordinations).toHaveLength(2);
+  });
+
+  it('backs off, doubling, while the EM keeps refusing without Retry-After', async () => {
+    const { em, activities } = fakes({ busy: [undefined, undefined, undefined, 30] });
+    em.answerSkewMs = 10_000;
+    const input = changeInput({ vnfcResourceInfo, tuning: { defaultPollIntervalMs: 25 } });
+
+    await harness.withWorker(activities, async (taskQueue) => (await startChange(harness.client, taskQueue, input)).result());
+
+    expect(await timerDurations(harness.client, input.vnfLcmOpOccId)).toEqual([25, 50, 100, 30]);
+  });
+
   it('records the coordination when the EM accepts it, with the time its Retry-After ends, and its result when read', async () => {
     const { em, activities } = fakes({ accepted: { retryAfterMs: 40 }, polls: [40], result: 'CONTINUE' });
     em.answerSkewMs = 10_000;

@@ -132,6 +132,8 @@ export class FakeVim {
 export interface EmPlan {
   /** Retry-After (ms) of each 503 the POST gets before it is accepted. */
   busy?: (number | undefined)[];
+  /** The refusals are 429 Too Many Requests instead of 503. */
+  busyStatus?: 429;
   /** async: 202 with this Retry-After (ms); otherwise the POST answers 201 with the result. */
   accepted?: { retryAfterMs?: number };
   /** Retry-After (ms) of each GET answered 202 before the result. */
@@ -208,7 +210,7 @@ export class FakeEm {
       if (busy.length > 0) {
         const retryAfterMs = busy.shift();
         this.busyLeft.set(vnfc, busy);
-        return this.answered({ kind: 'busy' as const, retryAfterMs, detail: 'EM busy' });
+        return this.answered({ kind: 'busy' as const, status: plan.busyStatus ?? 503, retryAfterMs, detail: 'EM busy' });
       }
       this.busyLeft.delete(vnfc);
       const id = `coordination-${this.nextId++}`;

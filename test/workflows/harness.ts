@@ -83,6 +83,8 @@ export interface ChangeOptions {
   timeoutSec?: number;
   /** No EM for the new VNFC side (no new_vnfc_param): nothing to coordinate. */
   withoutEm?: boolean;
+  /** Tacker's documented new_vnfc_param: cp_name, username and password, no endpoint. */
+  tackerStyleParam?: boolean;
   scripts?: { newVnf?: string; oldVnf?: string };
   coordinationActionNames?: string[];
 }
@@ -106,7 +108,8 @@ export function changeInput(options: ChangeOptions): ChangeVnfPkgInput {
         ...(options.scripts?.newVnf ? { 'lcm-operation-coordinate-new-vnf': options.scripts.newVnf } : {}),
         ...(options.scripts?.oldVnf ? { 'lcm-operation-coordinate-old-vnf': options.scripts.oldVnf } : {}),
         vdu_params: vdus.map((vdu_id) => ({
-          vdu_id, old_vnfc_param: param(EM_OLD), ...(options.withoutEm ? {} : { new_vnfc_param: param(EM_NEW) }),
+          vdu_id, old_vnfc_param: param(EM_OLD),
+          ...(options.withoutEm ? {} : { new_vnfc_param: options.tackerStyleParam ? { cp_name: `${vdu_id}_CP1`, username: 'ubuntu', password: 'ubuntu' } : param(EM_NEW) }),
         })),
       },
     },

@@ -58,6 +58,19 @@ describe('the rolling order', () => {
     expect(state.lcmCoordinations).toEqual([]);
   });
 
+  it('coordinates nothing through the API for Tacker\'s documented parameters (no endpoint), and still runs the script', async () => {
+    const vnfcResourceInfo = vnfcs(2);
+    const { log, activities } = fakes(vnfcResourceInfo);
+    const input = changeInput({ vnfcResourceInfo, tackerStyleParam: true, scripts: { newVnf: './Scripts/coordinate_vnf.py' } });
+
+    const state = await harness.withWorker(activities, async (taskQueue) => (await startChange(harness.client, taskQueue, input)).result());
+
+    expect(state.operationState).toBe('COMPLETED');
+    expect(log.vnfcsOf('runCoordinateScript')).toEqual(['vnfc-1', 'vnfc-0']);
+    expect(log.count('requestCoordination')).toBe(0);
+    expect(state.lcmCoordinations).toEqual([]);
+  });
+
   it('runs the coordinate-new-vnf script once per VNFC, before the EM is asked', async () => {
     const vnfcResourceInfo = vnfcs(2);
     const { log, activities } = fakes(vnfcResourceInfo);
