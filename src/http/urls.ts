@@ -3,7 +3,15 @@
 // history; credentials travel in the authentication parameters.
 import { z } from 'zod';
 
-export const HttpUrl = z.url({ protocol: /^https?$/ }).refine((text) => {
-  const url = new URL(text);
-  return url.username === '' && url.password === '';
-}, 'a URL with credentials in it (user:password@host) is refused; give them in authentication');
+export const HttpUrl = z.url({ protocol: /^https?$/ }).refine((text) => !hasCredentials(text),
+  'a URL with credentials in it (user:password@host) is refused; give them in authentication');
+
+/** zod runs refinements even after its URL check failed: a text that is no URL is left to that check. */
+function hasCredentials(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.username !== '' || url.password !== '';
+  } catch {
+    return false;
+  }
+}
