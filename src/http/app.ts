@@ -74,13 +74,19 @@ export function createApp(options: AppOptions = {}): App {
   app.addHook('onRoute', (route) => {
     if (!route.schema?.hide) allowed.add(route.method, route.url);
   });
-  app.setNotFoundHandler((request, reply) => {
+  const notRouted = (request: FastifyRequest): HttpProblem => {
     const methods = allowed.of(request.url);
     const path = request.url.split('?')[0] ?? request.url;
-    if (methods.length === 0) return sendProblem(reply, new HttpProblem(404, `no resource at ${path}`));
+    if (methods.length === 0) return new HttpProblem(404, `no resource at ${path}`);
     const allow = methods.join(', ');
-    return sendProblem(reply, new HttpProblem(405, `method ${request.method} is not supported on ${path}; allowed: ${allow}`, { Allow: allow }));
+    return new HttpProblem(405, `method ${request.method} is not supported on ${path}; allowed: ${allow}`, { Allow: allow });
+  };
+  // Answered before any body is read (a method Fastify knows to carry one would make it a 400 or 415 first).
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    if (request.is404) void sendProblem(reply, notRouted(request));
+    else done(null, payload);
   });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, notRouted(request)));
   app.setErrorHandler((error, request, reply) => {
     const problem = problemOf(error, request, options.mapError);
     if (!problem) options.log?.(`${request.method} ${request.url} failed: ${error instanceof Error ? error.stack : String(error)}`);
