@@ -58,7 +58,7 @@ it('changes the hash when a module the workflows import changes', () => {
 it('keeps the hash when only code outside the workflow bundle changes', () => {
   const root = projectCopy('changed-gateway');
   const unchanged = workflowSourceHash(root);
-  appendFileSync(join(root, 'src', 'gateway', 'routes.ts'), '\n// an edit\n');
+  appendFileSync(join(root, 'src', 'gateway', 'app.ts'), '\n// an edit\n');
 
   expect(workflowSourceHash(root)).toBe(unchanged);
 });
