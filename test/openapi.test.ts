@@ -191,7 +191,6 @@ describe('the OpenAPI document of the gateway', () => {
       return generated;
     };
     const components = Object.keys(document.components.schemas);
-    expect(components.length).toBeGreaterThanOrEqual(Object.keys(COMPONENTS).length);
     for (const component of components) {
       const { model, io } = modelOf(component);
       expect(model, `${component} is a zod model of the gateway`).toBeDefined();
@@ -205,7 +204,12 @@ describe('the OpenAPI document of the gateway', () => {
         if (media.schema?.$ref) expect(media.schema.$ref, key).toMatch(/Input$/);
       }
     }
-    expect(components.filter((c) => !c.endsWith('Input')).sort()).toEqual(expect.arrayContaining(['ProblemDetails', 'VnfInstance', 'VnfLcmOpOcc', 'VnfPkgInfo']));
+    // Request models as accepted (`<name>Input`), response models as sent; the PATCH modifications are both.
+    expect(components.sort()).toEqual([
+      'ApiVersionInformation', 'CancelModeInput', 'ChangeCurrentVnfPkgRequestInput', 'CreateVnfPkgInfoRequestInput', 'CreateVnfRequestInput',
+      'InstantiateVnfRequestInput', 'LccnSubscription', 'LccnSubscriptionRequestInput', 'ProblemDetails', 'TerminateVnfRequestInput',
+      'TokenRequestInput', 'TokenResponse', 'VnfInstance', 'VnfLcmOpOcc', 'VnfPkgInfo', 'VnfPkgInfoModifications', 'VnfPkgInfoModificationsInput',
+    ]);
   });
 
   it('describes each JSON request body by the very schema its route parses', async () => {
