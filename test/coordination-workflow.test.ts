@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceEm } from '../src/em/server.ts';
-import { listen } from '../src/http/server.ts';
+import { listen } from '../src/http/listen.ts';
 import { ensureSampleInstance } from '../src/inventory/sample.ts';
 import type { VnfInstanceRecord, VnfPackageRecord } from '../src/inventory/store.ts';
 import type { BehaviourConfigInput } from '../src/em/behaviour.ts';

@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { BehaviourConfigInput } from '../src/em/behaviour.ts';
-import { listen } from '../src/http/server.ts';
+import { listen } from '../src/http/listen.ts';
 import { ensureSampleInstance } from '../src/inventory/sample.ts';
 import type { VnfInstanceRecord, VnfPackageRecord } from '../src/inventory/store.ts';
 import type { VnfLcmOpOcc } from '../src/sol003/models.ts';

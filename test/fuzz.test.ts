@@ -8,13 +8,12 @@
 // schemathesis (pinned) is provisioned by `npm ci` into .venv (scripts/provision-test-tools.mjs).
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayAuthenticator } from '../src/gateway/auth.ts';
-import { createGatewayRouter } from '../src/gateway/routes.ts';
-import { listen, type Router } from '../src/http/server.ts';
+import { createGatewayApp } from '../src/gateway/app.ts';
+import { listenThenBuild, type RunningApp } from '../src/http/listen.ts';
 import { PackageRepository } from '../src/packages/repository.ts';
 import { pythonTool } from './support/python-tools.ts';
 import { startSystem, TEST_TUNING, type TestSystem } from './support/system.ts';
@@ -59,7 +58,7 @@ interface RunReport {
 let schemathesis: string;
 let schemathesisVersion: string;
 let system: TestSystem;
-let server: Server;
+let gateway: RunningApp;
 let url: string;
 
 beforeAll(async () => {
@@ -67,19 +66,17 @@ beforeAll(async () => {
   schemathesisVersion = (await run(schemathesis, ['--version'], import.meta.dirname)).stdout.trim();
   system = await startSystem('fuzz');
   // The system as startSystem builds it, served by a gateway that requires credentials.
-  const gateway: { router?: Router } = {};
-  server = createServer((req, res) => void gateway.router?.handle(req, res));
-  url = await listen(server, '127.0.0.1', 0);
-  gateway.router = createGatewayRouter({
-    client: system.client, taskQueue: system.taskQueue, inventory: system.inventory, apiRoot: url,
+  gateway = await listenThenBuild('127.0.0.1', 0, (apiRoot) => createGatewayApp({
+    client: system.client, taskQueue: system.taskQueue, inventory: system.inventory, apiRoot,
     defaultCoordinationAction: 'prv.default', tuning: TEST_TUNING,
     auth: new GatewayAuthenticator({ apiTokens: [API_TOKEN] }),
     subscriptions: { store: system.subscriptions, client: system.notificationClient },
     packages: new PackageRepository(join(system.dataDir, 'packages')),
-  });
+  }));
+  url = gateway.url;
 });
 afterAll(async () => {
-  server?.close();
+  await gateway?.close();
   await system?.close();
 });
 

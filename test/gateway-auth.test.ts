@@ -1,18 +1,18 @@
 // Who may call the gateway: API token (X-Auth-Token, as python-tackerclient sends it, or
 // Bearer), HTTP Basic, or an OAuth 2.0 client-credentials token from the gateway's token endpoint.
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { GatewayAuthenticator } from '../src/gateway/auth.ts';
-import { createGatewayRouter } from '../src/gateway/routes.ts';
-import { listen } from '../src/http/server.ts';
+import { createGatewayApp } from '../src/gateway/app.ts';
+import type { App } from '../src/http/app.ts';
+import { listen } from '../src/http/listen.ts';
 import { InventoryStore } from '../src/inventory/store.ts';
 
-let server: Server;
+let app: App;
 let url: string;
 let connection: Connection;
 let clock = Date.now();
@@ -26,15 +26,14 @@ beforeAll(async () => {
     oauth2Clients: [{ clientId: 'nfvo', clientSecret: 's3cret-s3cret' }],
     tokenLifetimeSec: 60,
   }, () => clock);
-  const router = createGatewayRouter({
+  app = createGatewayApp({
     client: new Client({ connection }), taskQueue: 'unused', inventory: new InventoryStore(join(mkdtempSync(join(tmpdir(), 'auth-')), 'inv.json')),
     apiRoot: 'http://127.0.0.1', defaultCoordinationAction: 'x', auth,
   });
-  server = createServer((req, res) => void router.handle(req, res));
-  url = await listen(server, '127.0.0.1', 0);
+  url = await listen(app, '127.0.0.1', 0);
 });
 afterAll(async () => {
-  server?.close();
+  await app?.close();
   await connection?.close();
 });
 

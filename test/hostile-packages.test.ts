@@ -8,7 +8,7 @@ import { deflateRawSync } from 'node:zlib';
 import { strToU8, zipSync } from 'fflate';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listen } from '../src/http/server.ts';
+import { listen } from '../src/http/listen.ts';
 
 import { SAMPLE_PACKAGES, SAMPLES_DIR } from '../src/inventory/sample.ts';
 import { buildCsar, CsarError, readCsar } from '../src/packages/csar.ts';

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen } from '../src/http/server.ts';
+import { listen } from '../src/http/listen.ts';
 import { ensureSampleInstance } from '../src/inventory/sample.ts';
 import type { VnfInstanceRecord, VnfPackageRecord } from '../src/inventory/store.ts';
 import { LccnSubscription, VnfLcmOperationOccurrenceNotification, type NotificationDraft } from '../src/notifications/models.ts';

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from './support/wait.ts';
-import { Router, listen, sendJson, serve } from '../src/http/server.ts';
+import { createApp, type App } from '../src/http/app.ts';
+import { listen } from '../src/http/listen.ts';
 import { OpenStackClient, type OpenStackClientOptions, type VimConnectionInput } from '../src/openstack/client.ts';
 import { OutboundError } from '../src/outbound/errors.ts';
 import type { VnfStackView } from '../src/vim-simulator/model.ts';
@@ -142,33 +143,32 @@ describe('against the VIM simulator', () => {
 
 describe('against a misbehaving endpoint', () => {
   let stubUrl: string;
-  let stub: ReturnType<typeof serve>;
+  let stub: App;
   /** What the stub answers to a Heat stack show; `hang` never answers at all. */
   let stackShowBody: { contentType: string; text: string } | 'hang';
 
   beforeEach(async () => {
-    const router = new Router()
-      .on('POST', '/v3/auth/tokens', (ctx) => {
-        const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
-        sendJson(ctx.res, 201, {
-          token: {
-            expires_at: expiresAt, project: { id: 'p1' },
-            catalog: [{ type: 'orchestration', endpoints: [{ interface: 'public', region: 'RegionOne', url: `${stubUrl}/heat` }] }],
-          },
-        }, { 'X-Subject-Token': 'stub-token' });
-      })
-      .on('GET', '/heat/stacks/:name/:id', (ctx) => {
-        if (stackShowBody === 'hang') return;
-        ctx.res.writeHead(200, { 'Content-Type': stackShowBody.contentType });
-        ctx.res.end(stackShowBody.text);
+    stub = createApp();
+    stub.post('/v3/auth/tokens', async (_request, reply) => {
+      const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+      return reply.code(201).header('X-Subject-Token', 'stub-token').send({
+        token: {
+          expires_at: expiresAt, project: { id: 'p1' },
+          catalog: [{ type: 'orchestration', endpoints: [{ interface: 'public', region: 'RegionOne', url: `${stubUrl}/heat` }] }],
+        },
       });
-    stub = serve(router);
+    });
+    stub.get('/heat/stacks/:name/:id', (_request, reply) => {
+      if (stackShowBody === 'hang') return;
+      reply.hijack();
+      reply.raw.writeHead(200, { 'Content-Type': stackShowBody.contentType });
+      reply.raw.end(stackShowBody.text);
+    });
     stubUrl = await listen(stub, '127.0.0.1', 0);
   });
 
   afterEach(async () => {
-    stub.closeAllConnections();
-    await new Promise((resolve) => stub.close(resolve));
+    await stub.close();
   });
 
   function stubClient(options: OpenStackClientOptions = {}): OpenStackClient {

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listen } from '../src/http/server.ts';
+import { listen } from '../src/http/listen.ts';
 import { codeForStatus, OutboundError, type OutboundErrorCode } from '../src/outbound/errors.ts';
 import { exchange, type ExchangeLimits } from '../src/outbound/exchange.ts';
 import { eventually } from './support/wait.ts';

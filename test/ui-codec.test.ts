@@ -10,7 +10,7 @@
 //   mode that works, and the one tested here.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -18,9 +18,9 @@ import proto from '@temporalio/proto';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptionCodec } from '../src/codec/encryption-codec.ts';
-import { createCodecEndpoint } from '../src/codec/endpoint.ts';
+import { createCodecApp } from '../src/codec/endpoint.ts';
 import { parseKeyList } from '../src/codec/keyring.ts';
-import { listen } from '../src/http/server.ts';
+import { listen, requestListener } from '../src/http/listen.ts';
 import { temporalCliPath } from '../src/temporal-cli.ts';
 import { PROJECT_ROOT } from '../src/project-root.ts';
 import type { ChangeVnfPkgInput } from '../src/lcm/change-vnfpkg-input.ts';
@@ -83,7 +83,7 @@ const userDataDirs: string[] = [];
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
   mkdirSync(SCREENSHOTS, { recursive: true });
-  let endpoint: ReturnType<typeof createCodecEndpoint> | undefined;
+  let endpoint: RequestListener | undefined;
   codecServer = createServer((req, res) => {
     const entry: CodecRequest = {
       method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization,
@@ -99,7 +99,7 @@ beforeAll(async () => {
   // makes the server exit at start, and the next attempt draws another.
   connection = await onChildProcessPort(async (port) => {
     uiUrl = `http://127.0.0.1:${port + 1000}`;
-    endpoint = createCodecEndpoint({ codec: new EncryptionCodec(parseKeyList(TEST_CODEC_KEYS)), token: TOKEN, allowedOrigins: [uiUrl] });
+    endpoint = await requestListener(createCodecApp({ codec: new EncryptionCodec(parseKeyList(TEST_CODEC_KEYS)), token: TOKEN, allowedOrigins: [uiUrl] }));
     temporalOutput = '';
     const child = spawn(temporalCliPath(), [
       'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(port + 1000),

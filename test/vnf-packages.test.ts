@@ -1,16 +1,17 @@
 // The SOL005 VNF package management API (vnfpkgm v1, Version 2.1.0) over real HTTP on loopback,
 // with a temporary data folder: one contract per test, then the whole life of a package.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { strFromU8, unzipSync, zipSync } from 'fflate';
 import { request } from 'undici';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { registerVnfPackageRoutes } from '../src/gateway/vnf-packages.ts';
+import { VNFPKGM_BASE } from '../src/sol005/models.ts';
 import { ProblemDetails } from '../src/http/problem.ts';
-import { listen, Router, serve } from '../src/http/server.ts';
+import { vnfpkgmApi } from '../src/gateway/app.ts';
+import { createApp, inScope } from '../src/http/app.ts';
+import { listenThenBuild, type RunningApp } from '../src/http/listen.ts';
 import { SAMPLE_PACKAGES, SAMPLES_DIR } from '../src/inventory/sample.ts';
 import { InventoryStore, type VnfInstanceRecord } from '../src/inventory/store.ts';
 import { buildCsar, CsarError, readCsar } from '../src/packages/csar.ts';
@@ -31,7 +32,7 @@ let sampleV1Vnfd: string;
 let dataDir: string;
 let inventory: InventoryStore;
 let repository: PackageRepository;
-let server: Server;
+let server: RunningApp;
 let baseUrl: string;
 
 beforeAll(() => {
@@ -43,14 +44,16 @@ beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'vnf-packages-'));
   inventory = new InventoryStore(join(dataDir, 'inventory.json'));
   repository = new PackageRepository(join(dataDir, 'packages'));
-  const router = new Router();
-  server = serve(router);
-  baseUrl = await listen(server, '127.0.0.1', 0);
-  registerVnfPackageRoutes(router, { inventory, repository, apiRoot: baseUrl, limits: { maxArchiveBytes: MAX_ARCHIVE_BYTES } });
+  server = await listenThenBuild('127.0.0.1', 0, (apiRoot) => {
+    const app = createApp();
+    inScope(app, (scope) => vnfpkgmApi(scope, { inventory, repository, apiRoot, limits: { maxArchiveBytes: MAX_ARCHIVE_BYTES } }), { prefix: VNFPKGM_BASE });
+    return app;
+  });
+  baseUrl = server.url;
 });
 
 afterEach(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -76,7 +76,7 @@ it('refuses a bundle built from other sources, naming the file that changed', as
 });
 
 it('keeps the bundle current when only code outside the workflows changes', () => {
-  appendFileSync(join(copy.root, 'src', 'gateway', 'routes.ts'), '\n// an edit\n');
+  appendFileSync(join(copy.root, 'src', 'gateway', 'app.ts'), '\n// an edit\n');
 
   expect(() => loadWorkflowBundle(copy.dir, copy.root)).not.toThrow();
 });

@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +15,8 @@ import {
 } from '@temporalio/worker';
 import { loadConfig, type Env } from '../../src/config.ts';
 import { startReferenceEm, type ReferenceEm, type ReferenceEmOptions } from '../../src/em/server.ts';
-import { createGatewayRouter, type GatewayDependencies } from '../../src/gateway/routes.ts';
-import { listen, type Router } from '../../src/http/server.ts';
+import { createGatewayApp, type GatewayDependencies } from '../../src/gateway/app.ts';
+import { listenThenBuild } from '../../src/http/listen.ts';
 import { inventoryFile } from '../../src/inventory/location.ts';
 import { ensureSampleInstance } from '../../src/inventory/sample.ts';
 import { onboardSamplePackagesAsCsar } from '../../src/packages/onboard-samples.ts';
@@ -200,23 +199,19 @@ export class Stage {
     return proc;
   }
 
-  /** The gateway's router (src/gateway/routes.ts) on its own loopback HTTP server in this process. */
+  /** The gateway's app (src/gateway/app.ts) on its own loopback HTTP server in this process. */
   async startGateway(tuning: Partial<ChangeVnfPkgTuning> = {}, extra: Partial<GatewayDependencies> = {}): Promise<Gateway> {
-    const holder: { router?: Router } = {};
-    const server = createServer((req, res) => void holder.router?.handle(req, res));
-    server.keepAliveTimeout = 30_000;
-    const url = await listen(server, '127.0.0.1', 0);
-    holder.router = createGatewayRouter({
+    const gateway = await listenThenBuild('127.0.0.1', 0, (apiRoot) => createGatewayApp({
       client: this.ctx.client,
       taskQueue: this.taskQueue,
       inventory: this.inventory,
-      apiRoot: url,
+      apiRoot,
       defaultCoordinationAction: 'prv.tacker_organization.coordination_test',
       tuning,
       ...extra,
-    });
-    this.closers.push(() => closeServer(server));
-    return { url };
+    }));
+    this.closers.push(() => gateway.close());
+    return { url: gateway.url };
   }
 
   /** `node --import tsx src/gateway/main.ts` with an API token, as deployed. */
@@ -377,11 +372,4 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

@@ -13,16 +13,21 @@
 // CORS allows the configured Web UI origins, with credentials, for POST and the headers the UI
 // sends (Content-Type, X-Namespace, Authorization, Authorization-Extras).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { createApp, inScope, type App } from '../http/app.ts';
+import { acceptForm } from '../http/body-parsers.ts';
+import { listen } from '../http/listen.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { listen, Router, sendJson, type RequestContext } from '../http/server.ts';
 import { PayloadDecryptionError } from './encryption-codec.ts';
 
 export const SESSION_COOKIE = 'vnfm_codec_session';
 const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
-const ALLOWED_HEADERS = 'Authorization, Authorization-Extras, Content-Type, X-Namespace';
+const ALLOWED_HEADERS = ['Authorization', 'Authorization-Extras', 'Content-Type', 'X-Namespace'];
+const PAYLOADS_BODY_LIMIT = 8 * 1024 * 1024;
 const REALM = 'durable-vnfm codec';
 
 /** One payload in the remote codec JSON format: metadata values and data are base64. */
@@ -61,38 +66,43 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-function cookies(req: IncomingMessage): Map<string, string> {
-  const jar = new Map<string, string>();
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    try {
-      jar.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()));
-    } catch {
-      // a malformed cookie is no credential
-    }
-  }
-  return jar;
-}
-
-/** The request listener of the codec endpoint. */
-export function createCodecEndpoint(options: CodecEndpointOptions): (req: IncomingMessage, res: ServerResponse) => void {
+/** The codec endpoint as an app: `listen` it, or serve it from a server of your own (requestListener). */
+export function createCodecApp(options: CodecEndpointOptions): App {
   const expected = digest(options.token);
   const allowed = new Set(options.allowedOrigins);
   const isToken = (candidate: string | undefined): boolean => candidate !== undefined && timingSafeEqual(digest(candidate), expected);
-  const ownOrigin = (req: IncomingMessage): string => `http://${req.headers.host ?? ''}`;
+  const ownOrigin = (request: FastifyRequest): string => `http://${request.headers.host ?? ''}`;
 
-  function authenticate({ req }: RequestContext): void {
-    const authorization = req.headers.authorization;
+  // The UI appends `/decode` to the configured endpoint: `http://host:8234/` gives `//decode`.
+  const app = createApp({ bodyLimit: PAYLOADS_BODY_LIMIT, log: options.log, ignoreDuplicateSlashes: true });
+  void app.register(fastifyCookie);
+  void app.register(fastifyCors, {
+    delegator: (request, callback) => {
+      const origin = request.headers.origin;
+      const fromUi = origin !== undefined && allowed.has(origin);
+      if (request.method === 'OPTIONS' && !fromUi) {
+        options.log?.(`codec endpoint: refused CORS preflight from ${origin ?? 'no origin'}`);
+        callback(new HttpProblem(403, `origin ${origin ?? '(none)'} may not call the codec endpoint from a browser`), {});
+        return;
+      }
+      callback(null, {
+        origin: fromUi ? origin : false, credentials: true, methods: ['POST', 'OPTIONS'], allowedHeaders: ALLOWED_HEADERS, maxAge: 600,
+        strictPreflight: false,
+      });
+    },
+  });
+
+  function authenticate(request: FastifyRequest): void {
+    const authorization = request.headers.authorization;
     if (authorization !== undefined) {
       const bearer = /^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim();
       if (isToken(bearer)) return;
       throw new HttpProblem(401, 'the bearer token is not the codec token', { 'WWW-Authenticate': `Bearer realm="${REALM}", error="invalid_token"` });
     }
-    const session = cookies(req).get(SESSION_COOKIE);
+    const session = request.cookies[SESSION_COOKIE];
     if (session !== undefined) {
-      const origin = req.headers.origin;
-      if (origin !== undefined && !allowed.has(origin) && origin !== ownOrigin(req)) {
+      const origin = request.headers.origin;
+      if (origin !== undefined && !allowed.has(origin) && origin !== ownOrigin(request)) {
         throw new HttpProblem(403, `origin ${origin} may not use the codec session cookie`);
       }
       if (isToken(session)) return;
@@ -102,89 +112,49 @@ export function createCodecEndpoint(options: CodecEndpointOptions): (req: Incomi
     });
   }
 
-  const codecRoute = (direction: 'encode' | 'decode') => async (ctx: RequestContext): Promise<void> => {
-    authenticate(ctx);
-    if (!/^application\/json\b/i.test(ctx.req.headers['content-type'] ?? '')) {
-      throw new HttpProblem(415, 'send the payloads as Content-Type: application/json');
-    }
-    const body = await ctx.json(CodecRequest);
-    let payloads: Payload[];
-    try {
-      payloads = await options.codec[direction](body.payloads.map(payloadFromJson));
-    } catch (err) {
-      if (err instanceof PayloadDecryptionError) throw new HttpProblem(422, err.message);
-      throw err;
-    }
-    sendJson(ctx.res, 200, { payloads: payloads.map(payloadToJson) }, { 'Cache-Control': 'no-store' });
-  };
-
-  const router = new Router({ maxBodyBytes: 8 * 1024 * 1024, log: options.log })
-    .on('POST', '/decode', codecRoute('decode'))
-    .on('POST', '/encode', codecRoute('encode'))
-    .on('GET', '/', (ctx) => {
-      sendPage(ctx.res, 200, isToken(cookies(ctx.req).get(SESSION_COOKIE)) ? 'signed-in' : 'signed-out', ownOrigin(ctx.req));
-    })
-    .on('POST', '/session', async (ctx) => {
-      const origin = ctx.req.headers.origin;
-      if (origin !== undefined && origin !== ownOrigin(ctx.req)) throw new HttpProblem(403, 'sign in from the codec endpoint\'s own page');
-      const token = new URLSearchParams(await readSmallBody(ctx.req)).get('token')?.trim();
-      if (!isToken(token)) {
-        sendPage(ctx.res, 401, 'wrong-token', ownOrigin(ctx.req));
-        return;
-      }
-      ctx.res.writeHead(303, {
-        Location: '/',
-        'Set-Cookie': `${SESSION_COOKIE}=${encodeURIComponent(token ?? '')}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MAX_AGE_SECONDS}`,
-        'Content-Length': 0,
-      });
-      ctx.res.end();
-    })
-    .on('POST', '/session/delete', (ctx) => {
-      ctx.res.writeHead(303, { Location: '/', 'Set-Cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`, 'Content-Length': 0 });
-      ctx.res.end();
+  inScope(app, (payloads) => {
+    // Who may see plaintext is settled before the body is read.
+    payloads.addHook('onRequest', (request, _reply, done) => {
+      authenticate(request);
+      done();
     });
-
-  return (req, res) => {
-    // The UI appends `/decode` to the configured endpoint: `http://host:8234/` gives `//decode`.
-    req.url = (req.url ?? '/').replace(/^\/{2,}/, '/');
-    const origin = req.headers.origin;
-    if (origin !== undefined && allowed.has(origin)) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Allow-Credentials', 'true');
-    }
-    res.setHeader('Vary', 'Origin');
-    if (req.method === 'OPTIONS') {
-      if (origin === undefined || !allowed.has(origin)) {
-        options.log?.(`codec endpoint: refused CORS preflight from ${origin ?? 'no origin'}`);
-        res.writeHead(403, { 'Content-Length': 0 });
-        res.end();
-        return;
-      }
-      res.writeHead(204, {
-        'Access-Control-Allow-Methods': 'POST, OPTIONS',
-        'Access-Control-Allow-Headers': ALLOWED_HEADERS,
-        'Access-Control-Max-Age': '600',
-        'Content-Length': 0,
+    for (const direction of ['decode', 'encode'] as const) {
+      payloads.post(`/${direction}`, { schema: { body: CodecRequest } }, async (request, reply) => {
+        let coded: Payload[];
+        try {
+          coded = await options.codec[direction](request.body.payloads.map(payloadFromJson));
+        } catch (err) {
+          if (err instanceof PayloadDecryptionError) throw new HttpProblem(422, err.message);
+          throw err;
+        }
+        return reply.header('Cache-Control', 'no-store').send({ payloads: coded.map(payloadToJson) });
       });
-      res.end();
-      return;
     }
-    void router.handle(req, res);
-  };
-}
+  });
 
-async function readSmallBody(req: IncomingMessage, maxBytes = 4096): Promise<string> {
-  let text = '';
-  for await (const chunk of req) {
-    text += (chunk as Buffer).toString('utf8');
-    if (text.length > maxBytes) throw new HttpProblem(413, `request body exceeds ${maxBytes} bytes`);
-  }
-  return text;
+  app.get('/', (request, reply) => void sendPage(reply, 200, isToken(request.cookies[SESSION_COOKIE]) ? 'signed-in' : 'signed-out', ownOrigin(request)));
+
+  inScope(app, (session) => {
+    acceptForm(session);
+    session.post('/session', { bodyLimit: 4096, schema: { body: z.record(z.string(), z.string()) } }, async (request, reply) => {
+      const origin = request.headers.origin;
+      if (origin !== undefined && origin !== ownOrigin(request)) throw new HttpProblem(403, 'sign in from the codec endpoint\'s own page');
+      const token = request.body.token?.trim();
+      if (!isToken(token)) return sendPage(reply, 401, 'wrong-token', ownOrigin(request));
+      return reply
+        .setCookie(SESSION_COOKIE, token ?? '', { path: '/', httpOnly: true, sameSite: 'strict', maxAge: SESSION_MAX_AGE_SECONDS })
+        .redirect('/', 303);
+    });
+    session.post('/session/delete', async (_request, reply) => reply
+      .setCookie(SESSION_COOKIE, '', { path: '/', httpOnly: true, sameSite: 'strict', maxAge: 0 })
+      .redirect('/', 303));
+  });
+  return app;
 }
 
 type PageState = 'signed-in' | 'signed-out' | 'wrong-token';
 
-function sendPage(res: ServerResponse, status: number, state: PageState, origin: string): void {
+function sendPage(reply: FastifyReply, status: number, state: PageState, origin: string): FastifyReply {
   const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const endpoint = escape(origin);
   const body = state === 'signed-in'
@@ -216,31 +186,21 @@ the browser sends the sign-in cookie only within one site.</li>
 <code>temporal workflow show -w ID --codec-endpoint ${endpoint} --codec-auth 'Bearer TOKEN'</code></p>
 </body></html>
 `;
-  res.writeHead(status, {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Length': Buffer.byteLength(html),
+  return reply.code(status).type('text/html; charset=utf-8').headers({
     'Cache-Control': 'no-store',
     'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
     'X-Frame-Options': 'DENY',
-  });
-  res.end(html);
+  }).send(html);
 }
 
 export interface RunningCodecEndpoint {
   url: string;
-  server: Server;
+  app: App;
   close(): Promise<void>;
 }
 
 export async function startCodecEndpoint(options: CodecEndpointOptions & { host?: string; port?: number }): Promise<RunningCodecEndpoint> {
-  const server = createServer(createCodecEndpoint(options));
-  const url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
-  return {
-    url,
-    server,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+  const app = createCodecApp(options);
+  const url = await listen(app, options.host ?? '127.0.0.1', options.port ?? 0);
+  return { url, app, close: () => app.close() };
 }

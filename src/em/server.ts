@@ -1,12 +1,14 @@
 // The reference Element Manager: the server side of the ETSI NFV-SOL 002 v3.6.1 VNF LCM
 // Coordination API (lcmcoord 1.0.0), with programmable answers for client tests.
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { createApp, inScope, type App, type AppOptions } from '../http/app.ts';
+import { acceptForm } from '../http/body-parsers.ts';
+import { listen } from '../http/listen.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { listen, Router, sendEmpty, sendJson, type RequestContext } from '../http/server.ts';
 import {
   LCMCOORD_API_VERSION, LCMCOORD_BASE_PATH, LcmCoordRequest,
   type ApiVersionInformation, type LcmCoord, type LcmCoordResultType, type ProblemDetails,
@@ -98,22 +100,31 @@ export async function startReferenceEm(options: ReferenceEmOptions = {}): Promis
   const secure = options.tls !== undefined;
   const coordinations = new CoordinationApi(behaviours, closing.signal, secure);
 
-  const router = new Router({ log, before: (ctx) => guardApi(ctx, authenticator) });
-  coordinations.register(router);
-  registerApiVersions(router);
-  if (authenticator.acceptsOAuth2) registerTokenEndpoint(router, authenticator);
-  registerAdmin(router, behaviours, requests, coordinations);
-
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    requests.track(req, res, log);
-    void router.handle(req, res);
-  };
-  const server = options.tls ? createTlsServer(options.tls, onRequest) : createHttpServer(onRequest);
-  const listened = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
-  const url = secure ? listened.replace(/^http:/, 'https:') : listened;
+  // Answers are held on purpose (`delayMs`), as long as a test asks: no idle timeout.
+  const app = createApp({ log, connectionTimeout: 0, ...(options.tls && { https: httpsOptions(options.tls) }) });
+  app.addHook('onRequest', (request, reply, done) => {
+    requests.track(request.raw, reply.raw, log);
+    done();
+  });
+  // Closing releases the responses held by `delayMs`, then ends every connection.
+  app.addHook('preClose', (done) => {
+    closing.abort();
+    done();
+  });
+  inScope(app, (api) => {
+    api.addHook('onRequest', (request, reply, done) => {
+      guardApi(request, reply, authenticator);
+      done();
+    });
+    coordinations.register(api);
+    apiVersionsRoutes(api);
+  });
+  if (authenticator.acceptsOAuth2) inScope(app, (token) => tokenEndpoint(token, authenticator));
+  inScope(app, (admin) => adminRoutes(admin, behaviours, requests, coordinations));
+  const url = await listen(app, options.host ?? '127.0.0.1', options.port ?? 0);
 
   let closed: Promise<void> | undefined;
-  const close = () => (closed ??= shutDown(server, closing));
+  const close = () => (closed ??= app.close());
   return {
     url, behaviours, requests, close,
     expireTokens: () => authenticator.expireTokens(),
@@ -136,29 +147,20 @@ function authConfigOf({ auth = {}, tls, now = Date.now }: ReferenceEmOptions): A
   };
 }
 
-function createTlsServer(tls: TlsOptions, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Server {
+function httpsOptions(tls: TlsOptions): AppOptions['https'] {
   // Clients without a certificate may still use Basic or plain OAuth2, so an absent or
   // untrusted certificate is judged per request (auth.ts) instead of failing the handshake.
   const mutual = tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {};
-  return createHttpsServer({ cert: tls.cert, key: tls.key, ...mutual }, onRequest);
-}
-
-async function shutDown(server: Server, closing: AbortController): Promise<void> {
-  closing.abort(); // releases responses held by `delayMs`
-  const stopped = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-  server.closeAllConnections();
-  await stopped;
+  return { cert: tls.cert, key: tls.key, ...mutual };
 }
 
 // --- Guard of the lcmcoord API: authentication, then the Version header (SOL013 §4.9) ---
 
-function guardApi(ctx: RequestContext, authenticator: Authenticator): void {
-  const path = ctx.url.pathname;
-  if (!path.startsWith(API_PATH_PREFIX)) return;
-  ctx.res.setHeader('Version', LCMCOORD_API_VERSION);
-  annotate(ctx.req, { authScheme: authenticator.authenticate(ctx.req) });
+function guardApi(request: FastifyRequest, reply: FastifyReply, authenticator: Authenticator): void {
+  reply.header('Version', LCMCOORD_API_VERSION);
+  annotate(request.raw, { authScheme: authenticator.authenticate(request.raw) });
   // The API versions resource exists to discover versions, so it answers whatever Version says.
-  if (!path.endsWith('/api_versions')) requireSupportedVersion(ctx.req);
+  if (!request.url.split('?')[0]?.endsWith('/api_versions')) requireSupportedVersion(request.raw);
 }
 
 function requireSupportedVersion(req: IncomingMessage): void {
@@ -169,11 +171,6 @@ function requireSupportedVersion(req: IncomingMessage): void {
   if (version !== LCMCOORD_API_VERSION) {
     throw new HttpProblem(406, `API version ${String(version)} is not supported; supported: ${LCMCOORD_API_VERSION}`);
   }
-}
-
-function requireMediaType(req: IncomingMessage, expected: string): void {
-  const given = mediaTypeOf(req);
-  if (given !== expected) throw new HttpProblem(415, `Content-Type must be ${expected}, got ${given || 'none'}`);
 }
 
 function mediaTypeOf(req: IncomingMessage): string {
@@ -201,17 +198,14 @@ class CoordinationApi {
     private readonly secure: boolean,
   ) {}
 
-  register(router: Router): void {
-    router
-      .on('POST', COORDINATIONS_PATH, (ctx) => this.create(ctx))
-      .on('GET', `${COORDINATIONS_PATH}/:id`, (ctx) => this.read(ctx))
-      .on('POST', `${COORDINATIONS_PATH}/:id/cancel`, (ctx) => this.cancel(ctx));
+  register(api: App): void {
+    const params = { params: z.object({ id: z.string() }) };
+    api.post(COORDINATIONS_PATH, { schema: { body: LcmCoordRequest } }, (request, reply) => this.create(request.body, request.raw, reply));
+    api.get(`${COORDINATIONS_PATH}/:id`, { schema: params }, (request, reply) => this.read(request.params.id, request.raw, reply));
+    api.post(`${COORDINATIONS_PATH}/:id/cancel`, { schema: params }, async (request, reply) => this.cancel(request.params.id, request.raw, reply));
   }
 
-  private async create(ctx: RequestContext): Promise<void> {
-    const { req, res } = ctx;
-    requireMediaType(req, 'application/json');
-    const request = await ctx.json(LcmCoordRequest);
+  private async create(request: LcmCoordRequest, req: IncomingMessage, reply: FastifyReply): Promise<FastifyReply> {
     const subject = subjectOf(request);
     annotate(req, subject);
     const matched = this.behaviours.match(subject);
@@ -224,30 +218,26 @@ class CoordinationApi {
     annotate(req, { coordinationId: coordination.id });
     const location = `${behaviour.locationOrigin ?? originOf(req, this.secure)}${COORDINATIONS_PATH}/${coordination.id}`;
     if (coordination.result !== undefined) {
-      sendCoordination(res, 201, this.render(coordination, req), behaviour, { Location: location });
-    } else {
-      sendEmpty(res, 202, { Location: location, ...retryAfterHeader(behaviour) });
+      return sendCoordination(reply.code(201).header('Location', location), this.render(coordination, req), behaviour);
     }
+    return reply.code(202).header('Location', location).headers(retryAfterHeader(behaviour)).send();
   }
 
-  private async read({ req, res, params }: RequestContext): Promise<void> {
-    const coordination = this.find(req, params.id);
+  private async read(id: string, req: IncomingMessage, reply: FastifyReply): Promise<FastifyReply> {
+    const coordination = this.find(req, id);
     await this.hold(coordination.behaviour.delayMs);
     advance(coordination);
-    if (coordination.result === undefined) {
-      sendEmpty(res, 202, retryAfterHeader(coordination.behaviour));
-    } else {
-      sendCoordination(res, 200, this.render(coordination, req), coordination.behaviour);
-    }
+    if (coordination.result === undefined) return reply.code(202).headers(retryAfterHeader(coordination.behaviour)).send();
+    return sendCoordination(reply.code(200), this.render(coordination, req), coordination.behaviour);
   }
 
-  private cancel({ req, res, params }: RequestContext): void {
-    const coordination = this.find(req, params.id);
+  private cancel(id: string, req: IncomingMessage, reply: FastifyReply): FastifyReply {
+    const coordination = this.find(req, id);
     if (coordination.result !== undefined) {
       throw new HttpProblem(409, `coordination ${coordination.id} has already finished with ${coordination.result}`);
     }
     coordination.result = 'CANCELLED';
-    sendEmpty(res, 202);
+    return reply.code(202).send();
   }
 
   /** Ends held (`never`) coordinations that are still open; the next GET of each gets the result. */
@@ -269,8 +259,8 @@ class CoordinationApi {
     return coordination;
   }
 
-  private find(req: IncomingMessage, id: string | undefined): Coordination {
-    const coordination = id === undefined ? undefined : this.coordinations.get(id);
+  private find(req: IncomingMessage, id: string): Coordination {
+    const coordination = this.coordinations.get(id);
     if (!coordination) throw new HttpProblem(404, `no coordination with id ${id}`);
     annotate(req, { coordinationId: coordination.id, ...subjectOf(coordination.request) });
     return coordination;
@@ -364,62 +354,46 @@ function hostLiteral(address: string): string {
 }
 
 /** Sends an LcmCoord, or the broken variant of it the behaviour asks for. */
-function sendCoordination(res: ServerResponse, status: number, body: LcmCoord, behaviour: Behaviour, headers: Record<string, string> = {}): void {
+function sendCoordination(reply: FastifyReply, body: LcmCoord, behaviour: Behaviour): FastifyReply {
   switch (behaviour.malformed) {
     case undefined:
-      return sendJson(res, status, body, headers);
+      return reply.send(body);
     case 'missing-field': {
       const incomplete: Partial<LcmCoord> = { ...body };
       delete incomplete.coordinationResult;
-      return sendJson(res, status, incomplete, headers);
+      return reply.send(incomplete);
     }
     case 'oversized':
-      return sendJson(res, status, { ...body, outputParams: { ...body.outputParams, padding: 'x'.repeat(OVERSIZED_BODY_BYTES) } }, headers);
+      return reply.send({ ...body, outputParams: { ...body.outputParams, padding: 'x'.repeat(OVERSIZED_BODY_BYTES) } });
     case 'not-json':
-      return sendText(res, status, 'application/json', JSON.stringify(body).slice(0, 40), headers);
+      return reply.type('application/json').send(JSON.stringify(body).slice(0, 40));
   }
-}
-
-function sendText(res: ServerResponse, status: number, contentType: string, text: string, headers: Record<string, string>): void {
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
 
 // --- API versions (SOL013 §9.3) ---
 
-function registerApiVersions(router: Router): void {
+function apiVersionsRoutes(api: App): void {
   const information: ApiVersionInformation = {
     uriPrefix: LCMCOORD_BASE_PATH,
     apiVersions: [{ version: LCMCOORD_API_VERSION, isDeprecated: false }],
   };
-  const answer = ({ res }: RequestContext) => sendJson(res, 200, information);
-  router.on('GET', `${LCMCOORD_BASE_PATH}/api_versions`, answer).on('GET', '/lcmcoord/api_versions', answer);
+  api.get(`${LCMCOORD_BASE_PATH}/api_versions`, () => information);
+  api.get('/lcmcoord/api_versions', () => information);
 }
 
 // --- OAuth 2.0 token endpoint ---
 
-function registerTokenEndpoint(router: Router, authenticator: Authenticator): void {
-  router.on('POST', TOKEN_PATH, async ({ req, res }) => {
-    if (mediaTypeOf(req) !== 'application/x-www-form-urlencoded') {
+function tokenEndpoint(scope: App, authenticator: Authenticator): void {
+  acceptForm(scope);
+  scope.post(TOKEN_PATH, { bodyLimit: MAX_FORM_BYTES }, async (request, reply) => {
+    if (mediaTypeOf(request.raw) !== 'application/x-www-form-urlencoded') {
       throw new OAuthError(400, 'invalid_request', 'the token request must be application/x-www-form-urlencoded');
     }
-    const form = new URLSearchParams(await readText(req, MAX_FORM_BYTES));
-    const { token, clientAuthentication } = authenticator.issueToken(req, form);
-    annotate(req, { authScheme: clientAuthentication });
-    sendJson(res, 200, token, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+    const form = new URLSearchParams(request.body as Record<string, string>);
+    const { token, clientAuthentication } = authenticator.issueToken(request.raw, form);
+    annotate(request.raw, { authScheme: clientAuthentication });
+    return reply.headers({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).send(token);
   });
-}
-
-async function readText(req: IncomingMessage, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > maxBytes) throw new HttpProblem(413, `request body exceeds ${maxBytes} bytes`);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 // --- Admin endpoints (no Version header, no authentication) ---
@@ -429,27 +403,22 @@ const FinishHeldRequest = z.strictObject({
   vnfcInstanceId: z.string().min(1).optional(),
 });
 
-function registerAdmin(router: Router, behaviours: BehaviourStore, requests: RequestLog, coordinations: CoordinationApi): void {
-  router
-    .on('GET', '/admin/behaviours', ({ res }) => sendJson(res, 200, behaviours.current()))
-    .on('PUT', '/admin/behaviours', async (ctx) => {
-      requireMediaType(ctx.req, 'application/json');
-      sendJson(ctx.res, 200, behaviours.set(await ctx.json(BehaviourConfig)));
-    })
-    .on('DELETE', '/admin/behaviours', ({ res }) => {
-      behaviours.reset();
-      sendEmpty(res, 204);
-    })
-    .on('POST', '/admin/held-coordinations/finish', async (ctx) => {
-      requireMediaType(ctx.req, 'application/json');
-      const { result, vnfcInstanceId } = await ctx.json(FinishHeldRequest);
-      sendJson(ctx.res, 200, { finished: coordinations.finishHeld(result, { vnfcInstanceId }) });
-    })
-    .on('GET', '/admin/requests', ({ res }) => sendJson(res, 200, { ...requests.counts(), requests: requests.entries() }))
-    .on('DELETE', '/admin/requests', ({ res }) => {
-      requests.clear();
-      sendEmpty(res, 204);
-    });
+function adminRoutes(admin: App, behaviours: BehaviourStore, requests: RequestLog, coordinations: CoordinationApi): void {
+  admin.get('/admin/behaviours', () => behaviours.current());
+  admin.put('/admin/behaviours', { schema: { body: BehaviourConfig } }, (request) => behaviours.set(request.body));
+  admin.delete('/admin/behaviours', async (_request, reply) => {
+    behaviours.reset();
+    return reply.code(204).send();
+  });
+  admin.post('/admin/held-coordinations/finish', { schema: { body: FinishHeldRequest } }, (request) => {
+    const { result, vnfcInstanceId } = request.body;
+    return { finished: coordinations.finishHeld(result, { vnfcInstanceId }) };
+  });
+  admin.get('/admin/requests', () => ({ ...requests.counts(), requests: requests.entries() }));
+  admin.delete('/admin/requests', async (_request, reply) => {
+    requests.clear();
+    return reply.code(204).send();
+  });
 }
 
 // --- Request log ---

@@ -18,6 +18,14 @@ export const GatewayAuthConfig = z.object({
 export type GatewayAuthConfig = z.input<typeof GatewayAuthConfig>;
 
 export const TOKEN_PATH = '/oauth2/token';
+
+/** RFC 6749 §4.4.2 access token request; the client authenticates by HTTP Basic (or, RFC 6749 §2.3.1, in the form). */
+export const TokenRequest = z.object({
+  grant_type: z.literal('client_credentials'),
+  client_id: z.string().optional(),
+  client_secret: z.string().optional(),
+});
+export type TokenRequest = z.infer<typeof TokenRequest>;
 const REALM = 'durable-vnfm';
 
 export interface Principal {
@@ -59,14 +67,11 @@ export class GatewayAuthenticator {
     throw this.unauthorized(`authorization scheme ${scheme} is not supported`);
   }
 
-  /** OAuth 2.0 token endpoint (RFC 6749 §4.4): client credentials by HTTP Basic. */
-  issueToken(req: IncomingMessage, form: URLSearchParams): { access_token: string; token_type: 'Bearer'; expires_in: number } {
-    if (form.get('grant_type') !== 'client_credentials') {
-      throw new HttpProblem(400, 'grant_type must be client_credentials');
-    }
+  /** OAuth 2.0 token endpoint (RFC 6749 §4.4): client credentials by HTTP Basic (or in the form). */
+  issueToken(req: IncomingMessage, form: TokenRequest): { access_token: string; token_type: 'Bearer'; expires_in: number } {
     const authorization = header(req, 'authorization') ?? '';
     const [scheme = '', value = ''] = authorization.split(/\s+/, 2);
-    const [clientId, secret] = /^basic$/i.test(scheme) ? decodeBasic(value) : [form.get('client_id') ?? '', form.get('client_secret') ?? ''];
+    const [clientId, secret] = /^basic$/i.test(scheme) ? decodeBasic(value) : [form.client_id ?? '', form.client_secret ?? ''];
     if (!this.config.oauth2Clients.some((c) => same(c.clientId, clientId) && same(c.clientSecret, secret))) {
       throw new HttpProblem(401, 'the client credentials are not valid', { 'WWW-Authenticate': `Basic realm="${REALM}"` });
     }

@@ -3,15 +3,16 @@ import { Client, Connection } from '@temporalio/client';
 import { codecDataConverter } from '../codec/data-converter.ts';
 import { CodecConfigError } from '../codec/keyring.ts';
 import { gatewayApiRoot, loadConfig } from '../config.ts';
-import { listen, serve } from '../http/server.ts';
+import { listen } from '../http/listen.ts';
 import { inventoryFile } from '../inventory/location.ts';
 import { InventoryStore } from '../inventory/store.ts';
 import { NotificationClient } from '../notifications/client.ts';
 import { SubscriptionStore, subscriptionsFile } from '../notifications/store.ts';
 import { recoverInterruptedOnboardings } from '../packages/lifecycle.ts';
+import { CsarInspector } from '../packages/csar-inspection.ts';
 import { PackageRepository, packageRepositoryDir } from '../packages/repository.ts';
 import { GatewayAuthenticator } from './auth.ts';
-import { createGatewayRouter } from './routes.ts';
+import { createGatewayApp } from './app.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -30,10 +31,12 @@ async function main(): Promise<void> {
   // An onboarding cut short by a stop is undone before anything is served.
   const interrupted = await recoverInterruptedOnboardings({ inventory, repository: packages });
   if (interrupted.length) console.log(`VNF packages whose onboarding was interrupted, back to CREATED: ${interrupted.join(', ')}`);
-  const router = createGatewayRouter({
+  const app = createGatewayApp({
     auth,
     ...(config.GATEWAY_TOKEN_SECRET ? { pageMarkerSecret: config.GATEWAY_TOKEN_SECRET } : {}),
     packages,
+    // Uploads are unzipped and parsed in a worker thread, never on the API's event loop.
+    csarInspector: new CsarInspector(),
     client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     inventory,
@@ -42,7 +45,7 @@ async function main(): Promise<void> {
     log: (line) => console.log(line),
     subscriptions: { store: new SubscriptionStore(subscriptionsFile(config)), client: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }) },
   });
-  const url = await listen(serve(router), config.GATEWAY_HOST, config.GATEWAY_PORT);
+  const url = await listen(app, config.GATEWAY_HOST, config.GATEWAY_PORT);
   console.log(`gateway listening on ${url} (SOL003 vnflcm v2, SOL005 vnfpkgm v1)`);
 }
 

@@ -1,11 +1,11 @@
-// SOL003 VNF instances (vnflcm v2): create, read, instantiate, terminate, delete. Every LCM
-// operation is handed to the instance's entity workflow, which lets one run at a time.
+// SOL003 VNF instances (vnflcm v2): what creating, instantiating, terminating and deleting one
+// means, and how it is rendered. Every LCM operation is handed to the instance's entity
+// workflow, which lets one run at a time.
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { HttpProblem } from '../http/problem.ts';
-import { sendEmpty, sendJson, type Router } from '../http/server.ts';
 import type { InventoryStore, VnfInstanceRecord } from '../inventory/store.ts';
-import { CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, type VnfInstance } from '../sol003/models.ts';
+import type { CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInstance } from '../sol003/models.ts';
 import type { InstantiateVnfInput, TerminateVnfInput } from '../workflows/instance-operations.ts';
 import { activeOperationQuery, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId } from '../workflows/messages.ts';
 import type { StartOperation } from '../workflows/start-operation.ts';
@@ -13,7 +13,7 @@ import type { vnfInstanceLcm } from '../workflows/vnf-instance-lcm.ts';
 
 export const VNFLCM_BASE = '/vnflcm/v2';
 
-export interface VnfInstanceRouteDependencies {
+export interface VnfInstanceDependencies {
   client: Client;
   taskQueue: string;
   inventory: InventoryStore;
@@ -21,92 +21,78 @@ export interface VnfInstanceRouteDependencies {
   log?: (line: string) => void;
 }
 
-export function registerVnfInstanceRoutes(router: Router, deps: VnfInstanceRouteDependencies): void {
-  const { inventory, apiRoot } = deps;
-  const links = (instanceId: string, opId: string) => ({
-    vnfLcmOpOcc: `${apiRoot}${VNFLCM_BASE}/vnf_lcm_op_occs/${opId}`,
-    vnfInstance: `${apiRoot}${VNFLCM_BASE}/vnf_instances/${instanceId}`,
-  });
+/** A new VNF instance resource (NOT_INSTANTIATED) of an onboarded, enabled package; 422 without one. */
+export function newInstance(inventory: InventoryStore, request: CreateVnfRequest): VnfInstanceRecord {
+  const pkg = inventory.packageByVnfdId(request.vnfdId);
+  if (!pkg || pkg.onboardingState !== 'ONBOARDED' || pkg.operationalState !== 'ENABLED') {
+    throw new HttpProblem(422, `no ONBOARDED and ENABLED VNF package has vnfdId ${request.vnfdId}`);
+  }
+  const { vnfd } = pkg;
+  return {
+    id: randomUUID(),
+    vnfInstanceName: request.vnfInstanceName,
+    vnfdId: vnfd.vnfdId,
+    vnfProvider: vnfd.vnfProvider,
+    vnfProductName: vnfd.vnfProductName,
+    vnfSoftwareVersion: vnfd.vnfSoftwareVersion,
+    vnfdVersion: vnfd.vnfdVersion,
+    instantiationState: 'NOT_INSTANTIATED',
+    vnfcResourceInfo: [],
+  };
+}
 
-  router.on('POST', `${VNFLCM_BASE}/vnf_instances`, async (ctx) => {
-    const request = await ctx.json(CreateVnfRequest);
-    const pkg = inventory.packageByVnfdId(request.vnfdId);
-    if (!pkg || pkg.onboardingState !== 'ONBOARDED' || pkg.operationalState !== 'ENABLED') {
-      throw new HttpProblem(422, `no ONBOARDED and ENABLED VNF package has vnfdId ${request.vnfdId}`);
-    }
-    const { vnfd } = pkg;
-    const record: VnfInstanceRecord = {
-      id: randomUUID(),
-      vnfInstanceName: request.vnfInstanceName,
-      vnfdId: vnfd.vnfdId,
-      vnfProvider: vnfd.vnfProvider,
-      vnfProductName: vnfd.vnfProductName,
-      vnfSoftwareVersion: vnfd.vnfSoftwareVersion,
-      vnfdVersion: vnfd.vnfdVersion,
-      instantiationState: 'NOT_INSTANTIATED',
-      vnfcResourceInfo: [],
-    };
-    inventory.putInstance(record);
-    const self = `${apiRoot}${VNFLCM_BASE}/vnf_instances/${record.id}`;
-    sendJson(ctx.res, 201, renderVnfInstance(record, apiRoot), { Location: self });
-  });
+/** Deletes a VNF instance resource; 409 while it is instantiated or an operation holds it. */
+export async function deleteInstance(deps: Pick<VnfInstanceDependencies, 'client' | 'inventory'>, instance: VnfInstanceRecord): Promise<void> {
+  if (instance.instantiationState !== 'NOT_INSTANTIATED') {
+    throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; terminate it before deleting it`);
+  }
+  const active = await activeOperation(deps.client, instance.id);
+  if (active) throw new HttpProblem(409, `VNF instance ${instance.id} has operation ${active} in progress or in FAILED_TEMP`);
+  deps.inventory.deleteInstance(instance.id);
+}
 
-  router.on('GET', `${VNFLCM_BASE}/vnf_instances`, ({ res }) =>
-    sendJson(res, 200, inventory.instances().map((i) => renderVnfInstance(i, apiRoot))));
+/** The start of an instantiate operation, or the 409/422 that refuses it. */
+export function instantiateStart(deps: Pick<VnfInstanceDependencies, 'inventory' | 'apiRoot'>, instance: VnfInstanceRecord, request: InstantiateVnfRequest): StartOperation {
+  if (instance.instantiationState !== 'NOT_INSTANTIATED') throw new HttpProblem(409, `VNF instance ${instance.id} is INSTANTIATED already`);
+  const pkg = deps.inventory.packageByVnfdId(instance.vnfdId);
+  if (!pkg) throw new HttpProblem(422, `the VNF package of vnfdId ${instance.vnfdId} is no longer onboarded`);
+  const layout = request.additionalParams?.vdu_layout ?? {};
+  for (const vduId of Object.keys(layout)) {
+    if (!pkg.vnfd.vdus[vduId]) throw new HttpProblem(422, `additionalParams.vdu_layout names ${vduId}, which the VNFD ${pkg.vnfd.vnfdId} does not define`);
+  }
+  const opId = randomUUID();
+  const input: InstantiateVnfInput = {
+    vnfLcmOpOccId: opId, vnfInstanceId: instance.id, request, links: operationLinks(deps.apiRoot, instance.id, opId),
+    vnfd: identityOf(instance),
+    stackName: `vnf-${instance.id}`,
+    flavourId: request.flavourId,
+    vdus: Object.entries(pkg.vnfd.vdus).map(([vduId, vdu]) => ({ vduId, count: layout[vduId] ?? 1, ...vdu })),
+  };
+  return {
+    kind: 'INSTANTIATE', vnfLcmOpOccId: opId, input,
+    staticSummary: `instantiate VNF ${instance.id} (${instance.vnfProductName} ${instance.vnfSoftwareVersion})`,
+  };
+}
 
-  router.on('GET', `${VNFLCM_BASE}/vnf_instances/:id`, ({ res, params }) =>
-    sendJson(res, 200, renderVnfInstance(instanceOrThrow(inventory, params.id), apiRoot)));
+/** The start of a terminate operation, or the 409 that refuses it. */
+export function terminateStart(apiRoot: string, instance: VnfInstanceRecord, request: TerminateVnfRequest): StartOperation {
+  if (instance.instantiationState !== 'INSTANTIATED' || !instance.stack) {
+    throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; terminate needs INSTANTIATED`);
+  }
+  const opId = randomUUID();
+  const input: TerminateVnfInput = {
+    vnfLcmOpOccId: opId, vnfInstanceId: instance.id, request, links: operationLinks(apiRoot, instance.id, opId),
+    vnfd: identityOf(instance), stack: instance.stack,
+  };
+  return { kind: 'TERMINATE', vnfLcmOpOccId: opId, input, staticSummary: `terminate VNF ${instance.id}` };
+}
 
-  router.on('DELETE', `${VNFLCM_BASE}/vnf_instances/:id`, async ({ res, params }) => {
-    const instance = instanceOrThrow(inventory, params.id);
-    if (instance.instantiationState !== 'NOT_INSTANTIATED') {
-      throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; terminate it before deleting it`);
-    }
-    const active = await activeOperation(deps.client, instance.id);
-    if (active) throw new HttpProblem(409, `VNF instance ${instance.id} has operation ${active} in progress or in FAILED_TEMP`);
-    inventory.deleteInstance(instance.id);
-    sendEmpty(res, 204);
-  });
+export function opOccUrl(apiRoot: string, opId: string): string {
+  return `${apiRoot}${VNFLCM_BASE}/vnf_lcm_op_occs/${opId}`;
+}
 
-  router.on('POST', `${VNFLCM_BASE}/vnf_instances/:id/instantiate`, async (ctx) => {
-    const request = await ctx.json(InstantiateVnfRequest);
-    const instance = instanceOrThrow(inventory, ctx.params.id);
-    if (instance.instantiationState !== 'NOT_INSTANTIATED') throw new HttpProblem(409, `VNF instance ${instance.id} is INSTANTIATED already`);
-    const pkg = inventory.packageByVnfdId(instance.vnfdId);
-    if (!pkg) throw new HttpProblem(422, `the VNF package of vnfdId ${instance.vnfdId} is no longer onboarded`);
-    const layout = request.additionalParams?.vdu_layout ?? {};
-    for (const vduId of Object.keys(layout)) {
-      if (!pkg.vnfd.vdus[vduId]) throw new HttpProblem(422, `additionalParams.vdu_layout names ${vduId}, which the VNFD ${pkg.vnfd.vnfdId} does not define`);
-    }
-    const opId = randomUUID();
-    const input: InstantiateVnfInput = {
-      vnfLcmOpOccId: opId, vnfInstanceId: instance.id, request, links: links(instance.id, opId),
-      vnfd: identityOf(instance),
-      stackName: `vnf-${instance.id}`,
-      flavourId: request.flavourId,
-      vdus: Object.entries(pkg.vnfd.vdus).map(([vduId, vdu]) => ({ vduId, count: layout[vduId] ?? 1, ...vdu })),
-    };
-    await startOperation(deps, instance.id, {
-      kind: 'INSTANTIATE', vnfLcmOpOccId: opId, input,
-      staticSummary: `instantiate VNF ${instance.id} (${instance.vnfProductName} ${instance.vnfSoftwareVersion})`,
-    });
-    sendEmpty(ctx.res, 202, { Location: input.links.vnfLcmOpOcc });
-  });
-
-  router.on('POST', `${VNFLCM_BASE}/vnf_instances/:id/terminate`, async (ctx) => {
-    const request = await ctx.json(TerminateVnfRequest);
-    const instance = instanceOrThrow(inventory, ctx.params.id);
-    if (instance.instantiationState !== 'INSTANTIATED' || !instance.stack) {
-      throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; terminate needs INSTANTIATED`);
-    }
-    const opId = randomUUID();
-    const input: TerminateVnfInput = {
-      vnfLcmOpOccId: opId, vnfInstanceId: instance.id, request, links: links(instance.id, opId),
-      vnfd: identityOf(instance), stack: instance.stack,
-    };
-    await startOperation(deps, instance.id, { kind: 'TERMINATE', vnfLcmOpOccId: opId, input, staticSummary: `terminate VNF ${instance.id}` });
-    sendEmpty(ctx.res, 202, { Location: input.links.vnfLcmOpOcc });
-  });
+function operationLinks(apiRoot: string, instanceId: string, opId: string): { vnfLcmOpOcc: string; vnfInstance: string } {
+  return { vnfLcmOpOcc: opOccUrl(apiRoot, opId), vnfInstance: `${apiRoot}${VNFLCM_BASE}/vnf_instances/${instanceId}` };
 }
 
 /**
@@ -114,7 +100,7 @@ export function registerVnfInstanceRoutes(router: Router, deps: VnfInstanceRoute
  * refuses it while another operation holds the instance: that refusal is the 409.
  */
 export async function startOperation(
-  deps: Pick<VnfInstanceRouteDependencies, 'client' | 'taskQueue' | 'log'>, vnfInstanceId: string, start: StartOperation,
+  deps: Pick<VnfInstanceDependencies, 'client' | 'taskQueue' | 'log'>, vnfInstanceId: string, start: StartOperation,
 ): Promise<void> {
   // A with-start operation is single-use: each submission gets its own. Resolves to the
   // entity's refusal, or undefined once the operation started.
@@ -142,7 +128,7 @@ export async function startOperation(
  * there (terminated or timed out by an administrator in Temporal) cannot: when the entity names
  * an operation whose workflow is closed, the instance is freed on its behalf. True if it was.
  */
-async function releaseEndedOperation(deps: Pick<VnfInstanceRouteDependencies, 'client' | 'log'>, vnfInstanceId: string): Promise<boolean> {
+async function releaseEndedOperation(deps: Pick<VnfInstanceDependencies, 'client' | 'log'>, vnfInstanceId: string): Promise<boolean> {
   const active = await activeOperation(deps.client, vnfInstanceId);
   if (!active) return false;
   const status = await deps.client.workflow.getHandle(active).describe().then((d) => d.status.name, () => undefined);
@@ -160,8 +146,8 @@ async function activeOperation(client: Client, vnfInstanceId: string): Promise<s
   }
 }
 
-export function instanceOrThrow(inventory: InventoryStore, id: string | undefined): VnfInstanceRecord {
-  const instance = id ? inventory.instance(id) : undefined;
+export function instanceOrThrow(inventory: InventoryStore, id: string): VnfInstanceRecord {
+  const instance = inventory.instance(id);
   if (!instance) throw new HttpProblem(404, `VNF instance ${id} does not exist`);
   return instance;
 }

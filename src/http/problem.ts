@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reasonPhrase } from './reason-phrases.ts';
 
 /** ProblemDetails (IETF RFC 9457 as profiled by ETSI SOL013 §6.3): `status` and `detail` are mandatory. */
 export const ProblemDetails = z.looseObject({
@@ -12,12 +13,6 @@ export type ProblemDetails = z.infer<typeof ProblemDetails>;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  406: 'Not Acceptable', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
-  422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable',
-};
-
 /** An error that a server turns into an `application/problem+json` response. */
 export class HttpProblem extends Error {
   constructor(
@@ -30,7 +25,7 @@ export class HttpProblem extends Error {
   }
 
   toProblemDetails(): ProblemDetails {
-    return { status: this.status, title: TITLES[this.status] ?? 'Error', detail: this.detail };
+    return { status: this.status, title: reasonPhrase(this.status), detail: this.detail };
   }
 }
 

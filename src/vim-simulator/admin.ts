@@ -3,7 +3,7 @@
 // answers only to loopback clients, whatever address the simulator listens on.
 import { z } from 'zod';
 import { HttpProblem } from '../http/problem.ts';
-import { sendEmpty, sendJson, type Handler, type RequestContext, type Router } from '../http/server.ts';
+import type { App } from '../http/app.ts';
 import type { TokenRegistry } from './keystone.ts';
 import type { VimModel } from './model.ts';
 
@@ -36,66 +36,60 @@ export type CreateStackRequest = z.infer<typeof CreateStackRequest>;
 export const FaultRequest = z.object({ reason: z.string().min(1) });
 export const ConfigRequest = z.object({ updateDelayMs: z.number().int().min(0).max(3_600_000) });
 
-export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
-  const guard = (handler: Handler): Handler => (deps.adminRemote ? handler : loopbackOnly(handler));
-  router.on('POST', `${ADMIN_PATH}/stacks`, guard(async (ctx) => {
-    const request = await ctx.json(CreateStackRequest);
-    deps.refresh();
-    const existing = deps.model.findVnfStack(request.stackName);
-    if (existing) {
-      sendJson(ctx.res, 200, deps.model.describeVnfStack(existing));
-      return;
-    }
-    const created = deps.model.createVnfStack(request.stackName, request.vdus, Date.now());
-    deps.changed();
-    sendJson(ctx.res, 201, deps.model.describeVnfStack(created), { Location: `${ADMIN_PATH}/stacks/${encodeURIComponent(created.name)}` });
-  }));
+const ServerParams = z.object({ serverId: z.string() });
 
-  router.on('GET', `${ADMIN_PATH}/stacks/:stackName`, guard((ctx) => {
+export function adminRoutes(scope: App, deps: AdminDeps): void {
+  if (!deps.adminRemote) {
+    scope.addHook('onRequest', (request, _reply, done) => {
+      if (!isLoopback(request.socket.remoteAddress)) throw new HttpProblem(403, 'the admin API answers loopback clients only');
+      done();
+    });
+  }
+
+  scope.post(`${ADMIN_PATH}/stacks`, { schema: { body: CreateStackRequest } }, async (request, reply) => {
+    const { stackName, vdus } = request.body;
     deps.refresh();
-    const name = ctx.params.stackName ?? '';
+    const existing = deps.model.findVnfStack(stackName);
+    if (existing) return reply.send(deps.model.describeVnfStack(existing));
+    const created = deps.model.createVnfStack(stackName, vdus, Date.now());
+    deps.changed();
+    return reply.code(201).header('Location', `${ADMIN_PATH}/stacks/${encodeURIComponent(created.name)}`).send(deps.model.describeVnfStack(created));
+  });
+
+  scope.get(`${ADMIN_PATH}/stacks/:stackName`, { schema: { params: z.object({ stackName: z.string() }) } }, (request) => {
+    deps.refresh();
+    const name = request.params.stackName;
     const stack = deps.model.findVnfStack(name);
     if (!stack) throw new HttpProblem(404, `no VNF stack named ${name}`);
-    sendJson(ctx.res, 200, deps.model.describeVnfStack(stack));
-  }));
+    return deps.model.describeVnfStack(stack);
+  });
 
-  router.on('PUT', `${ADMIN_PATH}/faults/:serverId`, guard(async (ctx) => {
-    const { reason } = await ctx.json(FaultRequest);
-    const serverId = ctx.params.serverId ?? '';
+  scope.put(`${ADMIN_PATH}/faults/:serverId`, { schema: { params: ServerParams, body: FaultRequest } }, async (request, reply) => {
+    const { serverId } = request.params;
     if (!deps.model.findServer(serverId)) throw new HttpProblem(404, `no server with id ${serverId}`);
-    deps.model.setFault(serverId, reason);
+    deps.model.setFault(serverId, request.body.reason);
     deps.changed();
-    sendEmpty(ctx.res, 204);
-  }));
+    return reply.code(204).send();
+  });
 
-  router.on('DELETE', `${ADMIN_PATH}/faults/:serverId`, guard((ctx) => {
-    deps.model.clearFault(ctx.params.serverId ?? '');
+  scope.delete(`${ADMIN_PATH}/faults/:serverId`, { schema: { params: ServerParams } }, async (request, reply) => {
+    deps.model.clearFault(request.params.serverId);
     deps.changed();
-    sendEmpty(ctx.res, 204);
-  }));
+    return reply.code(204).send();
+  });
 
-  router.on('PUT', `${ADMIN_PATH}/config`, guard(async (ctx) => {
-    const { updateDelayMs } = await ctx.json(ConfigRequest);
-    deps.settings.updateDelayMs = updateDelayMs;
-    sendJson(ctx.res, 200, { updateDelayMs });
-  }));
+  scope.put(`${ADMIN_PATH}/config`, { schema: { body: ConfigRequest } }, (request) => {
+    deps.settings.updateDelayMs = request.body.updateDelayMs;
+    return { updateDelayMs: deps.settings.updateDelayMs };
+  });
 
-  router.on('GET', `${ADMIN_PATH}/requests`, guard((ctx) => {
-    sendJson(ctx.res, 200, { requests: deps.model.state.patchRequests });
-  }));
+  scope.get(`${ADMIN_PATH}/requests`, () => ({ requests: deps.model.state.patchRequests }));
 
   // Revoking every token lets a test watch a client re-authenticate after a 401.
-  router.on('DELETE', `${ADMIN_PATH}/tokens`, guard((ctx) => {
+  scope.delete(`${ADMIN_PATH}/tokens`, async (_request, reply) => {
     deps.tokens.revokeAll();
-    sendEmpty(ctx.res, 204);
-  }));
-}
-
-function loopbackOnly(handler: Handler): Handler {
-  return (ctx: RequestContext) => {
-    if (!isLoopback(ctx.req.socket.remoteAddress)) throw new HttpProblem(403, 'the admin API answers loopback clients only');
-    return handler(ctx);
-  };
+    return reply.code(204).send();
+  });
 }
 
 function isLoopback(address: string | undefined): boolean {

@@ -1,10 +1,11 @@
 // Heat orchestration API v1, the part the VNFM uses: stack lookup and show, resource list
 // with nested_depth, and PATCH updates that complete (or fail) after a delay.
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { sendJson, type RequestContext, type Router } from '../http/server.ts';
+import type { App } from '../http/app.ts';
 import { requireToken, type TokenRegistry } from './keystone.ts';
 import type { LocatedResource, VimModel } from './model.ts';
-import { OpenStackFault, openstackRoute } from './openstack-faults.ts';
+import { OpenStackFault, speaks } from './openstack-faults.ts';
 import type { SimStack } from './state.ts';
 
 const STACKS_PATH = '/heat/v1/:projectId/stacks';
@@ -17,10 +18,11 @@ export interface HeatDeps {
   refresh(): void;
   /** Records a change of the state: it is saved within the save interval, and on close (see SaveScheduler). */
   changed(): void;
-  publicUrl(ctx: RequestContext): string;
+  publicUrl(request: FastifyRequest): string;
 }
 
-type HeatHandler = (ctx: RequestContext, base: string) => Promise<void> | void;
+const ProjectParams = z.object({ projectId: z.string() });
+const StackParams = ProjectParams.extend({ stackName: z.string(), stackId: z.string() });
 
 const StackCreate = z.looseObject({
   stack_name: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/).max(255),
@@ -42,66 +44,71 @@ const StackPatch = z.looseObject({
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 
-export function registerHeatRoutes(router: Router, deps: HeatDeps): void {
-  const route = (handler: HeatHandler) => openstackRoute('heat', async (ctx) => {
-    const base = deps.publicUrl(ctx);
-    requireToken(ctx, deps.tokens, base);
-    if (ctx.params.projectId !== deps.model.state.projectId) {
-      throw new OpenStackFault(403, `You are not authorized to use project ${ctx.params.projectId ?? ''}.`, 'Forbidden');
+export function heatRoutes(scope: App, deps: HeatDeps): void {
+  speaks(scope, 'heat');
+  // keystonemiddleware, then Heat's own project check, before anything else of the request is read.
+  scope.addHook('onRequest', (request, _reply, done) => {
+    requireToken(request.headers, deps.tokens, deps.publicUrl(request));
+    const { projectId } = request.params as { projectId?: string };
+    if (projectId !== deps.model.state.projectId) {
+      throw new OpenStackFault(403, `You are not authorized to use project ${projectId ?? ''}.`, 'Forbidden');
     }
+    done();
+  });
+  scope.addHook('preHandler', (_request, _reply, done) => {
     deps.refresh();
-    await handler(ctx, base);
+    done();
   });
 
   // Stack create, for the template shape Tacker's BaseHOT produces: one AutoScalingGroup per VDU
   // whose member resource is `<VDU>.yaml` with `image` and `flavor` properties.
-  router.on('POST', STACKS_PATH, route(async (ctx, base) => {
-    const request = await ctx.json(StackCreate);
-    if (deps.model.findVnfStack(request.stack_name)) {
-      throw new OpenStackFault(409, `The Stack (${request.stack_name}) already exists.`, 'StackExists');
-    }
-    const vdus = Object.entries(request.template.resources).map(([vduId, resource]) => ({
+  scope.post(STACKS_PATH, { schema: { params: ProjectParams, body: StackCreate } }, async (request, reply) => {
+    const { stack_name: name, template } = request.body;
+    if (deps.model.findVnfStack(name)) throw new OpenStackFault(409, `The Stack (${name}) already exists.`, 'StackExists');
+    const vdus = Object.entries(template.resources).map(([vduId, resource]) => ({
       vduId,
       count: resource.properties.desired_capacity,
       image: resource.properties.resource.properties.image,
       flavor: resource.properties.resource.properties.flavor,
     }));
-    const stack = deps.model.createVnfStack(request.stack_name, vdus, Date.now());
+    const stack = deps.model.createVnfStack(name, vdus, Date.now());
     deps.changed();
-    const location = stackUrl(base, deps.model.state.projectId, stack);
-    sendJson(ctx.res, 201, { stack: { id: stack.id, links: [{ rel: 'self', href: location }] } }, { Location: location });
-  }));
+    const location = stackUrl(deps.publicUrl(request), deps.model.state.projectId, stack);
+    return reply.code(201).header('Location', location).send({ stack: { id: stack.id, links: [{ rel: 'self', href: location }] } });
+  });
 
-  router.on('DELETE', `${STACKS_PATH}/:stackName/:stackId`, route((ctx) => {
-    deps.model.deleteStack(requireStack(deps.model, ctx));
+  scope.delete(`${STACKS_PATH}/:stackName/:stackId`, { schema: { params: StackParams } }, async (request, reply) => {
+    deps.model.deleteStack(requireStack(deps.model, request.params));
     deps.changed();
-    ctx.res.writeHead(204).end();
-  }));
+    return reply.code(204).send();
+  });
 
   // Heat redirects a lookup by name (or id) to the stack's canonical URL.
-  router.on('GET', `${STACKS_PATH}/:stackIdentity`, route((ctx, base) => {
-    const identity = ctx.params.stackIdentity ?? '';
+  scope.get(`${STACKS_PATH}/:stackIdentity`, { schema: { params: ProjectParams.extend({ stackIdentity: z.string() }) } }, async (request, reply) => {
+    const identity = request.params.stackIdentity;
     const stack = deps.model.findStack(identity);
     if (!stack) throw stackNotFound(identity);
-    const location = stackUrl(base, deps.model.state.projectId, stack);
-    sendJson(ctx.res, 302, { message: `The resource was found at ${location}`, code: '302 Found', title: 'Found' }, { Location: location });
-  }));
+    const location = stackUrl(deps.publicUrl(request), deps.model.state.projectId, stack);
+    return reply.code(302).header('Location', location).send({ message: `The resource was found at ${location}`, code: '302 Found', title: 'Found' });
+  });
 
-  router.on('GET', `${STACKS_PATH}/:stackName/:stackId`, route((ctx, base) => {
-    const stack = requireStack(deps.model, ctx);
-    sendJson(ctx.res, 200, { stack: stackBody(stack, base, deps.model) });
-  }));
+  scope.get(`${STACKS_PATH}/:stackName/:stackId`, { schema: { params: StackParams } }, (request) => {
+    const stack = requireStack(deps.model, request.params);
+    return { stack: stackBody(stack, deps.publicUrl(request), deps.model) };
+  });
 
-  router.on('GET', `${STACKS_PATH}/:stackName/:stackId/resources`, route((ctx, base) => {
-    const stack = requireStack(deps.model, ctx);
-    const depth = nestedDepth(ctx.url.searchParams.get('nested_depth'));
-    const resources = deps.model.listResources(stack, depth).map((located) => resourceBody(located, base, deps.model));
-    sendJson(ctx.res, 200, { resources });
-  }));
+  scope.get(`${STACKS_PATH}/:stackName/:stackId/resources`, {
+    schema: { params: StackParams, querystring: z.looseObject({ nested_depth: z.string().optional() }) },
+  }, (request) => {
+    const stack = requireStack(deps.model, request.params);
+    const depth = nestedDepth(request.query.nested_depth);
+    const base = deps.publicUrl(request);
+    return { resources: deps.model.listResources(stack, depth).map((located) => resourceBody(located, base, deps.model)) };
+  });
 
-  router.on('PATCH', `${STACKS_PATH}/:stackName/:stackId`, route(async (ctx) => {
-    const stack = requireStack(deps.model, ctx);
-    const { parameters } = await ctx.json(StackPatch);
+  scope.patch(`${STACKS_PATH}/:stackName/:stackId`, { schema: { params: StackParams, body: StackPatch } }, async (request, reply) => {
+    const stack = requireStack(deps.model, request.params);
+    const { parameters } = request.body;
     const rejection = updateRejection(stack, parameters);
     deps.model.recordPatch({
       time: new Date().toISOString(), stackName: stack.name, stackId: stack.id, parameters, status: rejection?.status ?? 202,
@@ -112,14 +119,13 @@ export function registerHeatRoutes(router: Router, deps: HeatDeps): void {
     }
     deps.model.beginUpdate(stack, stringValues(parameters), Date.now(), deps.updateDelayMs());
     deps.changed();
-    sendJson(ctx.res, 202, { message: 'The request is accepted for processing.', code: '202 Accepted', title: 'Accepted' });
-  }));
+    return reply.code(202).send({ message: 'The request is accepted for processing.', code: '202 Accepted', title: 'Accepted' });
+  });
 }
 
-function requireStack(model: VimModel, ctx: RequestContext): SimStack {
-  const name = ctx.params.stackName ?? '';
-  const stack = model.findStackByNameAndId(name, ctx.params.stackId ?? '');
-  if (!stack) throw stackNotFound(name);
+function requireStack(model: VimModel, { stackName, stackId }: { stackName: string; stackId: string }): SimStack {
+  const stack = model.findStackByNameAndId(stackName, stackId);
+  if (!stack) throw stackNotFound(stackName);
   return stack;
 }
 
@@ -139,8 +145,8 @@ function updateRejection(stack: SimStack, parameters: Record<string, unknown>): 
   return undefined;
 }
 
-function nestedDepth(raw: string | null): number {
-  if (raw === null) return 0;
+function nestedDepth(raw: string | undefined): number {
+  if (raw === undefined) return 0;
   const depth = Number(raw);
   if (!Number.isInteger(depth) || depth < 0) {
     throw new OpenStackFault(400, `Only integer is acceptable by 'nested_depth'.`, 'HTTPBadRequest');

@@ -3,8 +3,10 @@
 // clients get a 401 and must re-authenticate, as they must after a real token revocation.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { sendJson, type RequestContext, type Router } from '../http/server.ts';
-import { OpenStackFault, openstackRoute } from './openstack-faults.ts';
+import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { App } from '../http/app.ts';
+import { OpenStackFault, speaks } from './openstack-faults.ts';
 
 export const KEYSTONE_PATH = '/identity/v3';
 const TOKEN_LIFETIME_MS = 60 * 60 * 1000;
@@ -21,7 +23,7 @@ export interface KeystoneDeps {
   identity: IdentityConfig;
   tokens: TokenRegistry;
   project: { id: string; userId: string };
-  publicUrl(ctx: RequestContext): string;
+  publicUrl(request: FastifyRequest): string;
 }
 
 export class TokenRegistry {
@@ -51,8 +53,8 @@ export class TokenRegistry {
 }
 
 /** keystonemiddleware's check in front of every other OpenStack endpoint. */
-export function requireToken(ctx: RequestContext, tokens: TokenRegistry, publicUrl: string): void {
-  const header = ctx.req.headers['x-auth-token'];
+export function requireToken(headers: IncomingHttpHeaders, tokens: TokenRegistry, publicUrl: string): void {
+  const header = headers['x-auth-token'];
   const token = Array.isArray(header) ? header[0] : header;
   if (!token || !tokens.isValid(token, Date.now())) throw unauthorized(publicUrl);
 }
@@ -74,15 +76,15 @@ const PasswordAuthRequest = z.looseObject({
 });
 type PasswordAuthRequest = z.infer<typeof PasswordAuthRequest>;
 
-export function registerKeystoneRoutes(router: Router, deps: KeystoneDeps): void {
-  router.on('POST', `${KEYSTONE_PATH}/auth/tokens`, openstackRoute('keystone', async (ctx) => {
-    const request = await ctx.json(PasswordAuthRequest);
-    const base = deps.publicUrl(ctx);
-    if (!credentialsMatch(request, deps)) throw unauthorized(base);
+export function keystoneRoutes(scope: App, deps: KeystoneDeps): void {
+  speaks(scope, 'keystone');
+  scope.post(`${KEYSTONE_PATH}/auth/tokens`, { schema: { body: PasswordAuthRequest } }, async (request, reply) => {
+    const base = deps.publicUrl(request);
+    if (!credentialsMatch(request.body, deps)) throw unauthorized(base);
     const now = Date.now();
     const { token, expiresAt } = deps.tokens.issue(now);
-    sendJson(ctx.res, 201, tokenBody(deps, base, now, expiresAt), { 'X-Subject-Token': token });
-  }));
+    return reply.code(201).header('X-Subject-Token', token).send(tokenBody(deps, base, now, expiresAt));
+  });
 }
 
 function credentialsMatch(request: PasswordAuthRequest, deps: KeystoneDeps): boolean {

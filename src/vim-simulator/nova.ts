@@ -1,9 +1,11 @@
 // Nova compute API v2.1 server show, rendered at microversion 2.47 (flavor embedded with
 // its original name), which is what the client asks for.
-import { sendJson, type RequestContext, type Router } from '../http/server.ts';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { App } from '../http/app.ts';
 import { requireToken, type TokenRegistry } from './keystone.ts';
 import type { VimModel } from './model.ts';
-import { OpenStackFault, openstackRoute } from './openstack-faults.ts';
+import { OpenStackFault, speaks } from './openstack-faults.ts';
 import type { SimServer } from './state.ts';
 
 export const NOVA_PATH = '/compute/v2.1';
@@ -12,19 +14,22 @@ export interface NovaDeps {
   model: VimModel;
   tokens: TokenRegistry;
   refresh(): void;
-  publicUrl(ctx: RequestContext): string;
+  publicUrl(request: FastifyRequest): string;
 }
 
-export function registerNovaRoutes(router: Router, deps: NovaDeps): void {
-  router.on('GET', `${NOVA_PATH}/servers/:serverId`, openstackRoute('nova', (ctx) => {
-    const base = deps.publicUrl(ctx);
-    requireToken(ctx, deps.tokens, base);
+export function novaRoutes(scope: App, deps: NovaDeps): void {
+  speaks(scope, 'nova');
+  scope.addHook('onRequest', (request, _reply, done) => {
+    requireToken(request.headers, deps.tokens, deps.publicUrl(request));
+    done();
+  });
+  scope.get(`${NOVA_PATH}/servers/:serverId`, { schema: { params: z.object({ serverId: z.string() }) } }, async (request, reply) => {
     deps.refresh();
-    const serverId = ctx.params.serverId ?? '';
+    const { serverId } = request.params;
     const server = deps.model.findServer(serverId);
     if (!server) throw new OpenStackFault(404, `Instance ${serverId} could not be found.`);
-    sendJson(ctx.res, 200, { server: serverBody(server, base, deps.model) }, { 'OpenStack-API-Version': 'compute 2.47' });
-  }));
+    return reply.header('OpenStack-API-Version', 'compute 2.47').send({ server: serverBody(server, deps.publicUrl(request), deps.model) });
+  });
 }
 
 function serverBody(server: SimServer, base: string, model: VimModel): unknown {

@@ -1,8 +1,8 @@
 // Errors in the shapes real OpenStack services send them, so the client's error handling is
 // exercised against what it will meet on a cloud rather than against our own ProblemDetails.
-import type { ServerResponse } from 'node:http';
+import type { FastifyError, FastifyReply } from 'fastify';
+import type { App } from '../http/app.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { sendJson, type Handler } from '../http/server.ts';
 
 export type Dialect = 'keystone' | 'heat' | 'nova';
 
@@ -19,17 +19,25 @@ export class OpenStackFault extends Error {
   }
 }
 
-/** Wraps a route so OpenStackFault (and a bad request body) is answered in the service's dialect. */
-export function openstackRoute(dialect: Dialect, handler: Handler): Handler {
-  return async (ctx) => {
-    try {
-      await handler(ctx);
-    } catch (err) {
-      if (err instanceof OpenStackFault) sendFault(ctx.res, dialect, err);
-      else if (err instanceof HttpProblem && err.status < 500) sendFault(ctx.res, dialect, new OpenStackFault(err.status, err.detail, 'HTTPBadRequest', err.headers));
-      else throw err;
-    }
-  };
+/**
+ * Every error of a route of this scope is answered in the service's dialect: an OpenStackFault,
+ * and any refusal of the request (a bad body, a media type not parsed); the rest goes on to the
+ * kit's error handler.
+ */
+export function speaks(scope: App, dialect: Dialect): void {
+  scope.setErrorHandler((error, _request, reply) => {
+    const fault = faultOf(error);
+    if (!fault) throw error;
+    return sendFault(reply, dialect, fault);
+  });
+}
+
+function faultOf(error: unknown): OpenStackFault | undefined {
+  if (error instanceof OpenStackFault) return error;
+  if (error instanceof HttpProblem && error.status < 500) return new OpenStackFault(error.status, error.detail, 'HTTPBadRequest', error.headers);
+  const { statusCode, message } = error as Partial<FastifyError>;
+  if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) return new OpenStackFault(statusCode, message ?? 'bad request', 'HTTPBadRequest');
+  return undefined;
 }
 
 const TITLES: Record<number, string> = {
@@ -48,11 +56,11 @@ const NOVA_FAULT_NAMES: Record<number, string> = {
   400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound', 409: 'conflictingRequest',
 };
 
-function sendFault(res: ServerResponse, dialect: Dialect, fault: OpenStackFault): void {
+function sendFault(reply: FastifyReply, dialect: Dialect, fault: OpenStackFault): FastifyReply {
   const title = TITLES[fault.status] ?? 'Error';
   // keystonemiddleware refuses a bad token before any service sees the request.
   const effective = fault.status === 401 ? 'keystone' : dialect;
-  sendJson(res, fault.status, faultBody(effective, fault, title), fault.headers);
+  return reply.code(fault.status).headers(fault.headers).send(faultBody(effective, fault, title));
 }
 
 function faultBody(dialect: Dialect, fault: OpenStackFault, title: string): unknown {

@@ -1,11 +1,13 @@
 // The VIM simulator: Keystone, Heat and Nova endpoints over one persisted model, plus an admin
 // API. Runs as its own process (main.ts) or in-process for tests.
-import { Router, listen, serve, type RequestContext } from '../http/server.ts';
-import { registerAdminRoutes } from './admin.ts';
-import { registerHeatRoutes } from './heat.ts';
-import { KEYSTONE_PATH, TokenRegistry, registerKeystoneRoutes } from './keystone.ts';
+import type { FastifyRequest } from 'fastify';
+import { createApp, inScope } from '../http/app.ts';
+import { listen } from '../http/listen.ts';
+import { adminRoutes } from './admin.ts';
+import { heatRoutes } from './heat.ts';
+import { KEYSTONE_PATH, TokenRegistry, keystoneRoutes } from './keystone.ts';
 import { VimModel, emptyVimState } from './model.ts';
-import { registerNovaRoutes } from './nova.ts';
+import { novaRoutes } from './nova.ts';
 import { SaveScheduler, StateFile } from './state-file.ts';
 
 export interface VimSimulatorOptions {
@@ -57,9 +59,9 @@ export async function startVimSimulator(options: VimSimulatorOptions): Promise<V
   completions.arm();
 
   let url = '';
-  const publicUrl = (ctx: RequestContext): string => {
+  const publicUrl = (request: FastifyRequest): string => {
     if (options.publicUrl) return options.publicUrl.replace(/\/+$/, '');
-    return ctx.req.headers.host ? `http://${ctx.req.headers.host}` : url;
+    return request.headers.host ? `http://${request.headers.host}` : url;
   };
   const deps = {
     model, tokens, settings, publicUrl,
@@ -71,8 +73,13 @@ export async function startVimSimulator(options: VimSimulatorOptions): Promise<V
     },
   };
 
-  const router = new Router({ log });
-  registerKeystoneRoutes(router, {
+  const app = createApp({ log });
+  // The path only: query strings are not logged, and headers (tokens) never are.
+  app.addHook('onResponse', (request, reply, done) => {
+    log(`${request.method} ${request.url.split('?')[0] ?? '/'} ${reply.statusCode}`);
+    done();
+  });
+  inScope(app, (keystone) => keystoneRoutes(keystone, {
     identity: {
       username: options.username ?? 'admin',
       password: options.password ?? 'admin',
@@ -81,17 +88,11 @@ export async function startVimSimulator(options: VimSimulatorOptions): Promise<V
     tokens,
     project: { id: model.state.projectId, userId: model.state.userId },
     publicUrl,
-  });
-  registerHeatRoutes(router, deps);
-  registerNovaRoutes(router, deps);
-  registerAdminRoutes(router, { ...deps, adminRemote: options.adminRemote ?? false });
-
-  const server = serve(router);
-  server.on('request', (req, res) => {
-    // The path only: query strings are not logged, and headers (tokens) never are.
-    res.on('finish', () => log(`${req.method ?? '?'} ${(req.url ?? '/').split('?')[0] ?? '/'} ${res.statusCode}`));
-  });
-  url = await listen(server, options.host ?? '127.0.0.1', options.port ?? 9891);
+  }));
+  inScope(app, (heat) => heatRoutes(heat, deps));
+  inScope(app, (nova) => novaRoutes(nova, deps));
+  inScope(app, (admin) => adminRoutes(admin, { ...deps, adminRemote: options.adminRemote ?? false }));
+  url = await listen(app, options.host ?? '127.0.0.1', options.port ?? 9891);
 
   return {
     url,
@@ -99,9 +100,7 @@ export async function startVimSimulator(options: VimSimulatorOptions): Promise<V
     projectId: model.state.projectId,
     close: async () => {
       completions.stop();
-      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-      server.closeAllConnections();
-      await closed;
+      await app.close();
       await saves.close();
     },
   };

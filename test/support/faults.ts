@@ -4,7 +4,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { listen } from '../../src/http/server.ts';
+import { listen } from '../../src/http/listen.ts';
 import type { RequestLogEntry } from '../../src/em/server.ts';
 
 /** mulberry32: a tiny deterministic PRNG; the same seed gives the same kill schedule. */

@@ -5,7 +5,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { BehaviourConfigInput } from '../../src/em/behaviour.ts';
 import { startReferenceEm, type ReferenceEm, type ReferenceEmOptions } from '../../src/em/server.ts';
-import { listen } from '../../src/http/server.ts';
+import { listen } from '../../src/http/listen.ts';
 import { CoordinationClient, type CoordinationClientOptions, type EmTarget } from '../../src/lcmcoord/client.ts';
 import type { CoordinationFailureCode } from '../../src/lcmcoord/errors.ts';
 import { OutboundError } from '../../src/outbound/errors.ts';

@@ -2,7 +2,6 @@
 // server: VIM simulator, reference EM, inventory, worker and gateway. No part is a mock.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -15,8 +14,9 @@ import { encryptedDataConverter } from '../../src/codec/encryption-codec.ts';
 import { parseKeyList } from '../../src/codec/keyring.ts';
 import { startReferenceEm, type ReferenceEm, type ReferenceEmOptions } from '../../src/em/server.ts';
 import { GatewayAuthenticator } from '../../src/gateway/auth.ts';
-import { createGatewayRouter } from '../../src/gateway/routes.ts';
-import { listen, type Router } from '../../src/http/server.ts';
+import { createGatewayApp } from '../../src/gateway/app.ts';
+import { CsarInspector } from '../../src/packages/csar-inspection.ts';
+import { listenThenBuild } from '../../src/http/listen.ts';
 import { ensureSampleInstance } from '../../src/inventory/sample.ts';
 import { onboardSamplePackagesAsCsar } from '../../src/packages/onboard-samples.ts';
 import { PackageRepository } from '../../src/packages/repository.ts';
@@ -150,14 +150,13 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
   }
 
   // Listen first: Location headers and _links carry the real address.
-  const gateway: { router?: Router } = {};
-  const server = createServer((req, res) => void gateway.router?.handle(req, res));
-  const gatewayUrl = await listen(server, '127.0.0.1', 0);
-  gateway.router = createGatewayRouter({
+  const csarInspector = new CsarInspector();
+  const gateway = await listenThenBuild('127.0.0.1', 0, (apiRoot) => createGatewayApp({
     ...(options.apiToken ? { auth: new GatewayAuthenticator({ apiTokens: [options.apiToken] }) } : {}),
-    client, taskQueue, inventory, apiRoot: gatewayUrl, defaultCoordinationAction: 'prv.default', tuning: { ...TEST_TUNING, ...options.tuning },
-    subscriptions: { store: subscriptions, client: notificationClient }, packages: packageRepository, log: options.log,
-  });
+    client, taskQueue, inventory, apiRoot, defaultCoordinationAction: 'prv.default', tuning: { ...TEST_TUNING, ...options.tuning },
+    subscriptions: { store: subscriptions, client: notificationClient }, packages: packageRepository, csarInspector, log: options.log,
+  }));
+  const gatewayUrl = gateway.url;
   const system: TestSystem = {
     headers: { ...VNFLCM_HEADERS, ...(options.apiToken ? { 'X-Auth-Token': options.apiToken } : {}) },
     dataDir, taskQueue, temporalAddress, vim, em, inventory, packages, instance, client, dataConverter, gatewayUrl, coordinationClient,
@@ -165,8 +164,8 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
     async close() {
       worker?.shutdown();
       await running;
-      server.close();
-      await Promise.all([em.close(), vim.close(), coordinationClient.close(), openstack.close(), notificationClient.close()]);
+      await csarInspector.close();
+      await Promise.all([gateway.close(), em.close(), vim.close(), coordinationClient.close(), openstack.close(), notificationClient.close()]);
       await connection.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

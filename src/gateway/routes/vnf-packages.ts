@@ -1,0 +1,221 @@
+// SOL005 §9.4 VNF packages (vnfpkgm v1, API version 2.1.0, as Tacker serves it): create, list,
+// read, enable/disable, delete, upload the content, read the VNFD and the content. Each route
+// hands the package's state to src/packages/lifecycle.ts and renders VnfPkgInfo from the record.
+//
+// Upload (PUT package_content) is processed before the answer: 202 means the package is
+// ONBOARDED by the time the client reads it. A package that fails the checks is answered
+// with the ProblemDetails (400 no ZIP, 413 too large, 422 invalid CSAR, 409 vnfdId taken),
+// nothing of it is stored, and the package is back in CREATED with the same ProblemDetails
+// in onboardingFailureDetails, ready for another upload.
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import fastifyAccepts from '@fastify/accepts';
+import type { FastifyRequest } from 'fastify';
+import { zipSync } from 'fflate';
+import { z } from 'zod';
+import { inScope, type App } from '../../http/app.ts';
+import { acceptJson, acceptStream } from '../../http/body-parsers.ts';
+import { HttpProblem } from '../../http/problem.ts';
+import { matchesFilter, parseFilter } from '../../http/sol013-filter.ts';
+import type { InventoryStore } from '../../inventory/store.ts';
+import { buildCsar, DEFAULT_CSAR_LIMITS, type CsarLimits } from '../../packages/csar.ts';
+import {
+  abandonUpload, beginUpload, createVnfPackage, deleteVnfPackage, modifyVnfPackage, packageProblem, processUpload, type PackageStores,
+} from '../../packages/lifecycle.ts';
+import { readVnfdFiles, type PackageRepository } from '../../packages/repository.ts';
+import { CreateVnfPkgInfoRequest, VnfPkgInfo, VnfPkgInfoModifications } from '../../sol005/models.ts';
+import { binary, bytes, empty, json, LOCATION, problem } from '../answers.ts';
+import { describeStream } from '../openapi.ts';
+import { lookup, onboarded, PACKAGES, readUpload, refusing, refusingAsync, renderVnfPkgInfo } from '../vnf-packages.ts';
+import type { CsarInspector } from '../../packages/csar-inspection.ts';
+import { filter, IdParams } from './params.ts';
+
+export interface VnfPackageRouteDependencies {
+  inventory: InventoryStore;
+  repository: PackageRepository;
+  /** Public base URL, for Location headers and _links. */
+  apiRoot: string;
+  /** Size and file-count limits of an uploaded package (defaults: DEFAULT_CSAR_LIMITS). */
+  limits?: Partial<CsarLimits>;
+  /** Checks uploads off the event loop (a server always has one; see CsarInspector). */
+  inspector?: CsarInspector;
+  log?: (line: string) => void;
+}
+
+const tags = ['vnfpkgm'];
+const ZIP = 'application/zip';
+/** Attributes of VnfPkgInfo a `filter` query parameter may name (SOL013 §5.2). */
+const FILTERABLE: ReadonlySet<string> = new Set<keyof VnfPkgInfo>([
+  'id', 'vnfdId', 'vnfProvider', 'vnfProductName', 'vnfSoftwareVersion', 'vnfdVersion',
+  'onboardingState', 'operationalState', 'usageState',
+]);
+/** SOL013 attribute selectors and paging, which this API does not offer: refused rather than ignored. */
+const UNSUPPORTED_SELECTORS = ['fields', 'exclude_fields', 'exclude_default', 'nextpage_opaque_marker'];
+/** The upload's body: the request stream itself, read by the route within the package limit. */
+const UploadedPackage = describeStream(z.custom<Readable>((body) => body instanceof Readable), ZIP);
+
+export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies): void {
+  const stores: PackageStores = { inventory: deps.inventory, repository: deps.repository, inspector: deps.inspector };
+  const limits: CsarLimits = { ...DEFAULT_CSAR_LIMITS, ...deps.limits };
+  const render = (id: string): VnfPkgInfo => renderVnfPkgInfo(lookup(deps.inventory, id), deps.inventory, deps.apiRoot);
+  void scope.register(fastifyAccepts);
+
+  scope.post('/vnf_packages', {
+    schema: {
+      operationId: 'createVnfPackage', tags, summary: 'Create a VNF package resource (CREATED), to upload content to',
+      body: CreateVnfPkgInfoRequest,
+      response: { 201: json(VnfPkgInfo, 'created', LOCATION) },
+    },
+  }, async (request, reply) => {
+    const pkg = createVnfPackage(deps.inventory, request.body);
+    deps.log?.(`VNF package ${pkg.id} created`);
+    return reply.header('Location', `${deps.apiRoot}${PACKAGES}/${pkg.id}`).code(201).send(renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot));
+  });
+
+  scope.get('/vnf_packages', {
+    schema: {
+      operationId: 'listVnfPackages', tags, summary: 'VNF packages (SOL013 attribute filter)',
+      querystring: z.looseObject({ filter }),
+      response: { 200: json(z.array(VnfPkgInfo), 'the matching packages') },
+    },
+  }, (request) => {
+    const query = request.query as Record<string, unknown>;
+    for (const selector of UNSUPPORTED_SELECTORS) {
+      if (selector in query) throw new HttpProblem(400, `the query parameter ${selector} is not supported; all attributes are returned`);
+    }
+    const terms = parseFilter(request.query.filter ?? null, FILTERABLE);
+    return deps.inventory.packageInfos().map((pkg) => renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot)).filter((pkg) => matchesFilter(pkg, terms));
+  });
+
+  scope.get('/vnf_packages/:id', {
+    schema: { operationId: 'getVnfPackage', tags, summary: 'One VNF package', params: IdParams, response: { 200: json(VnfPkgInfo, 'the package') } },
+  }, (request) => render(request.params.id));
+
+  // A JSON merge patch (RFC 7396) has its own media type; plain JSON is accepted too, as Tacker does.
+  inScope(scope, (patch) => {
+    acceptJson(patch, ['application/merge-patch+json', 'application/json']);
+    patch.patch('/vnf_packages/:id', {
+      schema: {
+        operationId: 'modifyVnfPackage', tags, summary: 'Enable or disable a VNF package, or merge-patch its userDefinedData',
+        params: IdParams, consumes: ['application/merge-patch+json', 'application/json'], body: VnfPkgInfoModifications,
+        response: {
+          200: json(VnfPkgInfoModifications, 'the modifications applied'),
+          409: problem('the package is not ONBOARDED, or already in that operational state'),
+        },
+      },
+    }, (request) => {
+      const { id } = request.params;
+      lookup(deps.inventory, id);
+      const applied = refusing(() => modifyVnfPackage(deps.inventory, id, request.body));
+      deps.log?.(`VNF package ${id} modified: ${Object.keys(applied).join(', ')}`);
+      return applied;
+    });
+  });
+
+  scope.delete('/vnf_packages/:id', {
+    schema: {
+      operationId: 'deleteVnfPackage', tags, summary: 'Delete a DISABLED VNF package that no VNF instance uses', params: IdParams,
+      response: { 204: empty('deleted'), 409: problem('the package is ENABLED, IN_USE or being onboarded') },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    lookup(deps.inventory, id);
+    await refusingAsync(() => deleteVnfPackage(stores, id));
+    deps.log?.(`VNF package ${id} deleted`);
+    return reply.code(204).send();
+  });
+
+  inScope(scope, (upload) => {
+    acceptStream(upload, ZIP);
+    upload.put('/vnf_packages/:id/package_content', {
+      schema: {
+        operationId: 'uploadVnfPackageContent', tags, summary: 'Upload the package content (a CSAR); onboarded before the answer',
+        params: IdParams, consumes: [ZIP], body: UploadedPackage,
+        response: {
+          202: empty('the package is ONBOARDED'),
+          400: problem('the Version header is missing, or the body is not a ZIP archive'),
+          409: problem('the package is not CREATED, or its vnfdId is onboarded already'),
+          413: problem('the package exceeds the size or file-count limits'),
+          415: problem('the Content-Type is not application/zip'),
+          422: problem('the CSAR is invalid (metadata, VNFD, unsafe paths)'),
+        },
+      },
+    }, async (request, reply) => {
+      const { id } = request.params;
+      lookup(deps.inventory, id);
+      const declared = Number(request.headers['content-length'] ?? NaN);
+      if (declared > limits.maxArchiveBytes) {
+        throw new HttpProblem(413, `the package is ${declared} bytes; at most ${limits.maxArchiveBytes} are accepted`);
+      }
+      refusing(() => beginUpload(deps.inventory, id));
+      let archive: Uint8Array;
+      try {
+        archive = await readUpload(request.body, limits.maxArchiveBytes);
+      } catch (err) {
+        const refusal = packageProblem(err);
+        abandonUpload(deps.inventory, id, refusal);
+        throw refusal;
+      }
+      try {
+        const pkg = await processUpload(stores, id, archive, { limits });
+        deps.log?.(`VNF package ${id} onboarded: vnfdId ${pkg.vnfd.vnfdId}`);
+      } catch (err) {
+        const refusal = packageProblem(err);
+        deps.log?.(`VNF package ${id} refused: ${refusal.detail}`);
+        throw refusal;
+      }
+      return reply.code(202).send();
+    });
+  });
+
+  scope.get('/vnf_packages/:id/package_content', {
+    schema: {
+      operationId: 'getVnfPackageContent', tags, summary: 'The package content (the CSAR)', params: IdParams,
+      response: {
+        200: bytes(ZIP, 'the CSAR'),
+        406: problem('the Version header or the Accept header is not supported'),
+        409: problem('the package is not ONBOARDED'),
+      },
+    },
+  }, async (request, reply) => {
+    const pkg = onboarded(lookup(deps.inventory, request.params.id));
+    acceptable(request, [ZIP]);
+    reply.type(ZIP);
+    const archivePath = deps.repository.archivePath(pkg.id);
+    if (existsSync(archivePath)) return reply.header('Content-Length', statSync(archivePath).size).send(createReadStream(archivePath));
+    if (!pkg.contentDir) throw new HttpProblem(500, `VNF package ${pkg.id} has no stored content`);
+    // Onboarded from a folder by the older sample seeding: zip the folder.
+    return reply.send(buildCsar(pkg.contentDir));
+  });
+
+  scope.get('/vnf_packages/:id/vnfd', {
+    schema: {
+      operationId: 'getVnfd', tags, summary: 'The VNFD of the package: one YAML file as text/plain, or a ZIP of its files', params: IdParams,
+      response: {
+        200: { description: 'the VNFD', content: { 'text/plain': { schema: z.string() }, [ZIP]: { schema: binary(ZIP) } } },
+        406: problem('the Version header is not supported, or Accept allows no form the VNFD has'),
+        409: problem('the package is not ONBOARDED'),
+      },
+    },
+  }, async (request, reply) => {
+    const pkg = onboarded(lookup(deps.inventory, request.params.id));
+    const accepted = acceptable(request, ['text/plain', ZIP]);
+    if (!pkg.contentDir) throw new HttpProblem(500, `VNF package ${pkg.id} has no stored content`);
+    const { meta, files } = readVnfdFiles(pkg.contentDir);
+    const yamlFiles = [...files.keys()].filter((p) => /\.ya?ml$/i.test(p));
+    const entry = files.get(meta.entryDefinitions);
+    if (accepted.includes('text/plain') && yamlFiles.length === 1 && entry) return reply.type('text/plain; charset=utf-8').send(Buffer.from(entry));
+    if (accepted.includes(ZIP)) return reply.type(ZIP).send(Buffer.from(zipSync(Object.fromEntries(files))));
+    throw new HttpProblem(406, `the VNFD of VNF package ${pkg.id} is ${yamlFiles.length} files (${yamlFiles.join(', ')}); accept application/zip to get them`);
+  });
+}
+
+/** The offered media types the Accept header allows (none or an empty one allows all); 406 if none. */
+function acceptable(request: FastifyRequest, offered: string[]): string[] {
+  const header = request.headers.accept;
+  if (header === undefined || header.trim() === '') return offered;
+  const accepts = request.accepts();
+  const allowed = offered.filter((type) => accepts.type(type) !== false);
+  if (allowed.length === 0) throw new HttpProblem(406, `Accept ${header} allows none of ${offered.join(', ')}`);
+  return allowed;
+}
