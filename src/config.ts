@@ -122,6 +122,63 @@ export function loadStartConfig(env: NodeJS.ProcessEnv = process.env): z.infer<t
   return StartEnv.parse(env);
 }
 
+/** The reference EM process (src/em/main.ts). An empty variable means "not set", as in `VAR= command`. */
+export const ReferenceEmEnv = z
+  .object({
+    EM_HOST: z.string().default('127.0.0.1'),
+    EM_PORT: port.default(6789),
+    /** A behaviour file (YAML or JSON, see src/em/README.md). */
+    EM_CONFIG: z.string().optional(),
+    /** Comma-separated BASIC, OAUTH2_CLIENT_CREDENTIALS, OAUTH2_CLIENT_CERT; NONE leaves the API open. */
+    EM_AUTH_METHODS: z.string().optional(),
+    EM_BASIC_USER: z.string().default('tacker'),
+    EM_BASIC_PASSWORD: z.string().default('tacker'),
+    EM_OAUTH2_CLIENT_ID: z.string().default('tacker'),
+    EM_OAUTH2_CLIENT_SECRET: z.string().default('tacker'),
+    EM_TOKEN_LIFETIME_SECONDS: z.coerce.number().positive().default(3600),
+    EM_TLS_CERT: z.string().optional(),
+    EM_TLS_KEY: z.string().optional(),
+    EM_TLS_CA: z.string().optional(),
+  })
+  .refine((env) => (env.EM_TLS_CERT === undefined) === (env.EM_TLS_KEY === undefined), {
+    message: 'EM_TLS_CERT and EM_TLS_KEY go together',
+    path: ['EM_TLS_CERT'],
+  })
+  .refine((env) => env.EM_TLS_CA === undefined || env.EM_TLS_CERT !== undefined, {
+    message: 'EM_TLS_CA (mutual TLS) needs EM_TLS_CERT and EM_TLS_KEY',
+    path: ['EM_TLS_CA'],
+  });
+
+export function loadReferenceEmConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof ReferenceEmEnv> {
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  return parseOrExplain(ReferenceEmEnv, given, 'reference EM');
+}
+
+/** The VIM simulator process (src/vim-simulator/main.ts). */
+export const VimSimulatorEnv = z.object({
+  VIM_HOST: z.string().min(1).default('127.0.0.1'),
+  VIM_PORT: port.default(9891),
+  VIM_STATE_FILE: z.string().min(1).default('.data/vim-state.json'),
+  VIM_UPDATE_DELAY_MS: z.coerce.number().int().min(0).default(2000),
+  VIM_USERNAME: z.string().min(1).default('admin'),
+  VIM_PASSWORD: z.string().min(1).default('admin'),
+  VIM_PROJECT: z.string().min(1).default('admin'),
+  /** Set when clients reach the simulator through another address (a container name, a proxy). */
+  VIM_PUBLIC_URL: z.url().optional(),
+  /** Let non-loopback clients use the admin API (a private container network); off by default. */
+  VIM_ADMIN_REMOTE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+});
+
+export function loadVimSimulatorConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof VimSimulatorEnv> {
+  return parseOrExplain(VimSimulatorEnv, env, 'VIM simulator');
+}
+
+function parseOrExplain<S extends z.ZodType>(schema: S, env: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid ${what} configuration: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
   const parsed = Env.safeParse(env);
   if (!parsed.success) throw new Error(`invalid configuration: ${describeZodError(parsed.error)}`);

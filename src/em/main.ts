@@ -1,8 +1,9 @@
 // Process entry of the reference EM: `npx tsx src/em/main.ts`. Configuration comes from the
-// environment, is validated once here and passed down.
+// environment through src/config.ts, validated once and passed down.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { loadReferenceEmConfig } from '../config.ts';
 import { describeZodError } from '../http/problem.ts';
 import { AUTH_METHODS, type AuthMethod } from './auth.ts';
 import { BehaviourConfig } from './behaviour.ts';
@@ -15,36 +16,11 @@ const AuthMethodList = z
   .transform((methods) => (methods.length === 1 && methods[0] === 'NONE' ? [] : methods))
   .pipe(z.array(z.enum(AUTH_METHODS)));
 
-const Env = z
-  .object({
-    EM_HOST: z.string().default('127.0.0.1'),
-    EM_PORT: z.coerce.number().int().min(0).max(65535).default(6789),
-    EM_CONFIG: z.string().optional(),
-    EM_AUTH_METHODS: AuthMethodList.optional(),
-    EM_BASIC_USER: z.string().default('tacker'),
-    EM_BASIC_PASSWORD: z.string().default('tacker'),
-    EM_OAUTH2_CLIENT_ID: z.string().default('tacker'),
-    EM_OAUTH2_CLIENT_SECRET: z.string().default('tacker'),
-    EM_TOKEN_LIFETIME_SECONDS: z.coerce.number().positive().default(3600),
-    EM_TLS_CERT: z.string().optional(),
-    EM_TLS_KEY: z.string().optional(),
-    EM_TLS_CA: z.string().optional(),
-  })
-  .refine((env) => (env.EM_TLS_CERT === undefined) === (env.EM_TLS_KEY === undefined), {
-    message: 'EM_TLS_CERT and EM_TLS_KEY go together',
-    path: ['EM_TLS_CERT'],
-  })
-  .refine((env) => env.EM_TLS_CA === undefined || env.EM_TLS_CERT !== undefined, {
-    message: 'EM_TLS_CA (mutual TLS) needs EM_TLS_CERT and EM_TLS_KEY',
-    path: ['EM_TLS_CA'],
-  });
-type Env = z.infer<typeof Env>;
+type Env = ReturnType<typeof loadReferenceEmConfig>;
 
-function readEnv(): Env {
-  // An empty variable means "not set", as in most shells' `VAR= command`.
-  const given = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== ''));
-  const parsed = Env.safeParse(given);
-  if (!parsed.success) throw new Error(`invalid environment: ${describeZodError(parsed.error)}`);
+function authMethods(text: string): AuthMethod[] {
+  const parsed = AuthMethodList.safeParse(text);
+  if (!parsed.success) throw new Error(`invalid reference EM configuration: EM_AUTH_METHODS: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }
 
@@ -56,7 +32,7 @@ function readBehaviourFile(path: string): BehaviourConfig {
 }
 
 function optionsOf(env: Env): ReferenceEmOptions {
-  const methods: AuthMethod[] | undefined = env.EM_AUTH_METHODS;
+  const methods: AuthMethod[] | undefined = env.EM_AUTH_METHODS === undefined ? undefined : authMethods(env.EM_AUTH_METHODS);
   return {
     host: env.EM_HOST,
     port: env.EM_PORT,
@@ -81,7 +57,7 @@ function optionsOf(env: Env): ReferenceEmOptions {
 }
 
 async function main(): Promise<void> {
-  const em = await startReferenceEm(optionsOf(readEnv()));
+  const em = await startReferenceEm(optionsOf(loadReferenceEmConfig()));
   console.log(`reference EM listening on ${em.url}`);
   const stop = () => void em.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

@@ -1,8 +1,8 @@
 // Entry point of the VIM simulator process: `npx tsx src/vim-simulator/main.ts`.
-import { vimSimulatorOptionsFromEnv } from './config.ts';
+import { vimSimulatorOptions } from './config.ts';
 import { startVimSimulator } from './server.ts';
 
-const simulator = await startVimSimulator(vimSimulatorOptionsFromEnv(process.env));
+const simulator = await startVimSimulator(vimSimulatorOptions());
 console.log(`vim-simulator listening on ${simulator.url}`);
 
 const shutdown = (): void => {
