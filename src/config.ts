@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { describeZodError } from './http/problem.ts';
+import { EgressPolicy, LOOPBACK, NEVER_REACHED } from './outbound/egress.ts';
 import { PROJECT_ROOT } from './project-root.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -67,6 +68,15 @@ export const Env = z.object({
   /** `true` switches off TLS verification towards the VIM (logged at start). */
   VIM_TLS_INSECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   EM_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * Where EM endpoints, token endpoints, Locations and notification callbacks may point:
+   * comma-separated CIDRs, addresses, host names or `*.domain`. ALLOW, when given, is the only
+   * way out; DENY is refused always; by default loopback, link-local and unspecified addresses
+   * (loopback is allowed in the embedded default, where the EM and VIM simulators run), and the
+   * VNFM's own ports on loopback.
+   */
+  VNFM_EGRESS_ALLOW: list.default([]),
+  VNFM_EGRESS_DENY: list.optional(),
   /**
    * `user`: coordinate scripts run as VNFM_SCRIPT_USER (the worker runs as root to switch to it),
    * in a read-only copy of their package, with no access to DATA_DIR. `off`: as the worker's own
@@ -187,6 +197,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
 
 export function readOptionalFile(path: string | undefined): string | undefined {
   return path === undefined ? undefined : readFileSync(path, 'utf8');
+}
+
+/** The egress policy of this process's clients of EMs, token endpoints and subscribers. */
+export function egressPolicyOf(config: Env): EgressPolicy {
+  const temporalPort = Number(config.TEMPORAL_ADDRESS.split(':').pop());
+  return new EgressPolicy({
+    allow: config.VNFM_EGRESS_ALLOW,
+    deny: config.VNFM_EGRESS_DENY ?? (config.VNFM_EMBEDDED ? NEVER_REACHED : [...LOOPBACK, ...NEVER_REACHED]),
+    ownPorts: [config.GATEWAY_PORT, config.VNFM_CODEC_PORT, ...(Number.isInteger(temporalPort) ? [temporalPort] : [])],
+  });
 }
 
 export function gatewayApiRoot(config: Env): string {

@@ -3,7 +3,6 @@
 // reference EM, worker, gateway. Ctrl-C stops them all; the next start resumes what was in
 // flight, because Temporal's state and the VIM's state live in files under the data folder.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -21,6 +20,7 @@ import { InventoryStore, type VnfPackageRecord } from './inventory/store.ts';
 import { SEARCH_ATTRIBUTE_KEYS } from './search-attributes.ts';
 import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, temporalCliPath } from './temporal-cli.ts';
 import { PROJECT_ROOT } from './project-root.ts';
+import { prepareDataDir } from './persistence/data-dir.ts';
 
 interface Part {
   name: string;
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
   const config = loadConfig({ ...process.env, VNFM_EMBEDDED: '1' });
   const ports = loadStartConfig();
-  mkdirSync(config.DATA_DIR, { recursive: true });
+  prepareDataDir(config.DATA_DIR);
   // Before any part starts: the payload key (DATA_DIR/codec-keys.json unless VNFM_CODEC_KEYS) and
   // the codec endpoint's token exist, so worker, gateway and codec endpoint read the same ones.
   const keyring = loadKeyring(config);

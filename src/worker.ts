@@ -6,7 +6,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from './activities/index.ts';
 import { codecDataConverter } from './codec/data-converter.ts';
 import { CodecConfigError } from './codec/keyring.ts';
-import { loadConfig, readOptionalFile, type Env } from './config.ts';
+import { egressPolicyOf, loadConfig, readOptionalFile, type Env } from './config.ts';
 import { inventoryFile } from './inventory/location.ts';
 import { InventoryStore } from './inventory/store.ts';
 import { CoordinationClient } from './lcmcoord/client.ts';
@@ -16,9 +16,11 @@ import { OpenStackClient } from './openstack/client.ts';
 import { PackageRepository, packageRepositoryDir } from './packages/repository.ts';
 import type { SandboxPolicy } from './scripts/sandbox.ts';
 import { loadWorkflowBundle, WorkflowBundleError } from './workflow-bundle.ts';
+import { prepareDataDir } from './persistence/data-dir.ts';
 
 
 export function createActivityDependencies(config: Env) {
+  const egress = egressPolicyOf(config);
   return {
     coordination: new CoordinationClient({
       responseTimeoutMs: config.EM_REQUEST_TIMEOUT_MS,
@@ -28,7 +30,7 @@ export function createActivityDependencies(config: Env) {
         clientKeyPem: readOptionalFile(config.EM_CLIENT_KEY_FILE),
         insecureOrigins: config.TLS_INSECURE_ORIGINS,
       },
-    }),
+    }, { egress }),
     openstack: new OpenStackClient({
       authUrl: config.VIM_AUTH_URL,
       username: config.VIM_USERNAME,
@@ -41,7 +43,7 @@ export function createActivityDependencies(config: Env) {
     }),
     inventory: new InventoryStore(inventoryFile(config)),
     subscriptions: new SubscriptionStore(subscriptionsFile(config)),
-    notificationClient: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }),
+    notificationClient: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }, { egress }),
     packages: new PackageRepository(packageRepositoryDir(config)),
     scriptSandbox: scriptSandboxPolicy(config),
   };
@@ -93,6 +95,7 @@ function boundWorkflowThreadHeap(config: Env): void {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  prepareDataDir(config.DATA_DIR);
   boundWorkflowThreadHeap(config);
   const worker = await createWorker(config);
   console.log(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);

@@ -99,7 +99,7 @@ describe('CoordinationClient against the reference EM', () => {
       const shortLived = await startReferenceEm(emOptions({
         auth: { oauth2: { tokenLifetimeSeconds: 60 } }, behaviour: { default: { mode: 'async', never: true } }, now: clock.now,
       }));
-      const c = new CoordinationClient({ responseTimeoutMs: 5_000 }, clock.now);
+      const c = new CoordinationClient({ responseTimeoutMs: 5_000 }, { now: clock.now });
       try {
         const t: EmTarget = { endpoint: shortLived.url, authentication: credentialsAuth(shortLived.url) };
         const { location } = expectKind(await c.requestCoordination(t, coordinationRequest()), 'accepted');

@@ -156,7 +156,7 @@ describe('OutboundError', () => {
     const retryable: Record<OutboundErrorCode, boolean> = {
       'unreachable': true, 'timeout': true, 'busy': true, 'server-error': true,
       'untrusted-certificate': false, 'too-large': false, 'malformed': false, 'unauthorized': false,
-      'rejected': false, 'misconfigured': false, 'foreign-location': false,
+      'rejected': false, 'misconfigured': false, 'foreign-location': false, 'refused-destination': false,
     };
     for (const [code, expected] of Object.entries(retryable) as [OutboundErrorCode, boolean][]) {
       const error = new OutboundError(code, 'what happened', { status: 409, problem: { status: 409, detail: 'busy stack' } });

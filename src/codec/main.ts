@@ -5,9 +5,11 @@ import { EncryptionCodec } from './encryption-codec.ts';
 import { startCodecEndpoint } from './endpoint.ts';
 import { loadKeyring } from './keyring.ts';
 import { loadCodecToken } from './token.ts';
+import { prepareDataDir } from '../persistence/data-dir.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  prepareDataDir(config.DATA_DIR);
   const keyring = loadKeyring(config);
   const endpoint = await startCodecEndpoint({
     // The Web UI only displays: what was never encrypted is shown as it is.

@@ -2,7 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { codecDataConverter } from '../codec/data-converter.ts';
 import { CodecConfigError } from '../codec/keyring.ts';
-import { gatewayApiRoot, loadConfig } from '../config.ts';
+import { egressPolicyOf, gatewayApiRoot, loadConfig } from '../config.ts';
 import { listen } from '../http/listen.ts';
 import { inventoryFile } from '../inventory/location.ts';
 import { InventoryStore } from '../inventory/store.ts';
@@ -13,9 +13,11 @@ import { CsarInspector } from '../packages/csar-inspection.ts';
 import { PackageRepository, packageRepositoryDir } from '../packages/repository.ts';
 import { GatewayAuthenticator } from './auth.ts';
 import { createGatewayApp } from './app.ts';
+import { prepareDataDir } from '../persistence/data-dir.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  prepareDataDir(config.DATA_DIR);
   // Workflow inputs carry secrets: the client encrypts them before they reach the server.
   const dataConverter = codecDataConverter(config);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
     apiRoot: gatewayApiRoot(config),
     defaultCoordinationAction: config.DEFAULT_COORDINATION_ACTION,
     log: (line) => console.log(line),
-    subscriptions: { store: new SubscriptionStore(subscriptionsFile(config)), client: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }) },
+    subscriptions: { store: new SubscriptionStore(subscriptionsFile(config)), client: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }, { egress: egressPolicyOf(config) }) },
   });
   const url = await listen(app, config.GATEWAY_HOST, config.GATEWAY_PORT);
   console.log(`gateway listening on ${url} (SOL003 vnflcm v2, SOL005 vnfpkgm v1)`);

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { describeZodError } from '../http/problem.ts';
 import { OutboundClient } from '../outbound/client.ts';
+import type { EgressPolicy } from '../outbound/egress.ts';
 import { isTokenCredentials } from '../outbound/credentials.ts';
 import { OutboundError, type OutboundErrorCode } from '../outbound/errors.ts';
 import { describeRequest, problemIn, type Answer } from '../outbound/exchange.ts';
@@ -55,13 +56,17 @@ export type CancelOutcome = { kind: 'accepted' } | { kind: 'already-finished' };
 export class CoordinationClient {
   private readonly http: OutboundClient;
 
-  /** `now` is the clock of token lifetimes (tests give one they can move). */
-  constructor(options: CoordinationClientOptions = {}, now: () => number = Date.now) {
+  /**
+   * `egress`: where EM endpoints, token endpoints and Locations may point (a server always has
+   * one); `now`: the clock of token lifetimes (tests give one they can move).
+   */
+  constructor(options: CoordinationClientOptions = {}, { egress, now = Date.now }: { egress?: EgressPolicy; now?: () => number } = {}) {
     const parsed = CoordinationClientOptions.parse(options);
     this.http = new OutboundClient({
       limits: { responseTimeoutMs: parsed.responseTimeoutMs, maxResponseBytes: parsed.maxResponseBytes },
       tls: { connectTimeoutMs: parsed.connectTimeoutMs, ...parsed.tls },
       tokens: { refreshMarginMs: parsed.tokenRefreshMarginMs, defaultLifetimeMs: parsed.defaultTokenLifetimeMs },
+      egress,
     }, now);
   }
 
@@ -170,6 +175,7 @@ const EM_CODE: Record<OutboundErrorCode, CoordinationFailureCode> = {
   'server-error': 'server-error',
   'misconfigured': 'misconfigured',
   'foreign-location': 'foreign-location',
+  'refused-destination': 'refused-destination',
 };
 
 /**

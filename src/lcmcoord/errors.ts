@@ -16,6 +16,7 @@ export type CoordinationFailureCode = Extract<OutboundErrorCode,
   | 'untrusted-certificate' // the EM's TLS certificate failed verification: not retried, it may be an impostor
   | 'server-error' // 5xx other than 503
   | 'unreachable' // connection refused/reset, timeout
+  | 'refused-destination' // the egress policy does not let the VNFM reach the EM: nothing was sent
 >;
 
 /** The system name of EM failures: their Temporal failure type is `Coordination.<code>`. */

@@ -4,6 +4,7 @@
 // the workflow owns retries. No Temporal imports here.
 import { z } from 'zod';
 import { OutboundClient } from '../outbound/client.ts';
+import type { EgressPolicy } from '../outbound/egress.ts';
 import type { Credentials } from '../outbound/credentials.ts';
 import { codeForStatus, OutboundError } from '../outbound/errors.ts';
 import { problemIn, type Answer } from '../outbound/exchange.ts';
@@ -53,13 +54,15 @@ export class NotificationClient {
   private readonly http: OutboundClient;
   private readonly maxNotificationBytes: number;
 
-  constructor(options: NotificationClientOptions = {}) {
+  /** `egress`: where callback URIs and token endpoints may point (a server always has one). */
+  constructor(options: NotificationClientOptions = {}, { egress }: { egress?: EgressPolicy } = {}) {
     const parsed = NotificationClientOptions.parse(options);
     this.maxNotificationBytes = parsed.maxNotificationBytes;
     this.http = new OutboundClient({
       limits: { responseTimeoutMs: parsed.responseTimeoutMs, maxResponseBytes: parsed.maxResponseBytes },
       tls: { connectTimeoutMs: parsed.connectTimeoutMs, caPem: parsed.caPem, insecureOrigins: parsed.insecureOrigins },
       tokens: { refreshMarginMs: parsed.tokenRefreshMarginMs, defaultLifetimeMs: parsed.defaultTokenLifetimeMs },
+      egress,
     });
   }
 
@@ -74,12 +77,21 @@ export class NotificationClient {
 
   /**
    * SOL003 §5.4.20.3.2: at subscription time the VNFM tests the endpoint with a GET, which
-   * must answer 204 No Content. Throws an OutboundError whose detail says what went wrong.
+   * must answer 204 No Content. Throws an OutboundError whose detail says what went wrong, in
+   * words fit for whoever asked for the subscription: the status the endpoint answered, or that
+   * it could not be reached (never what it sent back, nor socket details: the test must not
+   * work as a probe of other hosts for a caller).
    */
   async testCallback(target: SubscriberTarget): Promise<void> {
-    const answer = await this.exchange(target, 'GET');
+    let answer: Answer;
+    try {
+      answer = await this.exchange(target, 'GET');
+    } catch (err) {
+      if (!(err instanceof OutboundError) || !UNREACHED.has(err.code)) throw err;
+      throw new OutboundError(err.code, `GET ${target.callbackUri} could not be completed`, { cause: err });
+    }
     if (answer.status !== 204) {
-      throw failed(answer, `GET ${target.callbackUri} answered ${answer.status}${problemSuffix(answer)}; the notification endpoint must answer 204 No Content`);
+      throw new OutboundError(codeForStatus(answer.status), `GET ${target.callbackUri} answered ${answer.status}; the notification endpoint must answer 204 No Content`, { status: answer.status });
     }
   }
 
@@ -115,6 +127,9 @@ export class NotificationClient {
 function failed(answer: Answer, detail: string): OutboundError {
   return new OutboundError(codeForStatus(answer.status), detail, { status: answer.status, problem: problemIn(answer) });
 }
+
+/** Codes of a request that got no answer: said alike, so that a caller cannot tell a closed port from a silent one. */
+const UNREACHED: ReadonlySet<string> = new Set(['unreachable', 'timeout', 'untrusted-certificate', 'too-large']);
 
 function problemSuffix(answer: Answer): string {
   const problem = problemIn(answer);

@@ -5,6 +5,7 @@
 import type { Dispatcher } from 'undici';
 import { basicAuthorization, certificateThumbprint, NO_CREDENTIALS, isTokenCredentials, type Credentials } from './credentials.ts';
 import { TlsDispatchers, type TlsDispatcherOptions } from './dispatchers.ts';
+import type { EgressPolicy } from './egress.ts';
 import { OutboundError } from './errors.ts';
 import { exchange, type Answer, type ExchangeLimits, type OutboundRequest } from './exchange.ts';
 import { TokenCache, type TokenCacheOptions } from './token-cache.ts';
@@ -13,6 +14,8 @@ import { requestToken } from './token-request.ts';
 export interface OutboundOptions {
   limits: ExchangeLimits;
   tls: TlsDispatcherOptions;
+  /** Where requests may go; without one, anywhere (for peers the operator configured, such as the VIM). */
+  egress?: EgressPolicy;
   /** For OAuth 2.0 client credentials; by default renewed 30 s before expiry, 5 min when the lifetime is not given. */
   tokens?: TokenCacheOptions;
 }
@@ -28,11 +31,12 @@ export class OutboundClient {
 
   /** `now` is the clock of token lifetimes (tests give one they can move). */
   constructor(private readonly options: OutboundOptions, now: () => number = Date.now) {
-    this.dispatchers = new TlsDispatchers(options.tls);
+    this.dispatchers = new TlsDispatchers({ ...options.tls, ...(options.egress ? { lookup: options.egress.lookup } : {}) });
     if (this.dispatchers.hasClientCertificate && options.tls.clientCertPem) {
       this.clientCertThumbprint = certificateThumbprint(options.tls.clientCertPem);
     }
-    this.tokens = new TokenCache(options.tokens ?? DEFAULT_TOKEN_OPTIONS, (credentials) => requestToken(credentials, (req) => {
+    this.tokens = new TokenCache(options.tokens ?? DEFAULT_TOKEN_OPTIONS, (credentials) => requestToken(credentials, async (req) => {
+      await this.options.egress?.check(req.url);
       return exchange(req, this.dispatcherFor(credentials, req.url), this.options.limits);
     }), now);
   }
@@ -43,6 +47,7 @@ export class OutboundClient {
    * fail as `misconfigured` before anything is sent.
    */
   async send(req: OutboundRequest, credentials: Credentials = NO_CREDENTIALS): Promise<Answer> {
+    await this.options.egress?.check(req.url);
     const first = await this.sendOnce(req, credentials);
     if (first.answer.status !== 401 || !isTokenCredentials(credentials) || first.authorization === undefined) return first.answer;
     this.tokens.invalidate(credentials, first.authorization);

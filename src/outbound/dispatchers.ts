@@ -2,6 +2,7 @@
 // system's root CAs plus a configured CA. Verification is switched off only for origins named
 // one by one (or, for a client whose every origin is one configured peer, all of them), and
 // that is logged once, when the dispatchers are made.
+import type { LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
 
@@ -16,6 +17,8 @@ export interface TlsDispatcherOptions {
   clientKeyPem?: string;
   /** Origins (scheme://host:port) whose server certificate is NOT verified, or 'all'. Explicit, per peer. */
   insecureOrigins?: readonly string[] | 'all';
+  /** Resolves host names at connect time (the egress policy's, which never yields a denied address). */
+  lookup?: LookupFunction;
   log?: (line: string) => void;
 }
 
@@ -43,7 +46,12 @@ export class TlsDispatchers {
     const key = `${verify ? 'verify' : 'insecure'}:${withClientCertificate ? 'mtls' : 'plain'}`;
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = new Agent({ connect: { timeout: this.options.connectTimeoutMs, ca: this.trusted(), rejectUnauthorized: verify, ...this.clientCertificate(withClientCertificate) } });
+      agent = new Agent({
+        connect: {
+          timeout: this.options.connectTimeoutMs, ca: this.trusted(), rejectUnauthorized: verify, ...this.clientCertificate(withClientCertificate),
+          ...(this.options.lookup ? { lookup: this.options.lookup } : {}),
+        },
+      });
       this.agents.set(key, agent);
     }
     return agent;

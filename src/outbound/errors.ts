@@ -15,7 +15,8 @@ export type OutboundErrorCode =
   | 'busy' // the peer asks for the request again later (408, 429, and what a protocol adds)
   | 'server-error' // the peer failed (5xx)
   | 'misconfigured' // our own parameters are wrong: nothing was sent
-  | 'foreign-location'; // the peer pointed at another origin: no credential goes there
+  | 'foreign-location' // the peer pointed at another origin: no credential goes there
+  | 'refused-destination'; // the egress policy does not let the VNFM reach that host: nothing was sent
 
 const RETRYABLE: ReadonlySet<OutboundErrorCode> = new Set(['unreachable', 'timeout', 'busy', 'server-error']);
 

@@ -15,6 +15,7 @@ import { parseKeyList } from '../../src/codec/keyring.ts';
 import { startReferenceEm, type ReferenceEm, type ReferenceEmOptions } from '../../src/em/server.ts';
 import { GatewayAuthenticator } from '../../src/gateway/auth.ts';
 import { createGatewayApp } from '../../src/gateway/app.ts';
+import { EgressPolicy, NEVER_REACHED } from '../../src/outbound/egress.ts';
 import { CsarInspector } from '../../src/packages/csar-inspection.ts';
 import { listenThenBuild } from '../../src/http/listen.ts';
 import { ensureSampleInstance } from '../../src/inventory/sample.ts';
@@ -84,6 +85,8 @@ export interface SystemOptions {
   log?: (line: string) => void;
   /** Require this API token at the gateway (X-Auth-Token); the helpers below send it. */
   apiToken?: string;
+  /** The egress policy of the EM and subscriber clients; default the embedded one (loopback allowed). */
+  egress?: EgressPolicy;
 }
 
 export interface TestSystem {
@@ -126,9 +129,11 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
   const dataConverter = options.dataConverter ?? testDataConverter;
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, dataConverter });
-  const coordinationClient = new CoordinationClient({ responseTimeoutMs: 5_000 });
+  // The embedded default's egress policy: the EM, VIM and subscribers of the tests run on loopback.
+  const egress = options.egress ?? new EgressPolicy({ deny: NEVER_REACHED });
+  const coordinationClient = new CoordinationClient({ responseTimeoutMs: 5_000 }, { egress });
   const subscriptions = new SubscriptionStore(join(dataDir, 'subscriptions.json'));
-  const notificationClient = new NotificationClient({ responseTimeoutMs: 2_000 });
+  const notificationClient = new NotificationClient({ responseTimeoutMs: 2_000 }, { egress });
   const openstack = new OpenStackClient({
     authUrl: vim.authUrl, username: 'admin', password: 'admin', projectName: 'admin',
     userDomainName: 'Default', projectDomainName: 'Default', insecureSkipVerify: false,
