@@ -16,11 +16,12 @@ import type { PackageRepository } from '../packages/repository.ts';
 import { VNFLCM_API_VERSION } from '../sol003/models.ts';
 import { VNFPKGM_API_VERSION, VNFPKGM_BASE } from '../sol005/models.ts';
 import type { ChangeVnfPkgTuning } from '../lcm/change-vnfpkg-input.ts';
-import type { GatewayAuthenticator } from './auth.ts';
+import { TOKEN_PATH, type GatewayAuthenticator } from './auth.ts';
 import { answerInScope, kitAnswers, registerOpenApi } from './openapi.ts';
 import { apiVersionsRoute } from './routes/api-versions.ts';
-import { authenticated } from './authenticated.ts';
-import { openApiRoute, tokenRoute } from './routes/gateway.ts';
+import { AuthThrottle } from './auth-throttle.ts';
+import { authenticateEveryRequest, documentUnauthorized } from './authenticated.ts';
+import { OPENAPI_PATH, openApiRoute, tokenRoute } from './routes/gateway.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { vnfInstanceRoutes } from './routes/vnf-instances.ts';
 import { vnfLcmOpOccRoutes } from './routes/vnf-lcm-op-occs.ts';
@@ -57,18 +58,25 @@ export interface GatewayDependencies {
   packageLimits?: Partial<CsarLimits>;
   /** Checks uploaded packages off the event loop; the gateway process always has one. */
   csarInspector?: CsarInspector;
+  /** Failed sign-ins per caller (tests give one with a clock they move). */
+  authThrottle?: AuthThrottle;
 }
+
+/** Reachable without credentials: the token endpoint authenticates its clients itself, and the API's description. */
+const PUBLIC_PATHS: ReadonlySet<string> = new Set([TOKEN_PATH, OPENAPI_PATH]);
 
 /** The gateway as a Fastify app; `listen` it, or serve it from a server of your own (requestListener). */
 export function createGatewayApp(deps: GatewayDependencies): App {
   const app = createApp({ log: deps.log, mapError: temporalUnavailable });
+  const throttle = deps.authThrottle ?? new AuthThrottle();
+  if (deps.auth) authenticateEveryRequest(app, deps.auth, throttle, PUBLIC_PATHS);
   registerOpenApi(app, deps.apiRoot);
   inScope(app, (gateway) => {
     answerInScope(gateway, kitAnswers);
-    if (deps.auth) tokenRoute(gateway, deps.auth);
+    if (deps.auth) tokenRoute(gateway, deps.auth, throttle);
     openApiRoute(gateway);
     inScope(gateway, (api) => {
-      if (deps.auth) authenticated(api, deps.auth);
+      if (deps.auth) documentUnauthorized(api);
       inScope(api, (vnflcm) => vnflcmApi(vnflcm, deps), { prefix: VNFLCM_BASE });
       if (deps.packages) {
         const packages = {

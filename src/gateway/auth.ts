@@ -1,10 +1,13 @@
 // Who may call the gateway: an API token (Tacker's `X-Auth-Token`, or `Authorization: Bearer`),
 // HTTP Basic, or an OAuth 2.0 client-credentials bearer token issued by the gateway's own token
-// endpoint. Tokens are HMAC-signed and self-contained, so any gateway replica accepts them.
+// endpoint. Tokens are HMAC-signed and self-contained, so any gateway replica accepts them; a
+// token is exactly `<claims>.<HMAC>`, signed with a key of its own (keys.ts), and names a client
+// that is still configured.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { HttpProblem } from '../http/problem.ts';
+import { derivedKey } from './keys.ts';
 
 export const GatewayAuthConfig = z.object({
   /** Static API tokens, e.g. for `openstack --os-auth-type admin_token --os-token …`. */
@@ -33,11 +36,17 @@ export interface Principal {
   method: 'token' | 'basic' | 'oauth2';
 }
 
+/** An issued token: base64url claims, a dot, the base64url HMAC-SHA256 (43 characters). */
+const ISSUED_TOKEN = /^[A-Za-z0-9_-]{1,512}\.[A-Za-z0-9_-]{43}$/;
+const Claims = z.strictObject({ sub: z.string().min(1), exp: z.number().int() });
+
 export class GatewayAuthenticator {
   private readonly config: z.output<typeof GatewayAuthConfig>;
+  private readonly tokenKey: Buffer;
 
   constructor(config: GatewayAuthConfig, private readonly now: () => number = Date.now) {
     this.config = GatewayAuthConfig.parse(config);
+    this.tokenKey = derivedKey(this.config.tokenSecret, 'bearer-tokens');
     if (!this.config.apiTokens.length && !this.config.basic.length && !this.config.oauth2Clients.length) {
       throw new Error('the gateway has no credentials configured (GATEWAY_API_TOKENS, GATEWAY_BASIC_USERS or GATEWAY_OAUTH2_CLIENTS)');
     }
@@ -80,25 +89,34 @@ export class GatewayAuthenticator {
     return { access_token: `${payload}.${this.sign(payload)}`, token_type: 'Bearer', expires_in: this.config.tokenLifetimeSec };
   }
 
+  /** The client a token was issued to: exactly our format, our signature, not expired, a client still configured. */
   private verifyIssuedToken(token: string): string | undefined {
+    if (!ISSUED_TOKEN.test(token)) return undefined;
     const [payload = '', signature = ''] = token.split('.');
-    if (!payload || !same(this.sign(payload), signature)) return undefined;
+    if (!same(this.sign(payload), signature)) return undefined;
+    let claims: z.infer<typeof Claims>;
     try {
-      const claims = z.object({ sub: z.string(), exp: z.number() }).parse(JSON.parse(Buffer.from(payload, 'base64url').toString()));
-      return claims.exp * 1000 > this.now() ? claims.sub : undefined;
+      claims = Claims.parse(JSON.parse(Buffer.from(payload, 'base64url').toString()));
     } catch {
       return undefined;
     }
+    if (claims.exp * 1000 <= this.now()) return undefined;
+    return this.config.oauth2Clients.some((c) => same(c.clientId, claims.sub)) ? claims.sub : undefined;
   }
 
   private sign(payload: string): string {
-    return createHmac('sha256', this.config.tokenSecret).update(payload).digest('base64url');
+    return createHmac('sha256', this.tokenKey).update(payload).digest('base64url');
   }
 
   private unauthorized(detail: string, bearerError?: string): HttpProblem {
     const bearer = `Bearer realm="${REALM}"${bearerError ? `, error="${bearerError}"` : ''}`;
     return new HttpProblem(401, detail, { 'WWW-Authenticate': `${bearer}, Basic realm="${REALM}"` });
   }
+}
+
+/** Whether the request offers a credential at all: only those attempts are guesses worth throttling. */
+export function presentsCredentials(req: IncomingMessage): boolean {
+  return header(req, 'x-auth-token') !== undefined || header(req, 'authorization') !== undefined;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

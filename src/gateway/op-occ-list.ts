@@ -8,6 +8,7 @@ import { VNF_INSTANCE_ID, VNF_LCM_OPERATION, VNF_LCM_OPERATION_STATE } from '../
 import type { VnfLcmOpOcc } from '../sol003/models.ts';
 import { toVnfLcmOpOcc } from './op-occ.ts';
 import { operationSnapshot } from './operation-workflows.ts';
+import { OPERATION_WORKFLOW_TYPES } from '../lcm/operation-lifecycle.ts';
 
 export const OP_OCC_FILTER_ATTRIBUTES: ReadonlySet<string> = new Set([
   'id', 'operationState', 'vnfInstanceId', 'operation', 'isAutomaticInvocation', 'startTime', 'stateEnteredTime',
@@ -18,7 +19,7 @@ const RENDER_TIMEOUT_MS = 3_000;
 const VISIBILITY_ATTRIBUTES: Record<string, string> = {
   id: 'WorkflowId', operationState: VNF_LCM_OPERATION_STATE.name, vnfInstanceId: VNF_INSTANCE_ID.name, operation: VNF_LCM_OPERATION.name,
 };
-const LCM_WORKFLOW_TYPES = ['changeVnfPkg', 'instantiateVnf', 'terminateVnf'];
+const LCM_WORKFLOW_TYPES = Object.values(OPERATION_WORKFLOW_TYPES);
 
 export interface OpOccPage {
   occurrences: VnfLcmOpOcc[];
@@ -39,7 +40,7 @@ export async function listOpOccs(
     const id = execution.execution?.workflowId;
     if (!id) return undefined;
     // One slow or unreachable occurrence must not hold the whole page.
-    const state = await Promise.race([operationSnapshot(deps.client, id), delay(RENDER_TIMEOUT_MS)]).catch(() => undefined);
+    const state = await Promise.race([operationSnapshot(deps, id), delay(RENDER_TIMEOUT_MS)]).catch(() => undefined);
     return state && toVnfLcmOpOcc(state, deps.apiRoot);
   }));
   return {

@@ -2,12 +2,13 @@
 // gateway: a marker it did not issue is a 400 at once, instead of a token Temporal chokes on.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HttpProblem } from '../http/problem.ts';
+import { derivedKey } from './keys.ts';
 
 export class PageMarkers {
-  private readonly key: string;
-  /** `secret`: the HMAC key; share it between replicas (default: random per process). */
+  private readonly key: Buffer;
+  /** `secret`: the gateway's secret, shared between replicas (default: random per process); markers get a key of their own. */
   constructor(secret?: string) {
-    this.key = secret ?? randomBytes(32).toString('base64url');
+    this.key = derivedKey(secret ?? randomBytes(32).toString('base64url'), 'page-markers');
   }
 
   seal(token: Uint8Array): string {

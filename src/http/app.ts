@@ -7,7 +7,11 @@
 // - 404 for an unknown path, 405 with `Allow` for a known path asked with another method,
 //   400 for malformed JSON or a malformed request target, 413 over the body limit, 415 for a
 //   media type the route does not parse; never a 500 for client input;
-// - bounded time to receive a request, to sit idle, and to keep a connection alive.
+// - an unexpected error is a 500 that says nothing of the error itself, only an error id
+//   which the log line with its stack carries too;
+// - bounded time to receive a request's headers and the whole request, to sit idle and to keep
+//   a connection alive, and a bounded number of connections.
+import { randomUUID } from 'node:crypto';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, {
   type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest,
@@ -32,7 +36,9 @@ export interface AppOptions {
   connectionTimeout?: number;
   /** Take `//a` for `/a` (the Temporal UI appends `/decode` to an endpoint that ends in `/`). */
   ignoreDuplicateSlashes?: boolean;
-  /** Receives every unexpected error (a 500) with its stack. */
+  /** Connections served at once; beyond it a new connection is closed at once. Default 1024. */
+  maxConnections?: number;
+  /** Receives every unexpected error (a 500) with its error id and stack. */
   log?: (line: string) => void;
   /** Turns an error of a dependency (e.g. a backend that is down) into its ProblemDetails; otherwise 500. */
   mapError?: (err: unknown) => HttpProblem | undefined;
@@ -41,7 +47,10 @@ export interface AppOptions {
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
 /** The whole request (headers and body, an uploaded package included) must arrive within this. */
 const REQUEST_TIMEOUT_MS = 300_000;
+/** The request line and headers must arrive within this: a client trickling headers holds a connection no longer. */
+const HEADERS_TIMEOUT_MS = 30_000;
 const CONNECTION_TIMEOUT_MS = 120_000;
+const MAX_CONNECTIONS = 1024;
 /** Above the 60 s idle timeout of common load balancers, so that they close first. */
 const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 /** Path parameters are ids and names; find-my-way's default (100) would make a longer one a 404 without a word. */
@@ -67,6 +76,8 @@ export function createApp(options: AppOptions = {}): App {
     ? Fastify({ ...fastifyOptions, https: options.https }) as unknown as FastifyInstance
     : Fastify(fastifyOptions)).withTypeProvider<ZodTypeProvider>();
 
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  app.server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   acceptJson(app);
@@ -88,13 +99,18 @@ export function createApp(options: AppOptions = {}): App {
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, notRouted(request)));
   app.setErrorHandler((error, request, reply) => {
-    const problem = problemOf(error, request, options.mapError);
-    if (!problem) options.log?.(`${request.method} ${request.url} failed: ${error instanceof Error ? error.stack : String(error)}`);
+    let problem = problemOf(error, request, options.mapError);
+    if (!problem) {
+      // The caller learns that it failed, not how: the message may name paths, hosts or secrets.
+      const errorId = randomUUID();
+      options.log?.(`error ${errorId}: ${request.method} ${request.url.split('?')[0]} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      problem = new HttpProblem(500, `internal error ${errorId}; the server log has its details under this id`);
+    }
     if (reply.raw.headersSent) {
       reply.raw.destroy();
       return;
     }
-    return sendProblem(reply, problem ?? new HttpProblem(500, `internal error: ${error instanceof Error ? error.message : String(error)}`));
+    return sendProblem(reply, problem);
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     withoutJsonCharset(reply);

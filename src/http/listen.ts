@@ -41,6 +41,8 @@ export async function listenThenBuild(host: string, port: number, build: (url: s
   server.setTimeout(built.server.timeout);
   server.keepAliveTimeout = built.server.keepAliveTimeout;
   server.requestTimeout = built.server.requestTimeout;
+  server.headersTimeout = built.server.headersTimeout;
+  server.maxConnections = built.server.maxConnections;
   app.handle = await requestListener(built);
   return {
     url,

@@ -13,6 +13,13 @@ export type LcmOperationKind = 'CHANGE_VNFPKG' | 'INSTANTIATE' | 'TERMINATE';
 
 export type OperatorTaskName = 'retry' | 'rollback' | 'fail' | 'cancel';
 
+/** The workflow type that performs each operation: the only workflows that are operation occurrences. */
+export const OPERATION_WORKFLOW_TYPES: Readonly<Record<LcmOperationKind, string>> = {
+  CHANGE_VNFPKG: 'changeVnfPkg',
+  INSTANTIATE: 'instantiateVnf',
+  TERMINATE: 'terminateVnf',
+};
+
 /** States an occurrence may go to from each state (STARTING is where every occurrence begins). */
 const TRANSITIONS: Readonly<Record<OperationStateName, readonly OperationStateName[]>> = {
   STARTING: ['PROCESSING'],

@@ -47,8 +47,10 @@ export class SubscriptionStore {
     return Object.values(this.read().subscriptions);
   }
 
+  /** Ids come from clients: only the file's own keys count (`constructor` or `__proto__` name nothing). */
   get(id: string): SubscriptionRecord | undefined {
-    return this.read().subscriptions[id];
+    const { subscriptions } = this.read();
+    return Object.hasOwn(subscriptions, id) ? subscriptions[id] : undefined;
   }
 
   put(record: SubscriptionRecord): void {
@@ -59,8 +61,8 @@ export class SubscriptionStore {
   delete(id: string): boolean {
     let found = false;
     this.update((file) => {
-      found = id in file.subscriptions;
-      delete file.subscriptions[id];
+      found = Object.hasOwn(file.subscriptions, id);
+      if (found) delete file.subscriptions[id];
     });
     return found;
   }

@@ -5,9 +5,14 @@ import { inScope, type App } from '../../http/app.ts';
 import { acceptForm } from '../../http/body-parsers.ts';
 import { TokenResponse } from '../../lcmcoord/models.ts';
 import { json, problem } from '../answers.ts';
+import { HttpProblem } from '../../http/problem.ts';
 import { TOKEN_PATH, TokenRequest, type GatewayAuthenticator } from '../auth.ts';
+import type { AuthThrottle } from '../auth-throttle.ts';
 
-export function tokenRoute(scope: App, auth: GatewayAuthenticator): void {
+export const OPENAPI_PATH = '/openapi.json';
+
+/** Its callers authenticate in the request itself, and are throttled like every caller after failed attempts. */
+export function tokenRoute(scope: App, auth: GatewayAuthenticator, throttle: AuthThrottle): void {
   inScope(scope, (form) => {
     acceptForm(form);
     form.post(TOKEN_PATH, {
@@ -20,14 +25,23 @@ export function tokenRoute(scope: App, auth: GatewayAuthenticator): void {
           200: json(TokenResponse, 'a bearer token for the API'),
           400: problem('grant_type is not client_credentials'),
           401: problem('the client credentials are not valid'),
+          429: problem('too many failed attempts from this caller'),
         },
       },
-    }, async (request, reply) => reply.header('Cache-Control', 'no-store').send(auth.issueToken(request.raw, request.body)));
+    }, async (request, reply) => {
+      throttle.check(request.ip);
+      try {
+        return await reply.header('Cache-Control', 'no-store').send(auth.issueToken(request.raw, request.body));
+      } catch (err) {
+        if (err instanceof HttpProblem && err.status === 401) throttle.failed(request.ip);
+        throw err;
+      }
+    });
   });
 }
 
 export function openApiRoute(scope: App): void {
-  scope.get('/openapi.json', {
+  scope.get(OPENAPI_PATH, {
     schema: {
       operationId: 'getOpenApiDocument', tags: ['gateway'], security: [],
       summary: 'This document',

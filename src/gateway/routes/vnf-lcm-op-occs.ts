@@ -59,7 +59,7 @@ export function vnfLcmOpOccRoutes(scope: App, deps: OpOccRouteDependencies): voi
     },
   }, async (request) => {
     const { id } = request.params;
-    return toVnfLcmOpOcc(await withOperation(deps.client, id, () => operationSnapshot(deps.client, id)), deps.apiRoot);
+    return toVnfLcmOpOcc(await operationSnapshot(deps, id), deps.apiRoot);
   });
 
   for (const [task, update] of [['retry', retryUpdate], ['rollback', rollbackUpdate]] as const) {
@@ -69,7 +69,7 @@ export function vnfLcmOpOccRoutes(scope: App, deps: OpOccRouteDependencies): voi
         response: { 202: empty('accepted'), 409: problem(`the occurrence is not in FAILED_TEMP, or ${task} is not allowed`), ...TEMPORAL_UNREACHABLE },
       },
     }, async (request, reply) => {
-      await withOperation(deps.client, request.params.id, (handle) => handle.executeUpdate(update));
+      await withOperation(deps, request.params.id, (handle) => handle.executeUpdate(update));
       return reply.code(202).send();
     });
   }
@@ -79,7 +79,7 @@ export function vnfLcmOpOccRoutes(scope: App, deps: OpOccRouteDependencies): voi
       operationId: 'failVnfLcmOpOcc', tags, summary: 'Mark an operation in FAILED_TEMP as FAILED', params: IdParams,
       response: { 200: json(VnfLcmOpOcc, 'the occurrence, now FAILED'), 409: problem('the occurrence is not in FAILED_TEMP'), ...TEMPORAL_UNREACHABLE },
     },
-  }, async (request) => toVnfLcmOpOcc(await withOperation(deps.client, request.params.id, (handle) => handle.executeUpdate(failUpdate)), deps.apiRoot));
+  }, async (request) => toVnfLcmOpOcc(await withOperation(deps, request.params.id, (handle) => handle.executeUpdate(failUpdate)), deps.apiRoot));
 
   scope.post('/vnf_lcm_op_occs/:id/cancel', {
     schema: {
@@ -87,7 +87,7 @@ export function vnfLcmOpOccRoutes(scope: App, deps: OpOccRouteDependencies): voi
       response: { 202: empty('accepted'), 409: problem('the occurrence is not in STARTING, PROCESSING or ROLLING_BACK'), ...TEMPORAL_UNREACHABLE },
     },
   }, async (request, reply) => {
-    await withOperation(deps.client, request.params.id, (handle) => handle.executeUpdate(cancelUpdate, { args: [request.body] }));
+    await withOperation(deps, request.params.id, (handle) => handle.executeUpdate(cancelUpdate, { args: [request.body] }));
     return reply.code(202).send();
   });
 }
