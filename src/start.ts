@@ -62,6 +62,17 @@ async function httpUp(url: string): Promise<void> {
   await res.body.dump();
 }
 
+/**
+ * Scripts run as another user only when the worker can switch to it (root). A developer's own
+ * `npm start` runs them as the developer, which it says; a deployment runs the worker as root
+ * with the sandbox on, or sets VNFM_SCRIPT_SANDBOX itself.
+ */
+function scriptSandboxEnv(): NodeJS.ProcessEnv {
+  if (process.env.VNFM_SCRIPT_SANDBOX || process.getuid?.() === 0) return {};
+  console.log('coordinate scripts run as your own user: npm start is not root, so it cannot switch them to VNFM_SCRIPT_USER (VNFM_SCRIPT_SANDBOX=off)');
+  return { VNFM_SCRIPT_SANDBOX: 'off' };
+}
+
 async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
@@ -99,7 +110,7 @@ async function main(): Promise<void> {
   const instance = await ensureSampleInstance(inventory, vimUrl, packages[0] as VnfPackageRecord);
 
   const shared = { TEMPORAL_ADDRESS: temporalAddress, DATA_DIR: config.DATA_DIR, VIM_AUTH_URL: `${vimUrl}/identity/v3` };
-  startNodePart('worker', 'src/worker.ts', shared);
+  startNodePart('worker', 'src/worker.ts', { ...shared, ...scriptSandboxEnv() });
   const credentials = embeddedCredentials(config.DATA_DIR);
   startNodePart('gateway', 'src/gateway/main.ts', { ...shared, ...credentialsEnv(credentials) });
   const apiRoot = gatewayApiRoot(config);
