@@ -1,6 +1,7 @@
 // The production worker entry (src/worker.ts) as a real subprocess, for crash tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { NEVER_REACHED } from '../../src/outbound/egress.ts';
 import { PROJECT_ROOT } from '../../src/project-root.ts';
 import { TEST_CODEC_ENV, type TestSystem } from './system.ts';
 
@@ -22,6 +23,8 @@ export function startWorkerProcess(system: TestSystem, env: NodeJS.ProcessEnv = 
       DATA_DIR: system.dataDir,
       VIM_AUTH_URL: system.vim.authUrl,
       ...TEST_CODEC_ENV,
+      // The test's EM, VIM and subscribers listen on loopback, which a deployment's policy denies.
+      VNFM_EGRESS_DENY: NEVER_REACHED.join(','),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
