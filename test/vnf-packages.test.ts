@@ -46,7 +46,7 @@ beforeEach(async () => {
   repository = new PackageRepository(join(dataDir, 'packages'));
   server = await listenThenBuild('127.0.0.1', 0, (apiRoot) => {
     const app = createApp();
-    inScope(app, (scope) => vnfpkgmApi(scope, { inventory, repository, apiRoot, limits: { maxArchiveBytes: MAX_ARCHIVE_BYTES } }), { prefix: VNFPKGM_BASE });
+    inScope(app, (scope) => vnfpkgmApi(scope, { inventory, repository, apiRoot, limits: { maxArchiveBytes: MAX_ARCHIVE_BYTES } }));
     return app;
   });
   baseUrl = server.url;
@@ -146,10 +146,16 @@ function sampleInstance(vnfdId: string): VnfInstanceRecord {
 }
 
 describe('Version header', () => {
-  it('a request without a Version header is refused with 400 ProblemDetails', async () => {
+  it('a request without a Version header is served as version 2.1.0, as Tacker serves vnfpkgm v1', async () => {
     const reply = await call('GET', '/vnf_packages', { version: null });
+    expect(reply.status).toBe(200);
+    expect(reply.headers.version).toBe('2.1.0');
+  });
+
+  it('a Version header that is no version is refused with 400 ProblemDetails', async () => {
+    const reply = await call('GET', '/vnf_packages', { version: 'two' });
     expect(reply.status).toBe(400);
-    expect(problem(reply).detail).toMatch(/Version header is missing/);
+    expect(problem(reply).detail).toMatch(/the Version header "two" is not a version/);
   });
 
   it('a request for major version 3 is refused with 406', async () => {

@@ -27,7 +27,7 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...withHeartbeats(createOpenStackActivities(deps.openstack)),
     ...withHeartbeats(createEmActivities(deps.coordination)),
-    ...createInventoryActivities(deps.inventory),
+    ...createInventoryActivities(deps.inventory, deps.openstack.vim),
     ...createScriptActivities(deps.packages, deps.scriptSandbox),
     ...createNotificationActivities(deps.subscriptions, deps.notificationClient),
   };

@@ -31,6 +31,8 @@ export function newInstance(inventory: InventoryStore, request: CreateVnfRequest
   return {
     id: randomUUID(),
     vnfInstanceName: request.vnfInstanceName,
+    vnfInstanceDescription: request.vnfInstanceDescription,
+    metadata: request.metadata,
     vnfdId: vnfd.vnfdId,
     vnfProvider: vnfd.vnfProvider,
     vnfProductName: vnfd.vnfProductName,
@@ -160,21 +162,42 @@ function identityOf(instance: VnfInstanceRecord): InstantiateVnfInput['vnfd'] {
 export function renderVnfInstance(instance: VnfInstanceRecord, apiRoot: string): VnfInstance {
   const self = `${apiRoot}${VNFLCM_BASE}/vnf_instances/${instance.id}`;
   const instantiated = instance.instantiationState === 'INSTANTIATED';
+  const present = <K extends keyof VnfInstanceRecord>(key: K) => (instance[key] !== undefined ? { [key]: instance[key] } : {});
   return {
     id: instance.id,
     ...(instance.vnfInstanceName ? { vnfInstanceName: instance.vnfInstanceName } : {}),
+    ...present('vnfInstanceDescription'),
     vnfdId: instance.vnfdId,
     vnfProvider: instance.vnfProvider,
     vnfProductName: instance.vnfProductName,
     vnfSoftwareVersion: instance.vnfSoftwareVersion,
     vnfdVersion: instance.vnfdVersion,
+    ...present('vnfConfigurableProperties'),
+    ...(instantiated ? present('vimConnectionInfo') : {}),
     instantiationState: instance.instantiationState,
-    ...(instantiated ? { instantiatedVnfInfo: { flavourId: 'simple', vnfState: 'STARTED' as const, vnfcResourceInfo: instance.vnfcResourceInfo } } : {}),
+    ...(instantiated ? { instantiatedVnfInfo: instantiatedVnfInfo(instance) } : {}),
+    ...present('metadata'),
+    ...present('extensions'),
     _links: {
       self: { href: self },
       ...(instantiated
         ? { terminate: { href: `${self}/terminate` }, changeVnfPkg: { href: `${self}/change_vnfpkg` } }
         : { instantiate: { href: `${self}/instantiate` } }),
     },
+  };
+}
+
+/** The VNFCs twice, as SOL003 has them: their resources (vnfcResourceInfo) and the VNFC itself (vnfcInfo). */
+function instantiatedVnfInfo(instance: VnfInstanceRecord): NonNullable<VnfInstance['instantiatedVnfInfo']> {
+  const vimConnectionId = instance.vnfcResourceInfo[0]?.computeResource.vimConnectionId;
+  return {
+    flavourId: instance.flavourId ?? 'simple',
+    vnfState: 'STARTED',
+    vnfcResourceInfo: instance.vnfcResourceInfo,
+    vnfcInfo: instance.vnfcResourceInfo.map((vnfc) => ({ id: `${vnfc.vduId}-${vnfc.id}`, vduId: vnfc.vduId, vnfcResourceInfoId: vnfc.id, vnfcState: 'STARTED' as const })),
+    // The Heat stack that holds the VNF's resources, as a resource handle of the same VIM.
+    ...(instance.stack ? {
+      metadata: { stack: { ...(vimConnectionId ? { vimConnectionId } : {}), resourceId: instance.stack.id, vimLevelResourceType: 'OS::Heat::Stack', name: instance.stack.name } },
+    } : {}),
   };
 }

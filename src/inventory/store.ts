@@ -11,6 +11,8 @@ import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
 import { JsonFile } from '../persistence/json-file.ts';
 import { JsonRecordFolder } from '../persistence/record-folder.ts';
+import { VimConnectionInfo, type VnfInfoModifications } from '../sol003/models.ts';
+import { modifiedInstance } from './modify-info.ts';
 import { Checksum, KeyValuePairs, VnfPackageSoftwareImageInfo } from '../sol005/models.ts';
 import { VnfdSummary } from '../vnfd/vnfd.ts';
 
@@ -39,7 +41,7 @@ export type VnfPkgInfoRecord = z.infer<typeof VnfPkgInfoRecord>;
 export const VnfcResourceInfo = z.object({
   id: z.string(),
   vduId: z.string(),
-  computeResource: z.object({ resourceId: z.string(), vimLevelResourceType: z.string() }),
+  computeResource: z.object({ vimConnectionId: z.string().optional(), resourceId: z.string(), vimLevelResourceType: z.string() }),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 export type VnfcResourceInfo = z.infer<typeof VnfcResourceInfo>;
@@ -47,6 +49,10 @@ export type VnfcResourceInfo = z.infer<typeof VnfcResourceInfo>;
 export const VnfInstanceRecord = z.object({
   id: z.string(),
   vnfInstanceName: z.string().optional(),
+  vnfInstanceDescription: z.string().optional(),
+  metadata: KeyValuePairs.optional(),
+  extensions: KeyValuePairs.optional(),
+  vnfConfigurableProperties: KeyValuePairs.optional(),
   vnfdId: z.string(),
   vnfProvider: z.string(),
   vnfProductName: z.string(),
@@ -55,6 +61,9 @@ export const VnfInstanceRecord = z.object({
   instantiationState: z.enum(['NOT_INSTANTIATED', 'INSTANTIATED']),
   stack: z.object({ name: z.string(), id: z.string() }).optional(),
   vnfcResourceInfo: z.array(VnfcResourceInfo).default([]),
+  /** The VIM the instance's resources are on, by the vimConnectionId their handles name (no credentials). */
+  vimConnectionInfo: z.record(z.string(), VimConnectionInfo).optional(),
+  flavourId: z.string().optional(),
 });
 export type VnfInstanceRecord = z.infer<typeof VnfInstanceRecord>;
 
@@ -122,9 +131,12 @@ export class InventoryStore {
     this.instanceRecords.put(record);
   }
 
-  recordInstantiation(instanceId: string, stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[]): void {
+  recordInstantiation(
+    instanceId: string, stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[],
+    vim?: { vimConnectionInfo: Record<string, VimConnectionInfo>; flavourId: string },
+  ): void {
     this.changeInstance(instanceId, (instance) => {
-      Object.assign(instance, { instantiationState: 'INSTANTIATED', stack, vnfcResourceInfo });
+      Object.assign(instance, { instantiationState: 'INSTANTIATED', stack, vnfcResourceInfo, ...vim });
     });
   }
 
@@ -133,7 +145,14 @@ export class InventoryStore {
       instance.instantiationState = 'NOT_INSTANTIATED';
       instance.stack = undefined;
       instance.vnfcResourceInfo = [];
+      instance.vimConnectionInfo = undefined;
+      instance.flavourId = undefined;
     });
+  }
+
+  /** MODIFY_INFO: the changes merged into the instance (idempotent: merging them again changes nothing). */
+  recordModification(instanceId: string, changes: VnfInfoModifications): void {
+    this.changeInstance(instanceId, (instance) => Object.assign(instance, modifiedInstance(instance, changes)));
   }
 
   deleteInstance(instanceId: string): void {

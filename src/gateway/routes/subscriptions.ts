@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import { HttpProblem } from '../../http/problem.ts';
-import { matchesFilter, parseFilter } from '../../http/sol013-filter.ts';
+import type { ResourceModel } from '../../http/sol013-selectors.ts';
 import { OutboundError } from '../../outbound/errors.ts';
 import {
   LccnSubscription, LccnSubscriptionRequest, unsupportedFilterAttributes, type SubscriptionAuthentication,
@@ -14,21 +14,21 @@ import { toLccnSubscription, type SubscriptionRecord, type SubscriptionStore } f
 import { empty, json, LOCATION, problem } from '../answers.ts';
 import type { SubscriptionServices } from '../app.ts';
 import { VNFLCM_BASE } from '../vnf-instances.ts';
-import { filter, IdParams } from './params.ts';
+import { listRequest, ListQuery, NEXT_PAGE_LINK, NEXTPAGE_MARKER, pageOf, type ListPaging } from '../collections.ts';
+import { IdParams } from './params.ts';
 
 export interface SubscriptionRouteDependencies {
   subscriptions: SubscriptionServices;
+  lists: ListPaging;
   /** Public base URL, for Location headers and _links. */
   apiRoot: string;
   log?: (line: string) => void;
 }
 
 const tags = ['vnflcm'];
-/** Attributes of LccnSubscription a `filter` query parameter may name (SOL013 §5.2). */
-const FILTERABLE = new Set([
-  'id', 'callbackUri', 'verbosity',
-  'filter.vnfInstanceSubscriptionFilter.vnfInstanceIds', 'filter.notificationTypes', 'filter.operationTypes', 'filter.operationStates',
-]);
+/** Subscriptions have no attribute selectors in SOL003 (§5.4.18.3.2): filter and paging only. */
+const SUBSCRIPTION_MODEL: ResourceModel = { schema: LccnSubscription, name: 'LccnSubscription', defaultExcluded: [] };
+const SubscriptionListQuery = ListQuery.pick({ filter: true, [NEXTPAGE_MARKER]: true });
 
 export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependencies): void {
   const { store, client } = deps.subscriptions;
@@ -71,14 +71,15 @@ export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependenci
 
   scope.get('/subscriptions', {
     schema: {
-      operationId: 'listSubscriptions', tags, summary: 'Subscriptions to lifecycle change notifications (SOL013 attribute filter)',
-      querystring: z.object({ filter }),
-      response: { 200: json(z.array(LccnSubscription), 'the matching subscriptions') },
+      operationId: 'listSubscriptions', tags, summary: 'Subscriptions to lifecycle change notifications (SOL013 attribute filter, paged)',
+      querystring: SubscriptionListQuery,
+      response: { 200: json(z.array(LccnSubscription), 'the matching subscriptions, oldest first; Link names the next page', NEXT_PAGE_LINK) },
     },
-  }, (request) => {
-    const terms = parseFilter(request.query.filter ?? null, FILTERABLE);
-    const all = store.list().sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map((s) => toLccnSubscription(s, deps.apiRoot));
-    return all.filter((s) => matchesFilter(s, terms));
+  }, (request, reply) => {
+    const list = listRequest(request.query, SUBSCRIPTION_MODEL, deps.lists.markers);
+    const all = store.list().sort((a, b) => orderKey(a).localeCompare(orderKey(b))).map((s) => toLccnSubscription(s, deps.apiRoot));
+    const keys = new Map(store.list().map((s) => [s.id, orderKey(s)]));
+    return pageOf(all, (s) => keys.get(s.id) ?? s.id, list, { reply, url: `${deps.apiRoot}${VNFLCM_BASE}/subscriptions`, query: request.query, paging: deps.lists });
   });
 
   scope.get('/subscriptions/:id', {
@@ -122,4 +123,9 @@ function subscriptionOrThrow(store: SubscriptionStore, id: string): Subscription
   const record = store.get(id);
   if (!record) throw new HttpProblem(404, `subscription ${id} does not exist`);
   return record;
+}
+
+/** Oldest first; the id breaks ties, so that the order (and the page markers) are total. */
+function orderKey(record: SubscriptionRecord): string {
+  return `${record.createdAt}|${record.id}`;
 }

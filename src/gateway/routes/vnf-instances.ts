@@ -12,12 +12,20 @@ import {
   deleteInstance, instanceOrThrow, instantiateStart, newInstance, opOccUrl, renderVnfInstance, startOperation, terminateStart,
   VNFLCM_BASE, type VnfInstanceDependencies,
 } from '../vnf-instances.ts';
+import { listRequest, ListQuery, NEXT_PAGE_LINK, pageOf, type ListPaging } from '../collections.ts';
+import type { ResourceModel } from '../../http/sol013-selectors.ts';
 import { IdParams } from './params.ts';
 
 const tags = ['vnflcm'];
 const started = () => empty('accepted; Location is the VNF LCM operation occurrence', LOCATION);
 
-export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & ChangeVnfPkgDependencies): void {
+/** SOL003 §5.4.2.3.2: what a list of VNF instances leaves out unless asked for. */
+export const VNF_INSTANCE_MODEL: ResourceModel = {
+  schema: VnfInstance, name: 'VnfInstance',
+  defaultExcluded: ['vnfConfigurableProperties', 'vimConnectionInfo', 'instantiatedVnfInfo', 'metadata', 'extensions'],
+};
+
+export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & ChangeVnfPkgDependencies & { lists: ListPaging }): void {
   const { inventory, apiRoot } = deps;
   const render = (id: string): VnfInstance => renderVnfInstance(instanceOrThrow(inventory, id), apiRoot);
 
@@ -34,8 +42,15 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
   });
 
   scope.get('/vnf_instances', {
-    schema: { operationId: 'listVnfInstances', tags, summary: 'VNF instances', response: { 200: json(z.array(VnfInstance), 'every VNF instance') } },
-  }, () => inventory.instances().map((i) => renderVnfInstance(i, apiRoot)));
+    schema: {
+      operationId: 'listVnfInstances', tags, summary: 'VNF instances (SOL013 filter, attribute selectors, paged)', querystring: ListQuery,
+      response: { 200: json(z.array(VnfInstance), 'the matching VNF instances, by id; Link names the next page', NEXT_PAGE_LINK) },
+    },
+  }, (request, reply) => {
+    const list = listRequest(request.query, VNF_INSTANCE_MODEL, deps.lists.markers);
+    const all = inventory.instances().map((i) => renderVnfInstance(i, apiRoot));
+    return pageOf(all, (i) => i.id, list, { reply, url: `${apiRoot}${VNFLCM_BASE}/vnf_instances`, query: request.query, paging: deps.lists });
+  });
 
   scope.get('/vnf_instances/:id', {
     schema: { operationId: 'getVnfInstance', tags, summary: 'One VNF instance', params: IdParams, response: { 200: json(VnfInstance, 'the VNF instance') } },

@@ -9,14 +9,13 @@
 // in onboardingFailureDetails, ready for another upload.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import fastifyAccepts from '@fastify/accepts';
 import type { FastifyRequest } from 'fastify';
 import { zipSync } from 'fflate';
 import { z } from 'zod';
 import { inScope, type App } from '../../http/app.ts';
 import { acceptJson, acceptStream } from '../../http/body-parsers.ts';
 import { HttpProblem } from '../../http/problem.ts';
-import { matchesFilter, parseFilter } from '../../http/sol013-filter.ts';
+import type { ResourceModel } from '../../http/sol013-selectors.ts';
 import type { InventoryStore } from '../../inventory/store.ts';
 import { buildCsar, DEFAULT_CSAR_LIMITS, type CsarLimits } from '../../packages/csar.ts';
 import {
@@ -28,7 +27,9 @@ import { binary, bytes, empty, json, LOCATION, problem } from '../answers.ts';
 import { describeStream } from '../openapi.ts';
 import { lookup, onboarded, PACKAGES, readUpload, refusing, refusingAsync, renderVnfPkgInfo } from '../vnf-packages.ts';
 import type { CsarInspector } from '../../packages/csar-inspection.ts';
-import { filter, IdParams } from './params.ts';
+import { DEFAULT_PAGE_SIZE, listRequest, ListQuery, NEXT_PAGE_LINK, pageOf, type ListPaging } from '../collections.ts';
+import { PageMarkers } from '../page-markers.ts';
+import { IdParams } from './params.ts';
 
 export interface VnfPackageRouteDependencies {
   inventory: InventoryStore;
@@ -39,26 +40,26 @@ export interface VnfPackageRouteDependencies {
   limits?: Partial<CsarLimits>;
   /** Checks uploads off the event loop (a server always has one; see CsarInspector). */
   inspector?: CsarInspector;
+  /** How lists are paged (default: a marker key of this process, DEFAULT_PAGE_SIZE). */
+  lists?: ListPaging;
   log?: (line: string) => void;
 }
 
 const tags = ['vnfpkgm'];
 const ZIP = 'application/zip';
-/** Attributes of VnfPkgInfo a `filter` query parameter may name (SOL013 §5.2). */
-const FILTERABLE: ReadonlySet<string> = new Set<keyof VnfPkgInfo>([
-  'id', 'vnfdId', 'vnfProvider', 'vnfProductName', 'vnfSoftwareVersion', 'vnfdVersion',
-  'onboardingState', 'operationalState', 'usageState',
-]);
-/** SOL013 attribute selectors and paging, which this API does not offer: refused rather than ignored. */
-const UNSUPPORTED_SELECTORS = ['fields', 'exclude_fields', 'exclude_default', 'nextpage_opaque_marker'];
+/** SOL005 §9.4.2.3.2: what a list of packages leaves out unless asked for. */
+export const VNF_PKG_INFO_MODEL: ResourceModel = {
+  schema: VnfPkgInfo, name: 'VnfPkgInfo',
+  defaultExcluded: ['softwareImages', 'additionalArtifacts', 'userDefinedData', 'checksum', 'onboardingFailureDetails'],
+};
 /** The upload's body: the request stream itself, read by the route within the package limit. */
 const UploadedPackage = describeStream(z.custom<Readable>((body) => body instanceof Readable), ZIP);
 
-export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies): void {
+export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies): void {
+  const deps = { ...given, lists: given.lists ?? { markers: new PageMarkers(), pageSize: DEFAULT_PAGE_SIZE } };
   const stores: PackageStores = { inventory: deps.inventory, repository: deps.repository, inspector: deps.inspector };
   const limits: CsarLimits = { ...DEFAULT_CSAR_LIMITS, ...deps.limits };
   const render = (id: string): VnfPkgInfo => renderVnfPkgInfo(lookup(deps.inventory, id), deps.inventory, deps.apiRoot);
-  void scope.register(fastifyAccepts);
 
   scope.post('/vnf_packages', {
     schema: {
@@ -74,17 +75,14 @@ export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies):
 
   scope.get('/vnf_packages', {
     schema: {
-      operationId: 'listVnfPackages', tags, summary: 'VNF packages (SOL013 attribute filter)',
-      querystring: z.looseObject({ filter }),
-      response: { 200: json(z.array(VnfPkgInfo), 'the matching packages') },
+      operationId: 'listVnfPackages', tags, summary: 'VNF packages (SOL013 filter, attribute selectors, paged)',
+      querystring: ListQuery,
+      response: { 200: json(z.array(VnfPkgInfo), 'the matching packages, by id; Link names the next page', NEXT_PAGE_LINK) },
     },
-  }, (request) => {
-    const query = request.query as Record<string, unknown>;
-    for (const selector of UNSUPPORTED_SELECTORS) {
-      if (selector in query) throw new HttpProblem(400, `the query parameter ${selector} is not supported; all attributes are returned`);
-    }
-    const terms = parseFilter(request.query.filter ?? null, FILTERABLE);
-    return deps.inventory.packageInfos().map((pkg) => renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot)).filter((pkg) => matchesFilter(pkg, terms));
+  }, (request, reply) => {
+    const list = listRequest(request.query, VNF_PKG_INFO_MODEL, deps.lists.markers);
+    const all = deps.inventory.packageInfos().map((pkg) => renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot));
+    return pageOf(all, (pkg) => pkg.id, list, { reply, url: `${deps.apiRoot}${PACKAGES}`, query: request.query, paging: deps.lists });
   });
 
   scope.get('/vnf_packages/:id', {
