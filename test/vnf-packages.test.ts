@@ -7,7 +7,6 @@ import { PassThrough } from 'node:stream';
 import { strFromU8, unzipSync, zipSync } from 'fflate';
 import { request } from 'undici';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { VNFPKGM_BASE } from '../src/sol005/models.ts';
 import { ProblemDetails } from '../src/http/problem.ts';
 import { vnfpkgmApi } from '../src/gateway/app.ts';
 import { createApp, inScope } from '../src/http/app.ts';

@@ -31,6 +31,7 @@ export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpO
       })),
     },
     ...(state.operation === 'CHANGE_VNFPKG' && state.operationState === 'COMPLETED' ? { modificationsTriggeredByVnfPkgChange: state.target } : {}),
+    ...(state.changedInfo && state.operationState === 'COMPLETED' ? { changedInfo: state.changedInfo } : {}),
     lcmCoordinations: state.lcmCoordinations,
     rejectedLcmCoordinations: state.rejectedLcmCoordinations,
     _links: {

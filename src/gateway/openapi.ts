@@ -13,7 +13,7 @@ import { ApiVersionInformation, TokenResponse } from '../lcmcoord/models.ts';
 import { LccnSubscription, LccnSubscriptionRequest } from '../notifications/models.ts';
 import {
   CancelMode, ChangeCurrentVnfPkgRequest, CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest,
-  VNFLCM_API_VERSION, VnfInstance, VnfLcmOpOcc,
+  VNFLCM_API_VERSION, VnfInfoModificationRequest, VnfInstance, VnfLcmOpOcc,
 } from '../sol003/models.ts';
 import { CreateVnfPkgInfoRequest, VNFPKGM_API_VERSION, VnfPkgInfo, VnfPkgInfoModifications } from '../sol005/models.ts';
 import { problem, type Answer } from './answers.ts';
@@ -25,7 +25,7 @@ type JsonObject = Record<string, unknown>;
 /** The wire models that are components of the document, by name (request models appear as `<name>Input`). */
 export const COMPONENTS = {
   ProblemDetails, ApiVersionInformation, TokenRequest, TokenResponse,
-  CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, ChangeCurrentVnfPkgRequest, CancelMode, VnfInstance, VnfLcmOpOcc,
+  CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, ChangeCurrentVnfPkgRequest, CancelMode, VnfInfoModificationRequest, VnfInstance, VnfLcmOpOcc,
   LccnSubscriptionRequest, LccnSubscription, CreateVnfPkgInfoRequest, VnfPkgInfoModifications, VnfPkgInfo,
 } satisfies Record<string, z.ZodType>;
 

@@ -5,8 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { HttpProblem } from '../http/problem.ts';
 import type { InventoryStore, VnfInstanceRecord } from '../inventory/store.ts';
-import type { CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInstance } from '../sol003/models.ts';
-import type { InstantiateVnfInput, TerminateVnfInput } from '../workflows/instance-operations.ts';
+import type {
+  CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInfoModificationRequest, VnfInfoModifications, VnfInstance,
+} from '../sol003/models.ts';
+import { redactSecrets } from '../sol003/redact.ts';
+import type { InstantiateVnfInput, ModifyVnfInfoInput, TerminateVnfInput } from '../workflows/instance-operations.ts';
 import { activeOperationQuery, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId } from '../workflows/messages.ts';
 import type { StartOperation } from '../workflows/start-operation.ts';
 import type { vnfInstanceLcm } from '../workflows/vnf-instance-lcm.ts';
@@ -89,6 +92,37 @@ export function terminateStart(apiRoot: string, instance: VnfInstanceRecord, req
   return { kind: 'TERMINATE', vnfLcmOpOccId: opId, input, staticSummary: `terminate VNF ${instance.id}` };
 }
 
+/**
+ * The start of a MODIFY_INFO operation, or the 422 that refuses it: in any instantiation state,
+ * as SOL003 allows. A new vnfdId must be of an onboarded, enabled package; it changes the
+ * instance's package identity only (nothing on the VIM changes, as in Tacker).
+ */
+export function modifyInfoStart(
+  deps: Pick<VnfInstanceDependencies, 'inventory' | 'apiRoot'>, instance: VnfInstanceRecord, request: VnfInfoModificationRequest,
+): StartOperation {
+  const unsupported = (['vimConnectionInfo', 'vimConnectionInfoDeleteIds', 'vnfcInfoModifications', 'vnfcInfoModificationsDeleteIds'] as const)
+    .filter((key) => request[key] !== undefined);
+  if (unsupported.length > 0) {
+    throw new HttpProblem(422, `${unsupported.join(', ')} cannot be modified here: the VNFM drives the VIM it is configured with, and its VNFCs have no configurable properties`);
+  }
+  const changes: VnfInfoModifications = Object.fromEntries((['vnfInstanceName', 'vnfInstanceDescription', 'vnfConfigurableProperties', 'metadata', 'extensions'] as const)
+    .filter((key) => request[key] !== undefined).map((key) => [key, request[key]]));
+  if (request.vnfdId !== undefined && request.vnfdId !== instance.vnfdId) {
+    const pkg = deps.inventory.packageByVnfdId(request.vnfdId);
+    if (!pkg || pkg.onboardingState !== 'ONBOARDED' || pkg.operationalState !== 'ENABLED') {
+      throw new HttpProblem(422, `no ONBOARDED and ENABLED VNF package has vnfdId ${request.vnfdId}`);
+    }
+    const { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion } = pkg.vnfd;
+    Object.assign(changes, { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion });
+  }
+  const opId = randomUUID();
+  const input: ModifyVnfInfoInput = {
+    vnfLcmOpOccId: opId, vnfInstanceId: instance.id, request, links: operationLinks(deps.apiRoot, instance.id, opId),
+    vnfd: identityOf(instance), changes,
+  };
+  return { kind: 'MODIFY_INFO', vnfLcmOpOccId: opId, input, staticSummary: `modify the information of VNF ${instance.id}` };
+}
+
 export function opOccUrl(apiRoot: string, opId: string): string {
   return `${apiRoot}${VNFLCM_BASE}/vnf_lcm_op_occs/${opId}`;
 }
@@ -162,7 +196,8 @@ function identityOf(instance: VnfInstanceRecord): InstantiateVnfInput['vnfd'] {
 export function renderVnfInstance(instance: VnfInstanceRecord, apiRoot: string): VnfInstance {
   const self = `${apiRoot}${VNFLCM_BASE}/vnf_instances/${instance.id}`;
   const instantiated = instance.instantiationState === 'INSTANTIATED';
-  const present = <K extends keyof VnfInstanceRecord>(key: K) => (instance[key] !== undefined ? { [key]: instance[key] } : {});
+  // Key-value maps are the user's; a secret-named key in them is shown redacted, as everywhere.
+  const present = <K extends keyof VnfInstanceRecord>(key: K) => (instance[key] !== undefined ? { [key]: redactSecrets(instance[key]) } : {});
   return {
     id: instance.id,
     ...(instance.vnfInstanceName ? { vnfInstanceName: instance.vnfInstanceName } : {}),

@@ -9,7 +9,7 @@ import type { LcmOperationStateType } from '../sol003/models.ts';
 export type OperationStateName = LcmOperationStateType;
 
 /** The LCM operations this VNFM performs. */
-export type LcmOperationKind = 'CHANGE_VNFPKG' | 'INSTANTIATE' | 'TERMINATE';
+export type LcmOperationKind = 'CHANGE_VNFPKG' | 'INSTANTIATE' | 'TERMINATE' | 'MODIFY_INFO';
 
 export type OperatorTaskName = 'retry' | 'rollback' | 'fail' | 'cancel';
 

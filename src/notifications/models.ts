@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
 import { HttpUrl } from '../http/urls.ts';
-import { AffectedVnfc, LcmOperationStateType, ModificationsTriggeredByVnfPkgChange } from '../sol003/models.ts';
+import { AffectedVnfc, LcmOperationStateType, ModificationsTriggeredByVnfPkgChange, VnfInfoModifications } from '../sol003/models.ts';
 
 export { summaryOf } from './summary.ts';
 
@@ -116,6 +116,8 @@ export const VnfLcmOperationOccurrenceNotification = z.object({
   vnfLcmOpOccId: z.string(),
   affectedVnfcs: z.array(AffectedVnfc).optional(),
   modificationsTriggeredByVnfPkgChange: ModificationsTriggeredByVnfPkgChange.optional(),
+  /** MODIFY_INFO: what it changed. */
+  changedInfo: VnfInfoModifications.optional(),
   error: ProblemDetails.optional(),
   _links: z.object({ vnfInstance: Link, subscription: Link, vnfLcmOpOcc: Link.optional() }),
 });
@@ -155,7 +157,7 @@ export function subscriptionHref(vnfLcmOpOccHref: string, subscriptionId: string
 
 /** The notification as one subscription receives it. */
 export function addressedTo(draft: NotificationDraft, subscriptionId: string, verbosity: Verbosity): VnfLcmOperationOccurrenceNotification {
-  const { affectedVnfcs, modificationsTriggeredByVnfPkgChange, ...rest } = draft;
+  const { affectedVnfcs, modificationsTriggeredByVnfPkgChange, changedInfo, ...rest } = draft;
   return {
     ...rest,
     subscriptionId,
@@ -163,6 +165,7 @@ export function addressedTo(draft: NotificationDraft, subscriptionId: string, ve
     // SOL003 §5.5.2.17: with SHORT verbosity the change details are left out.
     ...(verbosity === 'FULL' && affectedVnfcs ? { affectedVnfcs } : {}),
     ...(verbosity === 'FULL' && modificationsTriggeredByVnfPkgChange ? { modificationsTriggeredByVnfPkgChange } : {}),
+    ...(verbosity === 'FULL' && changedInfo ? { changedInfo } : {}),
     _links: { ...draft._links, subscription: { href: subscriptionHref(draft._links.vnfLcmOpOcc.href, subscriptionId) } },
   };
 }

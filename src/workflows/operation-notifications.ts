@@ -101,6 +101,7 @@ export function operationNotification(state: OperationState, links: OccurrenceLi
     vnfLcmOpOccId: state.vnfLcmOpOccId,
     ...(result && affectedVnfcs.length > 0 ? { affectedVnfcs } : {}),
     ...(state.operation === 'CHANGE_VNFPKG' && state.operationState === 'COMPLETED' ? { modificationsTriggeredByVnfPkgChange: state.target } : {}),
+    ...(state.changedInfo && state.operationState === 'COMPLETED' ? { changedInfo: state.changedInfo } : {}),
     ...(state.error ? { error: state.error } : {}),
     _links: { vnfInstance: { href: links.vnfInstance }, vnfLcmOpOcc: { href: links.vnfLcmOpOcc } },
   };

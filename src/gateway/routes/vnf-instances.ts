@@ -2,14 +2,15 @@
 // (instantiate, terminate, change_vnfpkg), each handed to the instance's entity workflow.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { App } from '../../http/app.ts';
+import { inScope, type App } from '../../http/app.ts';
+import { acceptJson } from '../../http/body-parsers.ts';
 import {
-  ChangeCurrentVnfPkgRequest, CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInstance,
+  ChangeCurrentVnfPkgRequest, CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInfoModificationRequest, VnfInstance,
 } from '../../sol003/models.ts';
 import { empty, json, LOCATION, problem, TEMPORAL_UNREACHABLE } from '../answers.ts';
 import { changeVnfPkgStart, type ChangeVnfPkgDependencies } from '../change-vnfpkg-request.ts';
 import {
-  deleteInstance, instanceOrThrow, instantiateStart, newInstance, opOccUrl, renderVnfInstance, startOperation, terminateStart,
+  deleteInstance, instanceOrThrow, instantiateStart, modifyInfoStart, newInstance, opOccUrl, renderVnfInstance, startOperation, terminateStart,
   VNFLCM_BASE, type VnfInstanceDependencies,
 } from '../vnf-instances.ts';
 import { listRequest, ListQuery, NEXT_PAGE_LINK, pageOf, type ListPaging } from '../collections.ts';
@@ -55,6 +56,26 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
   scope.get('/vnf_instances/:id', {
     schema: { operationId: 'getVnfInstance', tags, summary: 'One VNF instance', params: IdParams, response: { 200: json(VnfInstance, 'the VNF instance') } },
   }, (request) => render(request.params.id));
+
+  // VnfInfoModificationRequest is a JSON merge patch (RFC 7396); plain JSON is taken too, as Tacker does.
+  inScope(scope, (patch) => {
+    acceptJson(patch, ['application/merge-patch+json', 'application/json']);
+    patch.patch('/vnf_instances/:id', {
+      schema: {
+        operationId: 'modifyVnfInfo', tags, summary: 'Modify VNF information (a MODIFY_INFO operation occurrence): name, description, metadata, extensions, vnfConfigurableProperties, vnfdId',
+        params: IdParams, consumes: ['application/merge-patch+json', 'application/json'], body: VnfInfoModificationRequest,
+        response: {
+          202: started(), 409: problem('an LCM operation on the VNF instance is in progress or in FAILED_TEMP'),
+          422: problem('the vnfdId has no onboarded, enabled package, or an attribute this VNFM cannot modify is named'), ...TEMPORAL_UNREACHABLE,
+        },
+      },
+    }, async (request, reply) => {
+      const instance = instanceOrThrow(inventory, request.params.id);
+      const start = modifyInfoStart(deps, instance, request.body);
+      await startOperation(deps, instance.id, start);
+      return reply.header('Location', opOccUrl(apiRoot, start.vnfLcmOpOccId)).code(202).send();
+    });
+  });
 
   scope.delete('/vnf_instances/:id', {
     schema: {
