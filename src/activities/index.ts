@@ -29,7 +29,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...withHeartbeats(createEmActivities(deps.coordination)),
     ...createInventoryActivities(deps.inventory, deps.openstack.vim),
     ...createScriptActivities(deps.packages, deps.scriptSandbox),
-    ...createNotificationActivities(deps.subscriptions, deps.notificationClient),
+    ...createNotificationActivities(deps.subscriptions, deps.notificationClient, deps.inventory),
   };
 }
 

@@ -10,7 +10,11 @@ import type {
 } from '../sol003/models.ts';
 import { redactSecrets } from '../sol003/redact.ts';
 import type { InstantiateVnfInput, ModifyVnfInfoInput, TerminateVnfInput } from '../workflows/instance-operations.ts';
-import { activeOperationQuery, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId } from '../workflows/messages.ts';
+import type { IdentifierNotificationDraft } from '../notifications/models.ts';
+import {
+  activeOperationQuery, identifierNotifierWorkflowId, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId,
+} from '../workflows/messages.ts';
+import type { deliverOperationNotifications } from '../workflows/notifications.ts';
 import type { StartOperation } from '../workflows/start-operation.ts';
 import type { vnfInstanceLcm } from '../workflows/vnf-instance-lcm.ts';
 
@@ -46,14 +50,56 @@ export function newInstance(inventory: InventoryStore, request: CreateVnfRequest
   };
 }
 
-/** Deletes a VNF instance resource; 409 while it is instantiated or an operation holds it. */
-export async function deleteInstance(deps: Pick<VnfInstanceDependencies, 'client' | 'inventory'>, instance: VnfInstanceRecord): Promise<void> {
+/**
+ * Records a new VNF instance resource and, when subscriptions are served, hands its
+ * VnfIdentifierCreationNotification to a notifier workflow: once this returns, the
+ * notification will reach every matching subscriber, whatever stops. If the hand-over fails
+ * (Temporal unreachable), the instance is not kept either, and the caller gets the error.
+ */
+export async function createInstance(deps: VnfInstanceDependencies & { notify: boolean }, record: VnfInstanceRecord): Promise<void> {
+  deps.inventory.putInstance(record);
+  if (!deps.notify) return;
+  try {
+    await announceIdentifier(deps, record, 'creation');
+  } catch (err) {
+    deps.inventory.deleteInstance(record.id);
+    throw err;
+  }
+}
+
+/**
+ * Deletes a VNF instance resource; 409 while it is instantiated or an operation holds it. The
+ * VnfIdentifierDeletionNotification is handed over first: the record goes only once it is.
+ */
+export async function deleteInstance(deps: VnfInstanceDependencies & { notify: boolean }, instance: VnfInstanceRecord): Promise<void> {
   if (instance.instantiationState !== 'NOT_INSTANTIATED') {
     throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; terminate it before deleting it`);
   }
   const active = await activeOperation(deps.client, instance.id);
   if (active) throw new HttpProblem(409, `VNF instance ${instance.id} has operation ${active} in progress or in FAILED_TEMP`);
+  if (deps.notify) await announceIdentifier(deps, instance, 'deletion');
   deps.inventory.deleteInstance(instance.id);
+}
+
+/** Starts the notifier of the instance's creation or deletion, with its one notification (SOL003 §5.5.2.18–19). */
+async function announceIdentifier(deps: VnfInstanceDependencies, instance: VnfInstanceRecord, event: 'creation' | 'deletion'): Promise<void> {
+  const { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion, vnfInstanceName } = instance;
+  const notification: IdentifierNotificationDraft = {
+    id: randomUUID(),
+    notificationType: event === 'creation' ? 'VnfIdentifierCreationNotification' : 'VnfIdentifierDeletionNotification',
+    timeStamp: new Date().toISOString(),
+    vnfInstanceId: instance.id,
+    _links: { vnfInstance: { href: `${deps.apiRoot}${VNFLCM_BASE}/vnf_instances/${instance.id}` } },
+    instance: { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion, ...(vnfInstanceName !== undefined ? { vnfInstanceName } : {}) },
+  };
+  await deps.client.workflow.start<typeof deliverOperationNotifications>('deliverOperationNotifications', {
+    workflowId: identifierNotifierWorkflowId(instance.id, event),
+    taskQueue: deps.taskQueue,
+    args: [{ initial: [notification] }],
+    // A repeated request (a client retrying) finds the notifier there and sends nothing twice.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `${notification.notificationType} of VNF instance ${instance.id}`,
+  });
 }
 
 /** The start of an instantiate operation, or the 409/422 that refuses it. */

@@ -28,8 +28,12 @@ export function canTransition(from: OperationStateName, to: OperationStateName):
   return TRANSITIONS[from].includes(to);
 }
 
-/** States whose entry is announced with START; every other state is a RESULT (SOL003 §5.6.2.2). */
-export const START_STATES: ReadonlySet<OperationStateName> = new Set(['STARTING', 'PROCESSING', 'ROLLING_BACK']);
+/**
+ * States whose entry is announced with START; every other state, intermediate (PROCESSING,
+ * ROLLING_BACK) or final, is a RESULT (SOL003 §5.6.2.2). START is sent once, for STARTING, as
+ * Tacker sends it.
+ */
+export const START_STATES: ReadonlySet<OperationStateName> = new Set(['STARTING']);
 /** States after which the occurrence never changes again. */
 export const FINAL_STATES: ReadonlySet<OperationStateName> = new Set(['COMPLETED', 'FAILED', 'ROLLED_BACK']);
 /** States in which the operation runs, so that it can be cancelled. */

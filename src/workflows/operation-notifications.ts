@@ -6,7 +6,7 @@ import {
   CancellationScope, ChildWorkflowCancellationType, getExternalWorkflowHandle, log, ParentClosePolicy, patched, startChild, uuid4,
 } from '@temporalio/workflow';
 import { START_STATES } from '../lcm/operation-lifecycle.ts';
-import type { NotificationDraft } from '../notifications/models.ts';
+import type { OperationNotificationDraft as NotificationDraft } from '../notifications/models.ts';
 import { deliverOperationNotifications, NOTIFICATIONS_PATCH, notifierWorkflowId, notifySignal } from './notifications.ts';
 import type { OperationState } from './operation-state.ts';
 

@@ -41,7 +41,7 @@ export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependenci
       response: {
         201: json(LccnSubscription, 'created', LOCATION),
         303: empty('the same subscription exists; Location names it', LOCATION),
-        422: problem('a filter attribute or authentication type this VNFM does not support'),
+        422: problem('the callbackUri failed the notification endpoint test, or a filter attribute or authentication type is not supported'),
       },
     },
   }, async (request, reply) => {
@@ -54,7 +54,8 @@ export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependenci
       await client.testCallback({ callbackUri: subscription.callbackUri, authentication: subscription.authentication });
     } catch (err) {
       if (!(err instanceof OutboundError)) throw err;
-      throw new HttpProblem(400, `callbackUri ${subscription.callbackUri} failed the notification endpoint test: ${err.detail}`);
+      // SOL003 §5.4.18.3.1: a notification endpoint that fails the test makes the request unprocessable.
+      throw new HttpProblem(422, `callbackUri ${subscription.callbackUri} failed the notification endpoint test: ${err.detail}`);
     }
     const record: SubscriptionRecord = {
       id: randomUUID(),
@@ -107,7 +108,7 @@ export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependenci
 function supported(request: LccnSubscriptionRequest): LccnSubscriptionRequest {
   const unsupported = unsupportedFilterAttributes(request.filter);
   if (unsupported.length > 0) {
-    throw new HttpProblem(422, `filter attribute(s) ${unsupported.map((a) => `filter.${a}`).join(', ')} not supported; this VNFM filters on vnfInstanceSubscriptionFilter.vnfInstanceIds, notificationTypes, operationTypes and operationStates`);
+    throw new HttpProblem(422, `filter attribute(s) ${unsupported.map((a) => `filter.${a}`).join(', ')} not supported; this VNFM filters on vnfInstanceSubscriptionFilter (vnfdIds, vnfProductsFromProviders, vnfInstanceIds, vnfInstanceNames), notificationTypes, operationTypes and operationStates`);
   }
   if (request.authentication && !offersSupportedAuth(request.authentication)) {
     throw new HttpProblem(422, `authentication.authType ${request.authentication.authType.join(', ')} not supported for notifications; offer BASIC or OAUTH2_CLIENT_CREDENTIALS`);

@@ -10,7 +10,7 @@ import {
 import { empty, json, LOCATION, problem, TEMPORAL_UNREACHABLE } from '../answers.ts';
 import { changeVnfPkgStart, type ChangeVnfPkgDependencies } from '../change-vnfpkg-request.ts';
 import {
-  deleteInstance, instanceOrThrow, instantiateStart, modifyInfoStart, newInstance, opOccUrl, renderVnfInstance, startOperation, terminateStart,
+  createInstance, deleteInstance, instanceOrThrow, instantiateStart, modifyInfoStart, newInstance, opOccUrl, renderVnfInstance, startOperation, terminateStart,
   VNFLCM_BASE, type VnfInstanceDependencies,
 } from '../vnf-instances.ts';
 import { listRequest, ListQuery, NEXT_PAGE_LINK, pageOf, type ListPaging } from '../collections.ts';
@@ -26,19 +26,21 @@ export const VNF_INSTANCE_MODEL: ResourceModel = {
   defaultExcluded: ['vnfConfigurableProperties', 'vimConnectionInfo', 'instantiatedVnfInfo', 'metadata', 'extensions'],
 };
 
-export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & ChangeVnfPkgDependencies & { lists: ListPaging }): void {
+export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & ChangeVnfPkgDependencies & { lists: ListPaging; subscriptions?: unknown }): void {
   const { inventory, apiRoot } = deps;
+  // Identifier notifications go to subscribers: only where subscriptions are served.
+  const notify = deps.subscriptions !== undefined;
   const render = (id: string): VnfInstance => renderVnfInstance(instanceOrThrow(inventory, id), apiRoot);
 
   scope.post('/vnf_instances', {
     schema: {
       operationId: 'createVnfInstance', tags, summary: 'Create a VNF instance resource (NOT_INSTANTIATED) from an onboarded VNF package',
       body: CreateVnfRequest,
-      response: { 201: json(VnfInstance, 'created', LOCATION), 422: problem('no onboarded, enabled VNF package has the vnfdId') },
+      response: { 201: json(VnfInstance, 'created', LOCATION), 422: problem('no onboarded, enabled VNF package has the vnfdId'), ...TEMPORAL_UNREACHABLE },
     },
   }, async (request, reply) => {
     const record = newInstance(inventory, request.body);
-    inventory.putInstance(record);
+    await createInstance({ ...deps, notify }, record);
     return reply.header('Location', `${apiRoot}${VNFLCM_BASE}/vnf_instances/${record.id}`).code(201).send(renderVnfInstance(record, apiRoot));
   });
 
@@ -83,7 +85,7 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
       response: { 204: empty('deleted'), 409: problem('the VNF instance is INSTANTIATED, or an LCM operation holds it'), ...TEMPORAL_UNREACHABLE },
     },
   }, async (request, reply) => {
-    await deleteInstance(deps, instanceOrThrow(inventory, request.params.id));
+    await deleteInstance({ ...deps, notify }, instanceOrThrow(inventory, request.params.id));
     return reply.code(204).send();
   });
 
