@@ -12,6 +12,7 @@ import type { NotificationClient } from '../notifications/client.ts';
 import type { SubscriptionStore } from '../notifications/store.ts';
 import type { CsarLimits } from '../packages/csar.ts';
 import type { CsarInspector } from '../packages/csar-inspection.ts';
+import type { PackageDownloader } from '../packages/download.ts';
 import type { PackageRepository } from '../packages/repository.ts';
 import { VNFLCM_API_VERSION } from '../sol003/models.ts';
 import { VNFPKGM_API_VERSION, VNFPKGM_BASE } from '../sol005/models.ts';
@@ -63,6 +64,8 @@ export interface GatewayDependencies {
   packageLimits?: Partial<CsarLimits>;
   /** Checks uploaded packages off the event loop; the gateway process always has one. */
   csarInspector?: CsarInspector;
+  /** Fetches package content for upload_from_uri (default: one with the system CAs, closed with the app). */
+  packageDownloader?: PackageDownloader;
 }
 
 /** The gateway as a Fastify app; `listen` it, or serve it from a server of your own (requestListener). */
@@ -82,6 +85,7 @@ export function createGatewayApp(deps: GatewayDependencies): App {
       if (deps.packages) {
         const packages = {
           inventory: deps.inventory, repository: deps.packages, apiRoot: deps.apiRoot, limits: deps.packageLimits, inspector: deps.csarInspector, log: deps.log, lists,
+          downloader: deps.packageDownloader,
         };
         inScope(api, (vnfpkgm) => vnfpkgmApi(vnfpkgm, packages));
       }

@@ -15,7 +15,7 @@ import {
   CancelMode, ChangeCurrentVnfPkgRequest, CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest,
   VNFLCM_API_VERSION, VnfInfoModificationRequest, VnfInstance, VnfLcmOpOcc,
 } from '../sol003/models.ts';
-import { CreateVnfPkgInfoRequest, VNFPKGM_API_VERSION, VnfPkgInfo, VnfPkgInfoModifications } from '../sol005/models.ts';
+import { CreateVnfPkgInfoRequest, UploadVnfPkgFromUriRequest, VNFPKGM_API_VERSION, VnfPkgInfo, VnfPkgInfoModifications } from '../sol005/models.ts';
 import { problem, type Answer } from './answers.ts';
 import { TOKEN_PATH, TokenRequest } from './auth.ts';
 
@@ -26,7 +26,7 @@ type JsonObject = Record<string, unknown>;
 export const COMPONENTS = {
   ProblemDetails, ApiVersionInformation, TokenRequest, TokenResponse,
   CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, ChangeCurrentVnfPkgRequest, CancelMode, VnfInfoModificationRequest, VnfInstance, VnfLcmOpOcc,
-  LccnSubscriptionRequest, LccnSubscription, CreateVnfPkgInfoRequest, VnfPkgInfoModifications, VnfPkgInfo,
+  LccnSubscriptionRequest, LccnSubscription, CreateVnfPkgInfoRequest, VnfPkgInfoModifications, UploadVnfPkgFromUriRequest, VnfPkgInfo,
 } satisfies Record<string, z.ZodType>;
 
 /**

@@ -13,7 +13,7 @@ import { JsonFile } from '../persistence/json-file.ts';
 import { JsonRecordFolder } from '../persistence/record-folder.ts';
 import { VimConnectionInfo, type VnfInfoModifications } from '../sol003/models.ts';
 import { modifiedInstance } from './modify-info.ts';
-import { Checksum, KeyValuePairs, VnfPackageSoftwareImageInfo } from '../sol005/models.ts';
+import { Checksum, KeyValuePairs, VnfPackageArtifactInfo, VnfPackageSoftwareImageInfo } from '../sol005/models.ts';
 import { VnfdSummary } from '../vnfd/vnfd.ts';
 
 /** A VNF package with its VNFD: what LCM operations use (an onboarded package). */
@@ -29,6 +29,8 @@ export const VnfPackageRecord = z.object({
   /** Of the uploaded ZIP archive. */
   checksum: Checksum.optional(),
   softwareImages: z.array(VnfPackageSoftwareImageInfo).optional(),
+  /** The package's files besides its VNFD, manifest and images, with their checksums. */
+  additionalArtifacts: z.array(VnfPackageArtifactInfo).optional(),
   /** Why the last upload failed; present only while the package is back in CREATED. */
   onboardingFailureDetails: ProblemDetails.optional(),
 });

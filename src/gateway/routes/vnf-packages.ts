@@ -22,7 +22,9 @@ import {
   abandonUpload, beginUpload, createVnfPackage, deleteVnfPackage, modifyVnfPackage, packageProblem, processUpload, type PackageStores,
 } from '../../packages/lifecycle.ts';
 import { readVnfdFiles, type PackageRepository } from '../../packages/repository.ts';
-import { CreateVnfPkgInfoRequest, VnfPkgInfo, VnfPkgInfoModifications } from '../../sol005/models.ts';
+import { CreateVnfPkgInfoRequest, UploadVnfPkgFromUriRequest, VnfPkgInfo, VnfPkgInfoModifications } from '../../sol005/models.ts';
+import { PackageDownloader } from '../../packages/download.ts';
+import { ANY_MEDIA_TYPE } from '../content-negotiation.ts';
 import { binary, bytes, empty, json, LOCATION, problem } from '../answers.ts';
 import { describeStream } from '../openapi.ts';
 import { lookup, onboarded, PACKAGES, readUpload, refusing, refusingAsync, renderVnfPkgInfo } from '../vnf-packages.ts';
@@ -42,6 +44,8 @@ export interface VnfPackageRouteDependencies {
   inspector?: CsarInspector;
   /** How lists are paged (default: a marker key of this process, DEFAULT_PAGE_SIZE). */
   lists?: ListPaging;
+  /** Fetches package content from a URI (upload_from_uri); by default one of the routes' own, closed with the server. */
+  downloader?: PackageDownloader;
   log?: (line: string) => void;
 }
 
@@ -57,6 +61,8 @@ const UploadedPackage = describeStream(z.custom<Readable>((body) => body instanc
 
 export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies): void {
   const deps = { ...given, lists: given.lists ?? { markers: new PageMarkers(), pageSize: DEFAULT_PAGE_SIZE } };
+  const downloader = given.downloader ?? new PackageDownloader();
+  if (!given.downloader) scope.addHook('onClose', async () => downloader.close());
   const stores: PackageStores = { inventory: deps.inventory, repository: deps.repository, inspector: deps.inspector };
   const limits: CsarLimits = { ...DEFAULT_CSAR_LIMITS, ...deps.limits };
   const render = (id: string): VnfPkgInfo => renderVnfPkgInfo(lookup(deps.inventory, id), deps.inventory, deps.apiRoot);
@@ -166,6 +172,61 @@ export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies)
     });
   });
 
+  scope.post('/vnf_packages/:id/package_content/upload_from_uri', {
+    schema: {
+      operationId: 'uploadVnfPackageContentFromUri', tags, summary: 'Upload the package content from a URI the VNFM fetches it from (Basic credentials optional); onboarded before the answer',
+      params: IdParams, body: UploadVnfPkgFromUriRequest,
+      response: {
+        202: empty('the package is ONBOARDED'),
+        409: problem('the package is not CREATED, or its vnfdId is onboarded already'),
+        413: problem('the package at the address exceeds the size or file-count limits'),
+        422: problem('the package content could not be fetched from addressInformation, or the CSAR is invalid'),
+      },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    const { addressInformation, authType, userName, password } = request.body;
+    lookup(deps.inventory, id);
+    if (authType?.includes('OAUTH2_CLIENT_CREDENTIALS') && !authType.includes('BASIC')) {
+      throw new HttpProblem(422, 'authType OAUTH2_CLIENT_CREDENTIALS is not supported for fetching package content; give BASIC with userName and password');
+    }
+    refusing(() => beginUpload(deps.inventory, id));
+    try {
+      const archive = await downloader.fetch(addressInformation, limits.maxArchiveBytes, userName !== undefined ? { userName, password: password ?? '' } : undefined);
+      const pkg = await processUpload(stores, id, archive, { limits });
+      deps.log?.(`VNF package ${id} onboarded from ${addressInformation}: vnfdId ${pkg.vnfd.vnfdId}`);
+    } catch (err) {
+      const refusal = packageProblem(err);
+      abandonUpload(deps.inventory, id, refusal);
+      deps.log?.(`VNF package ${id} refused: ${refusal.detail}`);
+      throw refusal;
+    }
+    return reply.code(202).send();
+  });
+
+  scope.get('/vnf_packages/:id/artifacts/*', {
+    schema: {
+      operationId: 'getVnfPackageArtifact', tags, summary: 'One artifact of an onboarded package (a file listed in additionalArtifacts or softwareImages), as it is stored',
+      params: ArtifactParams,
+      response: {
+        200: { description: 'the artifact, with the media type its name suggests', content: { [ANY_MEDIA_TYPE]: { schema: binary('application/octet-stream') } } },
+        409: problem('the package is not ONBOARDED'),
+      },
+    },
+  }, async (request, reply) => {
+    const pkg = onboarded(lookup(deps.inventory, request.params.id));
+    const artifactPath = request.params['*'];
+    const listed = [...(pkg.additionalArtifacts ?? []).map((a) => a.artifactPath), ...(pkg.softwareImages ?? []).flatMap((i) => (i.imagePath ? [i.imagePath] : []))];
+    if (!listed.includes(artifactPath)) throw new HttpProblem(404, `VNF package ${pkg.id} has no artifact ${artifactPath}`);
+    let file: string;
+    try {
+      file = deps.repository.locateFile(pkg.id, artifactPath).path;
+    } catch {
+      throw new HttpProblem(404, `VNF package ${pkg.id} has no artifact ${artifactPath} stored`);
+    }
+    return reply.type(mediaTypeOf(artifactPath)).header('Content-Length', statSync(file).size).send(createReadStream(file));
+  });
+
   scope.get('/vnf_packages/:id/package_content', {
     schema: {
       operationId: 'getVnfPackageContent', tags, summary: 'The package content (the CSAR)', params: IdParams,
@@ -216,4 +277,18 @@ function acceptable(request: FastifyRequest, offered: string[]): string[] {
   const allowed = offered.filter((type) => accepts.type(type) !== false);
   if (allowed.length === 0) throw new HttpProblem(406, `Accept ${header} allows none of ${offered.join(', ')}`);
   return allowed;
+}
+
+/** `{id}` and the artifact's path inside the package (the rest of the URL path). */
+const ArtifactParams = IdParams.extend({ '*': z.string().min(1).describe('the artifact\'s path inside the package, e.g. Scripts/coordinate_vnf.py') });
+
+const MEDIA_TYPES: Record<string, string> = {
+  py: 'text/x-python', sh: 'text/x-shellscript', txt: 'text/plain', yaml: 'application/yaml', yml: 'application/yaml', json: 'application/json',
+  zip: 'application/zip', qcow2: 'application/octet-stream', img: 'application/octet-stream', iso: 'application/octet-stream',
+};
+
+/** The media type an artifact's name suggests (as Tacker guesses it), else application/octet-stream. */
+function mediaTypeOf(path: string): string {
+  const extension = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
+  return (extension && MEDIA_TYPES[extension]) ?? 'application/octet-stream';
 }
