@@ -60,11 +60,18 @@ export function pageOf<T>(
   return page.map((item) => list.selector.apply(item));
 }
 
-/** `Link: <url?…the same query…&nextpage_opaque_marker=…>; rel="next"`. */
+/** The selectors that are flags: present or not, whatever their value. */
+const FLAGS: ReadonlySet<string> = new Set(['all_fields', 'exclude_default']);
+
+/**
+ * `Link: <url?…the same query…&nextpage_opaque_marker=…>; rel="next"`. A flag given without a
+ * value is written `=true` here: clients that read the link's query into a map (Python's
+ * parse_qs, as python-tackerclient does) drop empty values, and the next page would lose it.
+ */
 export function setNextLink(reply: FastifyReply, url: string, query: ListQuery, marker: string): void {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) {
-    if (name !== NEXTPAGE_MARKER && typeof value === 'string') params.set(name, value);
+    if (name !== NEXTPAGE_MARKER && typeof value === 'string') params.set(name, value === '' && FLAGS.has(name) ? 'true' : value);
   }
   params.set(NEXTPAGE_MARKER, marker);
   reply.header('Link', `<${url}?${params.toString()}>; rel="next"`);

@@ -263,7 +263,8 @@ export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies)
     const { meta, files } = readVnfdFiles(pkg.contentDir);
     const yamlFiles = [...files.keys()].filter((p) => /\.ya?ml$/i.test(p));
     const entry = files.get(meta.entryDefinitions);
-    if (accepted.includes('text/plain') && yamlFiles.length === 1 && entry) return reply.type('text/plain; charset=utf-8').send(Buffer.from(entry));
+    // `text/plain` exactly: python-tackerclient compares the Content-Type with it as a whole.
+    if (accepted.includes('text/plain') && yamlFiles.length === 1 && entry) return reply.type('text/plain').send(Buffer.from(entry));
     if (accepted.includes(ZIP)) return reply.type(ZIP).send(Buffer.from(zipSync(Object.fromEntries(files))));
     throw new HttpProblem(406, `the VNFD of VNF package ${pkg.id} is ${yamlFiles.length} files (${yamlFiles.join(', ')}); accept application/zip to get them`);
   });
