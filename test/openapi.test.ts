@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { GatewayAuthenticator } from '../src/gateway/auth.ts';
 import { createGatewayApp } from '../src/gateway/app.ts';
-import { COMPONENTS } from '../src/gateway/openapi.ts';
+import { COMPONENTS, WILDCARD_PARAMETER } from '../src/gateway/openapi.ts';
 import { listenThenBuild, type RunningApp } from '../src/http/listen.ts';
 import { InventoryStore } from '../src/inventory/store.ts';
 import { NotificationClient } from '../src/notifications/client.ts';
@@ -63,7 +63,8 @@ beforeAll(async () => {
     // The routes are registered when the app starts, so this hook sees every one of them.
     app.addHook('onRoute', (route) => {
       if (route.schema?.hide) return;
-      for (const method of [route.method].flat()) routes.push(`${method} ${route.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+      // A wildcard is documented under the name SOL005 gives it (WILDCARD_PARAMETER).
+      for (const method of [route.method].flat()) routes.push(`${method} ${route.url.replace(/:([A-Za-z_]+)/g, '{$1}').replace(/\*$/, `{${WILDCARD_PARAMETER}}`)}`);
     });
     return app;
   });
@@ -211,7 +212,8 @@ describe('the OpenAPI document of the gateway', () => {
     expect(components.sort()).toEqual([
       'ApiVersionInformation', 'CancelModeInput', 'ChangeCurrentVnfPkgRequestInput', 'CreateVnfPkgInfoRequestInput', 'CreateVnfRequestInput',
       'InstantiateVnfRequestInput', 'LccnSubscription', 'LccnSubscriptionRequestInput', 'ProblemDetails', 'TerminateVnfRequestInput',
-      'TokenRequestInput', 'TokenResponse', 'VnfInstance', 'VnfLcmOpOcc', 'VnfPkgInfo', 'VnfPkgInfoModifications', 'VnfPkgInfoModificationsInput',
+      'TokenRequestInput', 'TokenResponse', 'UploadVnfPkgFromUriRequestInput', 'VnfInfoModificationRequestInput',
+      'VnfInstance', 'VnfLcmOpOcc', 'VnfPkgInfo', 'VnfPkgInfoModifications', 'VnfPkgInfoModificationsInput',
     ]);
   });
 
