@@ -149,6 +149,11 @@ describe('VNF instance information', () => {
     for (const vnfc of vnfcs) expect(vnfc.computeResource.vimConnectionId).toBe(vimConnectionId);
     expect(instance.instantiatedVnfInfo?.metadata?.stack).toMatchObject({ vimConnectionId, vimLevelResourceType: 'OS::Heat::Stack', name: `vnf-${created.id}` });
     expect(instance.instantiatedVnfInfo?.vnfcInfo).toEqual(vnfcs.map((v) => ({ id: `${v.vduId}-${v.id}`, vduId: v.vduId, vnfcResourceInfoId: v.id, vnfcState: 'STARTED' })));
+
+    system.em.behaviours.set({ default: { mode: 'sync' } });
+    const change = await call('POST', `/vnf_instances/${created.id}/change_vnfpkg`, changeRequest(system, system.packages[1]!.vnfd.vnfdId));
+    const op = await waitForState(system, opIdOf(change.location), ['COMPLETED', 'FAILED_TEMP']);
+    expect(op.resourceChanges?.affectedVnfcs.map((v) => v.computeResource.vimConnectionId)).toEqual([vimConnectionId, vimConnectionId, vimConnectionId]);
   });
 
   it('modifies name, description and metadata (a merge patch) as a MODIFY_INFO operation occurrence', async () => {

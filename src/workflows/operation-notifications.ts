@@ -87,7 +87,7 @@ export function operationNotification(state: OperationState, links: OccurrenceLi
     id: v.id,
     vduId: v.vduId,
     changeType: 'MODIFIED' as const,
-    computeResource: { resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
+    computeResource: { ...(v.vimConnectionId ? { vimConnectionId: v.vimConnectionId } : {}), resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
   }));
   return {
     id: uuid4(),

@@ -39,6 +39,8 @@ export interface VnfcProgress extends VnfcStep {
   id: string;
   vduId: string;
   serverId: string;
+  /** The VIM connection of its resource handle, when the instance names one. */
+  vimConnectionId?: string;
   /** Position in vnfcResourceInfo. */
   index: number;
   /** Image and flavour before the change: where a rollback takes the VNFC back. */
