@@ -458,7 +458,7 @@ describe('the notifier workflow', () => {
     await subscribe({ callbackUri: nfvo.url, filter: { vnfInstanceSubscriptionFilter: { vnfInstanceIds: [instanceId] } } });
     const draft = (i: number, operationState: NotificationDraft['operationState']): NotificationDraft => ({
       id: `n-${i}`, notificationType: 'VnfLcmOperationOccurrenceNotification', timeStamp: new Date().toISOString(),
-      notificationStatus: operationState === 'PROCESSING' ? 'START' : 'RESULT', operationState, vnfInstanceId: instanceId,
+      notificationStatus: operationState === 'STARTING' ? 'START' : 'RESULT', operationState, vnfInstanceId: instanceId,
       operation: 'CHANGE_VNFPKG', isAutomaticInvocation: false, vnfLcmOpOccId: opId,
       _links: { vnfInstance: { href: `${system.gatewayUrl}/vnflcm/v2/vnf_instances/${instanceId}` }, vnfLcmOpOcc: { href: `${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}` } },
     });
