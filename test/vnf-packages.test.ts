@@ -650,15 +650,16 @@ describe('POST /vnf_packages/{id}/package_content/upload_from_uri', () => {
     }
   });
 
+  const right = { userName: 'nfvo', password: 'right' };
   it.each([
-    ['an address that answers 404', '/missing.zip', {}, 422, /GET http:\/\/127\.0\.0\.1:\d+\/missing\.zip answered 404/],
+    ['an address that answers 404', '/missing.zip', right, 422, /GET http:\/\/127\.0\.0\.1:\d+\/missing\.zip answered 404/],
     ['credentials the address refuses', '/sample.zip', { userName: 'nfvo', password: 'wrong' }, 422, /answered 401/],
-    ['content that is not a CSAR', '/not-a-zip', {}, 400, /invalid VNF package/],
+    ['content that is not a CSAR', '/not-a-zip', right, 400, /invalid VNF package/],
   ])('refuses %s, and the package is CREATED again with the failure recorded', async (_what, path, credentials, status, detail) => {
-    const files = await fileServer({ '/sample.zip': sampleV1, '/not-a-zip': new TextEncoder().encode('hello') }, { userName: 'nfvo', password: 'right' });
+    const files = await fileServer({ '/sample.zip': sampleV1, '/not-a-zip': new TextEncoder().encode('hello') }, right);
     try {
       const id = await createPackage();
-      const reply = await call('POST', `/vnf_packages/${id}/package_content/upload_from_uri`, { body: { addressInformation: `${files.url}${path}`, ...(path === '/sample.zip' ? credentials : { userName: 'nfvo', password: 'right' }) } });
+      const reply = await call('POST', `/vnf_packages/${id}/package_content/upload_from_uri`, { body: { addressInformation: `${files.url}${path}`, ...credentials } });
       expect(reply.status, reply.text).toBe(status);
       expect(problem(reply).detail).toMatch(detail);
       const pkg = await getPackage(id);

@@ -1,5 +1,7 @@
-// SOL003 §5.4.2–5.4.8 VNF instances: create, list, read, delete, and the LCM operations on one
-// (instantiate, terminate, change_vnfpkg), each handed to the instance's entity workflow.
+// SOL003 §5.4.2–5.4.8 VNF instances: create and delete (each announced to subscribers by a
+// notifier workflow), list (SOL013 filter, selectors, paged), read, and the LCM operations on
+// one (instantiate, terminate, change_vnfpkg, modify by PATCH), each handed to the instance's
+// entity workflow.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { inScope, type App } from '../../http/app.ts';
