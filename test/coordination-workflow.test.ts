@@ -10,7 +10,7 @@ import { ensureSampleInstance } from '../src/inventory/sample.ts';
 import type { VnfInstanceRecord, VnfPackageRecord } from '../src/inventory/store.ts';
 import type { BehaviourConfigInput } from '../src/em/behaviour.ts';
 import {
-  changeRequest, getOpOcc, operatorTask, opIdOf, postChange, startSystem, waitForState, type TestSystem,
+  changeRequest, getOpOcc, operatorTask, opIdOf, postChange, startSystem, TEST_TUNING, waitForState, type TestSystem,
 } from './support/system.ts';
 import { startTcpGate, upstreamOf } from './support/tcp-gate.ts';
 import { eventually } from './support/wait.ts';
@@ -227,5 +227,72 @@ describe('coordination in the workflow', () => {
 
     expect(res.status).toBe(422);
     expect((JSON.parse(res.body) as { detail: string }).detail).toContain('is not a file of VNF package');
+  });
+});
+
+describe('coordination with EMs the VNFM did not write', () => {
+  it.each<[string, BehaviourConfigInput]>([
+    ['LcmCoord without _links.self', { default: { mode: 'sync', withoutSelfLink: true } }],
+    ['201 without Location', { default: { mode: 'sync', withoutLocation: true } }],
+    ['warnings as a list of strings', { default: { mode: 'sync', warnings: ['drain took 3 s', 'one session was cut'] } }],
+    ['warnings as one string', { default: { mode: 'sync', warnings: 'drain took 3 s' } }],
+    ['Tacker\'s sample EM: no _links.self, no Location, a list of warnings', { default: { mode: 'sync', withoutSelfLink: true, withoutLocation: true, warnings: ['w'] } }],
+    ['an asynchronous EM whose final LcmCoord has no _links.self', { default: { mode: 'async', polls: 1, retryAfter: 0, withoutSelfLink: true } }],
+  ])('completes the change with an EM that answers with %s', async (_shape, behaviour) => {
+    const { opId, instance } = await change(behaviour, { vdus: ['VDU1'] });
+    const op = await waitForState(system, opId, TERMINAL);
+
+    expect(op.operationState, op.error?.detail).toBe('COMPLETED');
+    expect(op.lcmCoordinations?.map((c) => c.coordinationResult)).toEqual(instance.vnfcResourceInfo.filter((v) => v.vduId === 'VDU1').map(() => 'CONTINUE'));
+  });
+
+  it.each<[string, BehaviourConfigInput, number]>([
+    ['with Retry-After, after its delay', { default: { mode: 'sync', reject503: 1, rejectWith: 429, retryAfter: 1 } }, 1_000],
+    // The back-off starts at the default poll interval (TEST_TUNING's, in tests) and doubles.
+    ['without Retry-After, after a back-off', { default: { mode: 'sync', reject503: 1, rejectWith: 429 } }, TEST_TUNING.defaultPollIntervalMs ?? 0],
+  ])('posts again after 429 Too Many Requests %s, and records each refusal like a 503', async (_how, behaviour, minDelayMs) => {
+    const { opId } = await change(behaviour, { vdus: ['VDU1'] });
+    const op = await waitForState(system, opId, TERMINAL);
+
+    expect(op.operationState, op.error?.detail).toBe('COMPLETED');
+    expect(op.rejectedLcmCoordinations).toHaveLength(2);
+    for (const rejection of op.rejectedLcmCoordinations ?? []) {
+      expect(Date.parse(rejection.delay) - Date.parse(rejection.rejectionTime)).toBeGreaterThanOrEqual(minDelayMs);
+    }
+  });
+
+  it('coordinates nothing through the API for Tacker\'s documented parameters (cp_name, username, password, no endpoint), runs the script, and records no coordination', async () => {
+    system.em.requests.clear();
+    const tackerParam = { cp_name: 'VDU1_CP1', username: 'ubuntu', password: 'ubuntu' };
+    const instance = await freshInstance();
+    const body = {
+      vnfdId: system.packages[1]!.vnfd.vnfdId,
+      additionalParams: {
+        upgrade_type: 'RollingUpdate', 'lcm-operation-coordinate-new-vnf': './Scripts/coordinate_vnf.py',
+        vdu_params: [{ vdu_id: 'VDU1', old_vnfc_param: tackerParam, new_vnfc_param: tackerParam }],
+      },
+    };
+    const res = await postChange(system, body, instance.id);
+    expect(res.status, res.body).toBe(202);
+    const op = await waitForState(system, opIdOf(res.location), TERMINAL);
+
+    expect(op.operationState, op.error?.detail).toBe('COMPLETED');
+    expect(op.lcmCoordinations).toEqual([]);
+    expect(system.em.requests.entries().filter((e) => e.path.startsWith('/lcmcoord/'))).toEqual([]);
+  });
+
+  it('sends no credentials to an endpoint given without authentication', async () => {
+    const open = await startReferenceEm({ port: 0, log: () => undefined, auth: { methods: [] } });
+    try {
+      const { opId } = await change({ default: { mode: 'sync' } }, { vdus: ['VDU1'], vnfcParam: { endpoint: open.url, authentication: undefined } });
+      const op = await waitForState(system, opId, TERMINAL);
+
+      expect(op.operationState, op.error?.detail).toBe('COMPLETED');
+      const coordinations = open.requests.entries().filter((e) => e.path.startsWith('/lcmcoord/'));
+      expect(coordinations.length).toBeGreaterThan(0);
+      expect(coordinations.every((e) => e.authScheme === 'none')).toBe(true);
+    } finally {
+      await open.close();
+    }
   });
 });

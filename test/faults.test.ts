@@ -399,7 +399,7 @@ describe.concurrent('faults', () => {
         expect(await notifier.result()).toMatchObject({ ended: 'final-result-delivered', abandoned: 0 });
         const sequence = received.map((r) => JSON.parse(r.body) as { operationState: string; notificationStatus: string })
           .map((n) => `${n.operationState}/${n.notificationStatus}`);
-        expect(sequence).toEqual(['STARTING/START', 'PROCESSING/START', 'COMPLETED/RESULT']);
+        expect(sequence).toEqual(['STARTING/START', 'PROCESSING/RESULT', 'COMPLETED/RESULT']);
         expect(received[0]!.at).toBeGreaterThanOrEqual(upAt);
         await noCrashLoop(opId);
         await noCrashLoop(`${opId}/notifications`);

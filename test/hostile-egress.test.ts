@@ -1,13 +1,17 @@
 // Requests someone else points the VNFM at (an EM endpoint, a token endpoint, a notification
-// callback) go only where the egress policy lets them: each test is such a request aimed at
-// what a VNFM must never reach, and what comes of it.
+// callback, a package's address) go only where the egress policy lets them: each test is such
+// a request aimed at what a VNFM must never reach, and what comes of it.
+import { createServer } from 'node:http';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpProblem } from '../src/http/problem.ts';
+import { listen } from '../src/http/listen.ts';
 import { CoordinationClient } from '../src/lcmcoord/client.ts';
 import type { LcmCoordRequest } from '../src/lcmcoord/models.ts';
 import { NotificationClient } from '../src/notifications/client.ts';
 import { EgressPolicy, LOOPBACK, NEVER_REACHED } from '../src/outbound/egress.ts';
 import { OutboundError } from '../src/outbound/errors.ts';
+import { PackageDownloader } from '../src/packages/download.ts';
 import { startSystem, VNFLCM_HEADERS, type TestSystem } from './support/system.ts';
 
 /** A deployment's default: no loopback, no link-local (cloud metadata), nothing unspecified. */
@@ -107,6 +111,42 @@ describe('the notification client', () => {
       expect(err).toMatchObject({ code: 'refused-destination', message: 'destination ::1 is not allowed by the egress policy' });
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('the package download of upload_from_uri', () => {
+  const downloaders: PackageDownloader[] = [];
+  afterAll(async () => {
+    await Promise.all(downloaders.map((d) => d.close()));
+  });
+  const downloader = (egress: EgressPolicy) => {
+    const d = new PackageDownloader({ egress, timeoutMs: 10_000 });
+    downloaders.push(d);
+    return d;
+  };
+
+  it('refuses an address on the cloud metadata service, naming only the destination', async () => {
+    const err = await downloader(DEPLOYMENT).fetch('http://169.254.169.254/latest/meta-data/iam', 1024).then(() => undefined, (e: unknown) => e);
+
+    expect(err).toBeInstanceOf(HttpProblem);
+    expect(err).toMatchObject({ status: 422, detail: 'the package content could not be fetched from addressInformation: destination 169.254.169.254 is not allowed by the egress policy' });
+  });
+
+  it('refuses the VNFM\'s own loopback servers under a deployment\'s policy, and fetches nothing from them', async () => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests += 1;
+      res.end('admin secrets');
+    });
+    const url = await listen(server, '127.0.0.1', 0);
+    try {
+      const err = await downloader(DEPLOYMENT).fetch(`${url}/admin/state`, 1024).then(() => undefined, (e: unknown) => e);
+
+      expect(err).toMatchObject({ status: 422, detail: expect.stringMatching(/destination 127\.0\.0\.1 is not allowed by the egress policy$/) as unknown });
+      expect(requests).toBe(0);
+    } finally {
+      server.close();
     }
   });
 });

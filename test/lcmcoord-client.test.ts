@@ -261,6 +261,76 @@ describe('CoordinationClient against the reference EM', () => {
     });
   });
 
+  describe('EMs the VNFM did not write (conformant and Tacker-style)', () => {
+    cases([
+      { name: 'an LcmCoord without _links.self (Tacker\'s sample EMs) is finished with its result', behaviour: { withoutSelfLink: true } },
+      { name: 'a 201 without Location (Tacker\'s sample EMs) is finished, with no location', behaviour: { withoutLocation: true } },
+      { name: 'warnings as one string are kept as the EM sent them', behaviour: { warnings: 'drain took 3 s' } },
+      { name: 'warnings as a list of strings are kept as the EM sent them', behaviour: { warnings: ['drain took 3 s', 'one session was cut'] } },
+      { name: 'no _links.self, no Location and a list of warnings at once are finished', behaviour: { withoutSelfLink: true, withoutLocation: true, warnings: ['w'] } },
+    ], async ({ behaviour }) => {
+      program({ default: behaviour });
+
+      const outcome = expectKind(await fx.client.requestCoordination(target(), coordinationRequest()), 'finished');
+
+      expect(outcome.coordination.coordinationResult).toBe('CONTINUE');
+      expect(outcome.coordination.warnings).toEqual(behaviour.warnings);
+      expect(outcome.location).toBe(behaviour.withoutLocation ? undefined : `${fx.em.url}${COORDINATIONS}/${outcome.coordination.id}`);
+      if (behaviour.withoutSelfLink) expect(outcome.coordination._links?.self).toBeUndefined();
+    });
+
+    it('an asynchronous coordination whose final LcmCoord has no _links.self is finished', async () => {
+      const location = await accepted({ default: { mode: 'async', withoutSelfLink: true } });
+
+      expect(expectKind(await fx.client.readCoordination(target(), location), 'finished').coordination.coordinationResult).toBe('CONTINUE');
+    });
+
+    cases([
+      { name: '429 with Retry-After in seconds is busy, with its delay and status, like a 503', rule: { retryAfter: 4 }, min: 4_000, max: 4_000 },
+      { name: '429 with Retry-After as an HTTP-date is busy, with its delay', rule: { retryAfter: 4, retryAfterDate: true }, min: 4_000, max: 5_000 },
+      { name: '429 without Retry-After is busy with no delay (the workflow backs off)', rule: {}, min: undefined, max: undefined },
+    ], async ({ rule, min, max }) => {
+      program({ default: { reject503: 1, rejectWith: 429, ...rule } });
+
+      const busy = expectKind(await fx.client.requestCoordination(target(), coordinationRequest()), 'busy');
+
+      expect(busy.status).toBe(429);
+      if (min === undefined) expect(busy.retryAfterMs).toBeUndefined();
+      else {
+        expect(busy.retryAfterMs).toBeGreaterThanOrEqual(min);
+        expect(busy.retryAfterMs).toBeLessThanOrEqual(max ?? min);
+      }
+      expect((await fx.client.requestCoordination(target(), coordinationRequest())).kind).toBe('finished');
+    });
+
+    cases([
+      {
+        name: 'unknown extra fields in an LcmCoord are ignored',
+        body: (self: string) => ({ ...lcmCoord('c-1', self), vendorExtension: { region: 'eu' }, _links: { vnfLcmOpOcc: { href: self }, vnfInstance: { href: self }, other: { href: self } } }),
+        outcome: 'finished',
+      },
+      {
+        name: 'a coordinationResult outside CONTINUE, ABORT and CANCELLED is malformed, naming the field',
+        body: (self: string) => ({ ...lcmCoord('c-1', self), coordinationResult: 'MAYBE' }),
+        outcome: /coordinationResult/,
+      },
+      {
+        name: 'a body that is not an LcmCoord at all (no id) is malformed, naming the field',
+        body: () => ({ result: 'CONTINUE' }),
+        outcome: /id/,
+      },
+    ], async ({ body, outcome }) => {
+      const stub = await startStub((_req, res, url) => sendJson(res, 201, body(`${url}${COORDINATIONS}/c-1`)));
+      try {
+        const call = fx.client.requestCoordination({ endpoint: stub.url }, coordinationRequest());
+        if (outcome === 'finished') expect(expectKind(await call, 'finished').coordination.coordinationResult).toBe('CONTINUE');
+        else expect((await expectFailure(call, 'malformed', false)).detail).toMatch(outcome);
+      } finally {
+        await stub.close();
+      }
+    });
+  });
+
   describe('malformed answers', () => {
     cases([
       {

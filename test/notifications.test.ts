@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../src/http/listen.ts';
 import { ensureSampleInstance } from '../src/inventory/sample.ts';
 import type { VnfInstanceRecord, VnfPackageRecord } from '../src/inventory/store.ts';
-import { LccnSubscription, VnfLcmOperationOccurrenceNotification, type NotificationDraft } from '../src/notifications/models.ts';
+import {
+  LccnNotification, LccnSubscription, VnfIdentifierCreationNotification, VnfIdentifierDeletionNotification, VnfLcmOperationOccurrenceNotification,
+  type OperationNotificationDraft as NotificationDraft,
+} from '../src/notifications/models.ts';
+import type { VnfInstance } from '../src/sol003/models.ts';
+import { identifierNotifierWorkflowId } from '../src/workflows/messages.ts';
 import { notifySignal, type deliverOperationNotifications } from '../src/workflows/notifications.ts';
 import { changeRequest, operatorTask, opIdOf, postChange, startSystem, VNFLCM_HEADERS, waitForState, type TestSystem } from './support/system.ts';
 import { startTcpGate, upstreamOf, type TcpGate } from './support/tcp-gate.ts';
@@ -49,8 +54,10 @@ interface Subscriber {
   refusing: boolean;
   /** The TCP front the VNFM reaches the subscriber through. */
   gate: TcpGate;
-  /** Delivered notifications (2xx answers), parsed. */
+  /** Delivered operation occurrence notifications (2xx answers), parsed. */
   notifications(): VnfLcmOperationOccurrenceNotification[];
+  /** Every delivered notification, of any type, parsed. */
+  delivered(): LccnNotification[];
   /** Down: every connection to it is dropped, until `up()`. */
   down(): void;
   up(): void;
@@ -91,9 +98,12 @@ async function startSubscriber(options: SubscriberOptions = {}): Promise<Subscri
     url: `http://${gate.address}/notifications`,
     tokenUrl: `http://${gate.address}/token`,
     received: [], tokenRequests: 0, refusing: false, gate,
-    notifications: () => subscriber.received
+    notifications: () => subscriber.delivered()
+      .filter((n) => n.notificationType === 'VnfLcmOperationOccurrenceNotification')
+      .map((n) => VnfLcmOperationOccurrenceNotification.parse(n)),
+    delivered: () => subscriber.received
       .filter((r) => r.method === 'POST' && r.status === 204)
-      .map((r) => VnfLcmOperationOccurrenceNotification.parse(JSON.parse(r.body))),
+      .map((r) => LccnNotification.parse(JSON.parse(r.body))),
     down: () => gate.shut(),
     up: () => gate.open(upstream),
     close: async () => {
@@ -167,9 +177,13 @@ describe('subscription API', () => {
     expect(basicWithoutParams.status).toBe(400);
     expect(JSON.parse(basicWithoutParams.text)).toMatchObject({ detail: expect.stringContaining('authentication.paramsBasic') as string });
 
-    const unsupported = await call('POST', SUBSCRIPTIONS(), { callbackUri: 'http://127.0.0.1:1/n', filter: { vnfInstanceSubscriptionFilter: { vnfdIds: ['x'] } } });
+    const unsupported = await call('POST', SUBSCRIPTIONS(), { callbackUri: 'http://127.0.0.1:1/n', filter: { vnfInstanceSubscriptionFilter: { vnfmIds: ['x'] } } });
     expect(unsupported.status).toBe(422);
-    expect(JSON.parse(unsupported.text)).toMatchObject({ detail: expect.stringContaining('filter.vnfInstanceSubscriptionFilter.vnfdIds') as string });
+    expect(JSON.parse(unsupported.text)).toMatchObject({ detail: expect.stringContaining('filter.vnfInstanceSubscriptionFilter.vnfmIds') as string });
+
+    const bothAlternatives = await call('POST', SUBSCRIPTIONS(), { callbackUri: 'http://127.0.0.1:1/n', filter: { vnfInstanceSubscriptionFilter: { vnfInstanceIds: ['a'], vnfInstanceNames: ['b'] } } });
+    expect(bothAlternatives.status).toBe(400);
+    expect(JSON.parse(bothAlternatives.text)).toMatchObject({ detail: expect.stringContaining('vnfInstanceIds and vnfInstanceNames are alternatives') as string });
 
     const certOnly = await call('POST', SUBSCRIPTIONS(), { callbackUri: 'http://127.0.0.1:1/n', authentication: { authType: ['OAUTH2_CLIENT_CERT'] } });
     expect(certOnly.status).toBe(422);
@@ -181,10 +195,10 @@ describe('subscription API', () => {
     expect(JSON.parse(deleted.text)).toMatchObject({ status: 404, detail: `subscription ${missing} does not exist` });
   });
 
-  it('tests the callbackUri with a GET expecting 204, and refuses the subscription with 400 when it fails', async () => {
+  it('tests the callbackUri with a GET expecting 204, and refuses the subscription with 422 when it fails', async () => {
     const notFound = await startSubscriber({ testStatus: 404 });
     const refused = await call('POST', SUBSCRIPTIONS(), { callbackUri: notFound.url });
-    expect(refused.status).toBe(400);
+    expect(refused.status).toBe(422);
     expect(JSON.parse(refused.text)).toMatchObject({
       detail: `callbackUri ${notFound.url} failed the notification endpoint test: GET ${notFound.url} answered 404; the notification endpoint must answer 204 No Content`,
     });
@@ -195,12 +209,12 @@ describe('subscription API', () => {
     const unauthorized = await call('POST', SUBSCRIPTIONS(), {
       callbackUri: wrongPassword.url, authentication: { authType: ['BASIC'], paramsBasic: { userName: 'nfvo', password: 'wrong' } },
     });
-    expect(unauthorized.status).toBe(400);
+    expect(unauthorized.status).toBe(422);
     expect(JSON.parse(unauthorized.text)).toMatchObject({ detail: expect.stringContaining('answered 401') as string });
 
     // Port 0 cannot be connected to: the connection is refused, every time.
     const unreachable = await call('POST', SUBSCRIPTIONS(), { callbackUri: 'http://127.0.0.1:0/notifications' });
-    expect(unreachable.status).toBe(400);
+    expect(unreachable.status).toBe(422);
     // No socket detail: the endpoint test must not tell a caller a closed port from a silent one.
     expect(JSON.parse(unreachable.text)).toMatchObject({
       detail: 'callbackUri http://127.0.0.1:0/notifications failed the notification endpoint test: GET http://127.0.0.1:0/notifications could not be completed',
@@ -264,7 +278,7 @@ describe('notifications of an operation', () => {
     await waitForState(system, opId, ['COMPLETED', 'FAILED_TEMP']);
     await notifierEnded(opId);
 
-    expect(sequence(all)).toEqual(['STARTING/START', 'PROCESSING/START', 'COMPLETED/RESULT']);
+    expect(sequence(all)).toEqual(['STARTING/START', 'PROCESSING/RESULT', 'COMPLETED/RESULT']);
     const posts = all.received.filter((r) => r.method === 'POST');
     for (const post of posts) {
       expect(post.headers.version).toBe('2.0.0');
@@ -311,7 +325,7 @@ describe('notifications of an operation', () => {
     await waitForState(system, opId, ['COMPLETED']);
     await notifierEnded(opId);
 
-    expect(sequence(nfvo)).toEqual(['STARTING/START', 'PROCESSING/START', 'FAILED_TEMP/RESULT', 'PROCESSING/START', 'COMPLETED/RESULT']);
+    expect(sequence(nfvo)).toEqual(['STARTING/START', 'PROCESSING/RESULT', 'FAILED_TEMP/RESULT', 'PROCESSING/RESULT', 'COMPLETED/RESULT']);
     expect(nfvo.notifications()[2]?.error?.detail).toBe('EM: VNFC busy');
     expect(nfvo.notifications()[3]?.error).toBeUndefined();
     for (const r of nfvo.received) expect(r.headers.authorization).toBe('Bearer token-1');
@@ -342,12 +356,100 @@ describe('notifications of an operation', () => {
     const upAt = Date.now();
     offline.up();
     await notifierEnded(opId);
-    const expected = ['STARTING/START', 'PROCESSING/START', 'COMPLETED/RESULT'];
+    const expected = ['STARTING/START', 'PROCESSING/RESULT', 'COMPLETED/RESULT'];
     expect(sequence(healthy)).toEqual(expected);
     expect(sequence(busy)).toEqual(expected);
     expect(sequence(offline)).toEqual(expected);
     // While down, nothing reached it: its first POST came after it was back.
     expect(offline.received.find((r) => r.method === 'POST')!.at).toBeGreaterThanOrEqual(upAt);
+  });
+});
+
+describe('VNF identifier notifications', () => {
+  async function createInstance(name: string): Promise<VnfInstance> {
+    const res = await call('POST', `${system.gatewayUrl}/vnflcm/v2/vnf_instances`, { vnfdId: system.packages[0]!.vnfd.vnfdId, vnfInstanceName: name });
+    expect(res.status, res.text).toBe(201);
+    return JSON.parse(res.text) as VnfInstance;
+  }
+
+  async function identifierNotifierEnded(instanceId: string, event: 'creation' | 'deletion'): Promise<void> {
+    const result = await system.client.workflow.getHandle<typeof deliverOperationNotifications>(identifierNotifierWorkflowId(instanceId, event)).result();
+    expect(result.ended).toBe('final-result-delivered');
+  }
+
+  it('sends VnfIdentifierCreationNotification on create and VnfIdentifierDeletionNotification on delete, durably: a subscriber down at the time gets them once it is back', async () => {
+    const nfvo = await startSubscriber();
+    const subscription = await subscribe({
+      callbackUri: nfvo.url,
+      filter: { notificationTypes: ['VnfIdentifierCreationNotification', 'VnfIdentifierDeletionNotification'], vnfInstanceSubscriptionFilter: { vnfInstanceNames: ['announced'] } },
+    });
+    nfvo.down();
+    const triedBefore = nfvo.gate.accepted;
+    const instance = await createInstance('announced');
+    const deleted = await call('DELETE', `${system.gatewayUrl}/vnflcm/v2/vnf_instances/${instance.id}`);
+    expect(deleted.status, deleted.text).toBe(204);
+    await eventually('a delivery attempt while the subscriber is down', () => nfvo.gate.accepted > triedBefore);
+    expect(nfvo.delivered()).toHaveLength(0);
+
+    nfvo.up();
+    await identifierNotifierEnded(instance.id, 'creation');
+    await identifierNotifierEnded(instance.id, 'deletion');
+
+    const [created, gone] = [VnfIdentifierCreationNotification, VnfIdentifierDeletionNotification].map((model) =>
+      nfvo.delivered().map((n) => model.safeParse(n)).find((parsed) => parsed.success)?.data);
+    const links = { vnfInstance: { href: `${system.gatewayUrl}/vnflcm/v2/vnf_instances/${instance.id}` }, subscription: { href: subscription._links.self.href } };
+    expect(created).toMatchObject({ notificationType: 'VnfIdentifierCreationNotification', subscriptionId: subscription.id, vnfInstanceId: instance.id, _links: links });
+    expect(gone).toMatchObject({ notificationType: 'VnfIdentifierDeletionNotification', subscriptionId: subscription.id, vnfInstanceId: instance.id, _links: links });
+    expect(nfvo.delivered()).toHaveLength(2);
+    expect(JSON.stringify(nfvo.delivered())).not.toContain('vnfProvider');
+  });
+
+  const pkg = () => system.packages[0]!.vnfd;
+  it.each<[string, boolean, (vnfd: VnfInstance) => Record<string, unknown>]>([
+    ['vnfdIds naming its VNFD', true, (v) => ({ vnfInstanceSubscriptionFilter: { vnfdIds: [v.vnfdId] } })],
+    ['vnfdIds naming another VNFD', false, () => ({ vnfInstanceSubscriptionFilter: { vnfdIds: ['other-vnfd'] } })],
+    ['its provider', true, (v) => ({ vnfInstanceSubscriptionFilter: { vnfProductsFromProviders: [{ vnfProvider: v.vnfProvider }] } })],
+    ['another provider', false, () => ({ vnfInstanceSubscriptionFilter: { vnfProductsFromProviders: [{ vnfProvider: 'Other Inc.' }] } })],
+    ['its provider and product', true, (v) => ({ vnfInstanceSubscriptionFilter: { vnfProductsFromProviders: [{ vnfProvider: v.vnfProvider, vnfProducts: [{ vnfProductName: v.vnfProductName }] }] } })],
+    ['its provider and another product', false, (v) => ({ vnfInstanceSubscriptionFilter: { vnfProductsFromProviders: [{ vnfProvider: v.vnfProvider, vnfProducts: [{ vnfProductName: 'Other' }] }] } })],
+    ['its software version and VNFD version', true, (v) => ({
+      vnfInstanceSubscriptionFilter: { vnfProductsFromProviders: [{ vnfProvider: v.vnfProvider, vnfProducts: [{ vnfProductName: v.vnfProductName, versions: [{ vnfSoftwareVersion: v.vnfSoftwareVersion, vnfdVersions: [v.vnfdVersion] }] }] }] },
+    })],
+    ['its software version and another VNFD version', false, (v) => ({
+      vnfInstanceSubscriptionFilter: { vnfProductsFromProviders: [{ vnfProvider: v.vnfProvider, vnfProducts: [{ vnfProductName: v.vnfProductName, versions: [{ vnfSoftwareVersion: v.vnfSoftwareVersion, vnfdVersions: ['9.9'] }] }] }] },
+    })],
+    ['its name', true, (v) => ({ vnfInstanceSubscriptionFilter: { vnfInstanceNames: [v.vnfInstanceName] } })],
+    ['another name', false, () => ({ vnfInstanceSubscriptionFilter: { vnfInstanceNames: ['someone-else'] } })],
+    ['the creation notification type', true, () => ({ notificationTypes: ['VnfIdentifierCreationNotification'] })],
+    ['only the deletion notification type', false, () => ({ notificationTypes: ['VnfIdentifierDeletionNotification'] })],
+    ['operationTypes, which only narrow operation occurrence notifications', true, () => ({ operationTypes: ['CHANGE_VNFPKG'] })],
+  ])('a filter on %s: the creation notification reaches it: %s', async (_filter, expected, filterFor) => {
+    const nfvo = await startSubscriber();
+    const name = `filtered-${crypto.randomUUID()}`;
+    const identity = { ...pkg(), vnfInstanceName: name } as unknown as VnfInstance;
+    const subscription = await subscribe({ callbackUri: nfvo.url, filter: filterFor(identity) });
+    const instance = await createInstance(name);
+    await identifierNotifierEnded(instance.id, 'creation');
+
+    const reached = nfvo.delivered().some((n) => n.vnfInstanceId === instance.id && n.subscriptionId === subscription.id);
+    expect(reached).toBe(expected);
+    expect((await call('DELETE', subscription._links.self.href)).status).toBe(204);
+  });
+
+  it('matches an operation\'s notifications by the instance\'s VNF and name, as the inventory has them', async () => {
+    const instance = await freshInstance();
+    const nfvo = await startSubscriber();
+    const provider = { vnfProvider: instance.vnfProvider, vnfProducts: [{ vnfProductName: instance.vnfProductName }] };
+    await subscribe({ callbackUri: nfvo.url, filter: { vnfInstanceSubscriptionFilter: { vnfProductsFromProviders: [provider] }, operationStates: ['COMPLETED'] } });
+    const byName = await startSubscriber();
+    await subscribe({ callbackUri: byName.url, filter: { vnfInstanceSubscriptionFilter: { vnfInstanceNames: ['not-this-one'] } } });
+    system.em.behaviours.set({ default: { mode: 'sync' } });
+    const opId = await change(instance);
+    await waitForState(system, opId, ['COMPLETED']);
+    await notifierEnded(opId);
+
+    expect(nfvo.notifications().filter((n) => n.vnfLcmOpOccId === opId).map((n) => n.operationState)).toEqual(['COMPLETED']);
+    expect(byName.notifications().filter((n) => n.vnfLcmOpOccId === opId)).toEqual([]);
   });
 });
 
@@ -359,7 +461,7 @@ describe('the notifier workflow', () => {
     await subscribe({ callbackUri: nfvo.url, filter: { vnfInstanceSubscriptionFilter: { vnfInstanceIds: [instanceId] } } });
     const draft = (i: number, operationState: NotificationDraft['operationState']): NotificationDraft => ({
       id: `n-${i}`, notificationType: 'VnfLcmOperationOccurrenceNotification', timeStamp: new Date().toISOString(),
-      notificationStatus: operationState === 'PROCESSING' ? 'START' : 'RESULT', operationState, vnfInstanceId: instanceId,
+      notificationStatus: operationState === 'STARTING' ? 'START' : 'RESULT', operationState, vnfInstanceId: instanceId,
       operation: 'CHANGE_VNFPKG', isAutomaticInvocation: false, vnfLcmOpOccId: opId,
       _links: { vnfInstance: { href: `${system.gatewayUrl}/vnflcm/v2/vnf_instances/${instanceId}` }, vnfLcmOpOcc: { href: `${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}` } },
     });

@@ -262,6 +262,54 @@ describe('reference EM over HTTP', () => {
     });
   });
 
+  describe('answers in the shapes of EMs the VNFM did not write', () => {
+    it('leaves _links.self out of the LcmCoord with withoutSelfLink, as Tacker\'s sample EMs do', async () => {
+      program({ default: { withoutSelfLink: true } });
+
+      const body = bodyOf(await post(coordinationRequest())) as { _links: Record<string, unknown> };
+
+      expect(Object.keys(body._links).sort()).toEqual(['vnfInstance', 'vnfLcmOpOcc']);
+    });
+
+    it('answers a synchronous 201 without Location with withoutLocation, as Tacker\'s sample EMs do', async () => {
+      program({ default: { withoutLocation: true } });
+
+      const reply = await post(coordinationRequest());
+
+      expect(reply.status).toBe(201);
+      expect(header(reply, 'location')).toBeUndefined();
+      expect(LcmCoord.parse(bodyOf(reply)).coordinationResult).toBe('CONTINUE');
+    });
+
+    it.each([
+      ['a string, as SOL002\'s OpenAPI file has it', 'drain took 3 s'],
+      ['a list of strings, as SOL002\'s data-model table has it', ['drain took 3 s', 'one session was cut']],
+    ])('sends warnings as %s', async (_shape, warnings) => {
+      program({ default: { warnings } });
+
+      expect(LcmCoord.parse(bodyOf(await post(coordinationRequest()))).warnings).toEqual(warnings);
+    });
+
+    it('refuses with 429 Too Many Requests and Retry-After with rejectWith 429, then accepts the same POST', async () => {
+      program({ default: { reject503: 1, rejectWith: 429, retryAfter: 3 } });
+
+      const refusal = await post(coordinationRequest());
+
+      expectProblem(refusal, 429);
+      expect(header(refusal, 'retry-after')).toBe('3');
+      expect((await post(coordinationRequest())).status).toBe(201);
+    });
+
+    it('refuses with 429 without Retry-After when no retryAfter is programmed', async () => {
+      program({ default: { reject503: 1, rejectWith: 429 } });
+
+      const refusal = await post(coordinationRequest());
+
+      expectProblem(refusal, 429);
+      expect(header(refusal, 'retry-after')).toBeUndefined();
+    });
+  });
+
   describe('request validation', () => {
     it('answers 400 when the Version header is missing', async () => {
       const { Authorization } = API_HEADERS;

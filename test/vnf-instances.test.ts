@@ -2,7 +2,8 @@
 // change_vnfpkg → terminate → delete, with one LCM operation at a time per instance.
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VnfInstance } from '../src/sol003/models.ts';
+import { vimConnectionEntry } from '../src/openstack/vim-connection-info.ts';
+import type { VnfInstance, VnfLcmOpOcc } from '../src/sol003/models.ts';
 import { recordHistory } from './support/histories.ts';
 import { changeRequest, opIdOf, startSystem, VNFLCM_HEADERS, waitForState, type TestSystem } from './support/system.ts';
 
@@ -14,9 +15,9 @@ afterAll(async () => {
   await system?.close();
 });
 
-async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
+async function call(method: 'GET' | 'POST' | 'DELETE' | 'PATCH', path: string, body?: unknown, contentType = 'application/json') {
   const res = await request(`${system.gatewayUrl}/vnflcm/v2${path}`, {
-    method, headers: VNFLCM_HEADERS, body: body === undefined ? undefined : JSON.stringify(body),
+    method, headers: { ...VNFLCM_HEADERS, 'Content-Type': contentType }, body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.body.text();
   return { status: res.statusCode, location: res.headers.location as string | undefined, text, json: <T>() => JSON.parse(text) as T };
@@ -116,5 +117,101 @@ describe('VNF instances', () => {
     const created = await createInstance();
     const res = await call('POST', `/vnf_instances/${created.id}/instantiate`, { flavourId: 'simple', additionalParams: { vdu_layout: { VDU7: 1 } } });
     expect(res.status).toBe(422);
+  });
+});
+
+describe('VNF instance information', () => {
+  it('keeps the vnfInstanceDescription and metadata given at create, and shows them', async () => {
+    const res = await call('POST', '/vnf_instances', {
+      vnfdId: system.packages[0]!.vnfd.vnfdId, vnfInstanceName: 'described', vnfInstanceDescription: 'the web tier', metadata: { tier: 'web', replicas: 2 },
+    });
+    expect(res.status, res.text).toBe(201);
+    const created = res.json<VnfInstance>();
+    expect(created).toMatchObject({ vnfInstanceDescription: 'the web tier', metadata: { tier: 'web', replicas: 2 } });
+    expect((await call('GET', `/vnf_instances/${created.id}`)).json<VnfInstance>()).toMatchObject({ vnfInstanceDescription: 'the web tier', metadata: { tier: 'web', replicas: 2 } });
+  });
+
+  it('shows an instantiated instance\'s VIM in vimConnectionInfo, without credentials, named by the vimConnectionId of every resource handle', async () => {
+    const created = await createInstance();
+    await instantiate(created.id, { VDU1: 2, VDU2: 1 });
+    const instance = (await call('GET', `/vnf_instances/${created.id}`)).json<VnfInstance>();
+    const { vimConnectionId } = vimConnectionEntry({ authUrl: system.vim.authUrl, username: 'admin', projectName: 'admin' });
+
+    expect(instance.vimConnectionInfo).toEqual({
+      [vimConnectionId]: {
+        vimId: vimConnectionId, vimType: 'ETSINFV.OPENSTACK_KEYSTONE.V_3', interfaceInfo: { endpoint: system.vim.authUrl },
+        accessInfo: { username: 'admin', project: 'admin', userDomain: 'Default', projectDomain: 'Default' },
+      },
+    });
+    expect(JSON.stringify(instance)).not.toMatch(/password/i);
+    const vnfcs = instance.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
+    expect(vnfcs).toHaveLength(3);
+    for (const vnfc of vnfcs) expect(vnfc.computeResource.vimConnectionId).toBe(vimConnectionId);
+    expect(instance.instantiatedVnfInfo?.metadata?.stack).toMatchObject({ vimConnectionId, vimLevelResourceType: 'OS::Heat::Stack', name: `vnf-${created.id}` });
+    expect(instance.instantiatedVnfInfo?.vnfcInfo).toEqual(vnfcs.map((v) => ({ id: `${v.vduId}-${v.id}`, vduId: v.vduId, vnfcResourceInfoId: v.id, vnfcState: 'STARTED' })));
+
+    system.em.behaviours.set({ default: { mode: 'sync' } });
+    const change = await call('POST', `/vnf_instances/${created.id}/change_vnfpkg`, changeRequest(system, system.packages[1]!.vnfd.vnfdId));
+    const op = await waitForState(system, opIdOf(change.location), ['COMPLETED', 'FAILED_TEMP']);
+    expect(op.resourceChanges?.affectedVnfcs.map((v) => v.computeResource.vimConnectionId)).toEqual([vimConnectionId, vimConnectionId, vimConnectionId]);
+  });
+
+  it('modifies name, description and metadata (a merge patch) as a MODIFY_INFO operation occurrence', async () => {
+    const res = await call('POST', '/vnf_instances', { vnfdId: system.packages[0]!.vnfd.vnfdId, vnfInstanceName: 'before', metadata: { keep: 1, drop: 2, nested: { a: 1, b: 2 } } });
+    const created = res.json<VnfInstance>();
+    const patch = { vnfInstanceName: 'after', vnfInstanceDescription: 'now described', metadata: { drop: null, nested: { b: null, c: 3 }, added: true } };
+
+    const modify = await call('PATCH', `/vnf_instances/${created.id}`, patch, 'application/merge-patch+json');
+
+    expect(modify.status, modify.text).toBe(202);
+    const op = await waitForState(system, opIdOf(modify.location), ['COMPLETED', 'FAILED_TEMP']);
+    expect(op).toMatchObject({ operation: 'MODIFY_INFO', operationState: 'COMPLETED', vnfInstanceId: created.id, changedInfo: patch, operationParams: patch });
+    expect((await call('GET', `/vnf_instances/${created.id}`)).json<VnfInstance>()).toMatchObject({
+      vnfInstanceName: 'after', vnfInstanceDescription: 'now described', metadata: { keep: 1, nested: { a: 1, c: 3 }, added: true },
+    });
+    expect((await call('GET', `/vnf_instances/${created.id}`)).json<VnfInstance>().metadata).not.toHaveProperty('drop');
+  });
+
+  it('moves an instance to another package of the VNF with vnfdId, and takes plain JSON too', async () => {
+    const created = await createInstance();
+    const target = system.packages[1]!.vnfd;
+    const modify = await call('PATCH', `/vnf_instances/${created.id}`, { vnfdId: target.vnfdId });
+    expect(modify.status, modify.text).toBe(202);
+    const op = await waitForState(system, opIdOf(modify.location), ['COMPLETED', 'FAILED_TEMP']);
+    expect(op.changedInfo).toEqual({ vnfdId: target.vnfdId, vnfProvider: target.vnfProvider, vnfProductName: target.vnfProductName, vnfSoftwareVersion: target.vnfSoftwareVersion, vnfdVersion: target.vnfdVersion });
+    expect((await call('GET', `/vnf_instances/${created.id}`)).json<VnfInstance>()).toMatchObject({ vnfdId: target.vnfdId, vnfSoftwareVersion: target.vnfSoftwareVersion });
+  });
+
+  it.each([
+    ['an empty patch', {}, 400, /at least one attribute/],
+    ['a vnfdId no enabled package has', { vnfdId: 'nope' }, 422, /no ONBOARDED and ENABLED VNF package has vnfdId nope/],
+    ['vimConnectionInfo, which this VNFM does not let change', { vimConnectionInfo: { vim: {} } }, 422, /vimConnectionInfo cannot be modified here/],
+    ['a name that is not a string', { vnfInstanceName: 5 }, 400, /vnfInstanceName/],
+  ])('refuses %s', async (_what, patch, status, detail) => {
+    const created = await createInstance();
+    const res = await call('PATCH', `/vnf_instances/${created.id}`, patch, 'application/merge-patch+json');
+    expect(res.status, res.text).toBe(status);
+    expect(res.json<{ detail: string }>().detail).toMatch(detail);
+  });
+
+  it('refuses a modification with 409 while another operation holds the instance', async () => {
+    const created = await createInstance();
+    await instantiate(created.id, { VDU1: 1, VDU2: 1 });
+    system.em.behaviours.set({ default: { mode: 'sync', result: 'ABORT' } });
+    const change = await call('POST', `/vnf_instances/${created.id}/change_vnfpkg`, changeRequest(system, system.packages[1]!.vnfd.vnfdId));
+    await waitForState(system, opIdOf(change.location), ['FAILED_TEMP']);
+    system.em.behaviours.set({ default: { mode: 'sync' } });
+
+    const res = await call('PATCH', `/vnf_instances/${created.id}`, { vnfInstanceName: 'x' }, 'application/merge-patch+json');
+    expect(res.status, res.text).toBe(409);
+  });
+
+  it('lists MODIFY_INFO occurrences among the others', async () => {
+    const created = await createInstance();
+    const modify = await call('PATCH', `/vnf_instances/${created.id}`, { vnfInstanceName: 'listed' }, 'application/merge-patch+json');
+    const opId = opIdOf(modify.location);
+    await waitForState(system, opId, ['COMPLETED']);
+    const listed = await call('GET', `/vnf_lcm_op_occs?filter=${encodeURIComponent(`(eq,vnfInstanceId,${created.id})`)}`);
+    expect(listed.json<VnfLcmOpOcc[]>().map((o) => [o.id, o.operation])).toEqual([[opId, 'MODIFY_INFO']]);
   });
 });

@@ -1,17 +1,17 @@
 // The SOL005 VNF package management API (vnfpkgm v1, Version 2.1.0) over real HTTP on loopback,
 // with a temporary data folder: one contract per test, then the whole life of a package.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { strFromU8, unzipSync, zipSync } from 'fflate';
 import { request } from 'undici';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { VNFPKGM_BASE } from '../src/sol005/models.ts';
 import { ProblemDetails } from '../src/http/problem.ts';
 import { vnfpkgmApi } from '../src/gateway/app.ts';
 import { createApp, inScope } from '../src/http/app.ts';
-import { listenThenBuild, type RunningApp } from '../src/http/listen.ts';
+import { listen, listenThenBuild, type RunningApp } from '../src/http/listen.ts';
 import { SAMPLE_PACKAGES, SAMPLES_DIR } from '../src/inventory/sample.ts';
 import { InventoryStore, type VnfInstanceRecord } from '../src/inventory/store.ts';
 import { buildCsar, CsarError, readCsar } from '../src/packages/csar.ts';
@@ -46,7 +46,7 @@ beforeEach(async () => {
   repository = new PackageRepository(join(dataDir, 'packages'));
   server = await listenThenBuild('127.0.0.1', 0, (apiRoot) => {
     const app = createApp();
-    inScope(app, (scope) => vnfpkgmApi(scope, { inventory, repository, apiRoot, limits: { maxArchiveBytes: MAX_ARCHIVE_BYTES } }), { prefix: VNFPKGM_BASE });
+    inScope(app, (scope) => vnfpkgmApi(scope, { inventory, repository, apiRoot, limits: { maxArchiveBytes: MAX_ARCHIVE_BYTES } }));
     return app;
   });
   baseUrl = server.url;
@@ -146,10 +146,16 @@ function sampleInstance(vnfdId: string): VnfInstanceRecord {
 }
 
 describe('Version header', () => {
-  it('a request without a Version header is refused with 400 ProblemDetails', async () => {
+  it('a request without a Version header is served as version 2.1.0, as Tacker serves vnfpkgm v1', async () => {
     const reply = await call('GET', '/vnf_packages', { version: null });
+    expect(reply.status).toBe(200);
+    expect(reply.headers.version).toBe('2.1.0');
+  });
+
+  it('a Version header that is no version is refused with 400 ProblemDetails', async () => {
+    const reply = await call('GET', '/vnf_packages', { version: 'two' });
     expect(reply.status).toBe(400);
-    expect(problem(reply).detail).toMatch(/Version header is missing/);
+    expect(problem(reply).detail).toMatch(/the Version header "two" is not a version/);
   });
 
   it('a request for major version 3 is refused with 406', async () => {
@@ -605,6 +611,105 @@ describe('GET /vnf_packages/{id}/package_content', () => {
   it('before onboarding is 409', async () => {
     const id = await createPackage();
     expect((await call('GET', `/vnf_packages/${id}/package_content`)).status).toBe(409);
+  });
+});
+
+/** A file server on loopback for upload_from_uri: serves `files` by path, Basic-protected when `basic` is given. */
+async function fileServer(files: Record<string, Uint8Array>, basic?: { userName: string; password: string }): Promise<{ url: string; requests: { path: string; authorization?: string }[]; close(): Promise<void> }> {
+  const requests: { path: string; authorization?: string }[] = [];
+  const server = createServer((req, res) => {
+    requests.push({ path: req.url ?? '', authorization: req.headers.authorization });
+    if (basic && req.headers.authorization !== `Basic ${Buffer.from(`${basic.userName}:${basic.password}`).toString('base64')}`) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="packages"' }).end();
+      return;
+    }
+    const file = files[req.url ?? ''];
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/zip', 'Content-Length': file.length }).end(Buffer.from(file));
+  });
+  const url = await listen(server, '127.0.0.1', 0);
+  return { url, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe('POST /vnf_packages/{id}/package_content/upload_from_uri', () => {
+  it('fetches the CSAR from addressInformation with the Basic credentials given, and onboards it before answering 202', async () => {
+    const files = await fileServer({ '/sample.zip': sampleV1 }, { userName: 'nfvo', password: 'pkg-secret' });
+    try {
+      const id = await createPackage();
+      const reply = await call('POST', `/vnf_packages/${id}/package_content/upload_from_uri`, {
+        body: { addressInformation: `${files.url}/sample.zip`, userName: 'nfvo', password: 'pkg-secret' },
+      });
+      expect(reply.status, reply.text).toBe(202);
+      expect(await getPackage(id)).toMatchObject({ onboardingState: 'ONBOARDED', operationalState: 'ENABLED', vnfdId: V1_VNFD_ID });
+      expect(files.requests).toEqual([{ path: '/sample.zip', authorization: `Basic ${Buffer.from('nfvo:pkg-secret').toString('base64')}` }]);
+    } finally {
+      await files.close();
+    }
+  });
+
+  const right = { userName: 'nfvo', password: 'right' };
+  it.each([
+    ['an address that answers 404', '/missing.zip', right, 422, /GET http:\/\/127\.0\.0\.1:\d+\/missing\.zip answered 404/],
+    ['credentials the address refuses', '/sample.zip', { userName: 'nfvo', password: 'wrong' }, 422, /answered 401/],
+    ['content that is not a CSAR', '/not-a-zip', right, 400, /invalid VNF package/],
+  ])('refuses %s, and the package is CREATED again with the failure recorded', async (_what, path, credentials, status, detail) => {
+    const files = await fileServer({ '/sample.zip': sampleV1, '/not-a-zip': new TextEncoder().encode('hello') }, right);
+    try {
+      const id = await createPackage();
+      const reply = await call('POST', `/vnf_packages/${id}/package_content/upload_from_uri`, { body: { addressInformation: `${files.url}${path}`, ...credentials } });
+      expect(reply.status, reply.text).toBe(status);
+      expect(problem(reply).detail).toMatch(detail);
+      const pkg = await getPackage(id);
+      expect(pkg.onboardingState).toBe('CREATED');
+      expect(pkg.onboardingFailureDetails?.detail).toMatch(detail);
+    } finally {
+      await files.close();
+    }
+  });
+
+  it('refuses an address with credentials in it with 400, before fetching anything', async () => {
+    const id = await createPackage();
+    const reply = await call('POST', `/vnf_packages/${id}/package_content/upload_from_uri`, { body: { addressInformation: 'http://nfvo:pw@127.0.0.1:1/p.zip' } });
+    expect(reply.status).toBe(400);
+    expect(problem(reply).detail).toMatch(/addressInformation: a URL with credentials in it/);
+  });
+});
+
+describe('GET /vnf_packages/{id}/artifacts/{artifactPath}', () => {
+  it('lists the package\'s files besides its VNFD as additionalArtifacts, with their SHA-256', async () => {
+    const id = await onboardedPackage();
+    const script = readFileSync(join(V1_DIR, 'Scripts', 'coordinate_vnf.py'));
+    const { createHash } = await import('node:crypto');
+    expect((await getPackage(id)).additionalArtifacts).toEqual([
+      { artifactPath: 'Scripts/coordinate_vnf.py', checksum: { algorithm: 'SHA-256', hash: createHash('sha256').update(script).digest('hex') } },
+    ]);
+  });
+
+  it('serves an artifact byte for byte, whatever Accept says (python-tackerclient sends application/json)', async () => {
+    const id = await onboardedPackage();
+    const reply = await call('GET', `/vnf_packages/${id}/artifacts/Scripts/coordinate_vnf.py`, { headers: { Accept: 'application/json' } });
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toBe('text/x-python');
+    expect(reply.text).toBe(readFileSync(join(V1_DIR, 'Scripts', 'coordinate_vnf.py'), 'utf8'));
+  });
+
+  it.each([
+    ['a file that is not an artifact (the VNFD)', 'Definitions/sample_vnfd.yaml', 404],
+    ['a path that climbs out of the package', '..%2F..%2Finventory.json', 404],
+    ['a file the package does not have', 'Scripts/nothing.sh', 404],
+  ])('answers %s with 404', async (_what, path, status) => {
+    const id = await onboardedPackage();
+    const reply = await call('GET', `/vnf_packages/${id}/artifacts/${path}`);
+    expect(reply.status).toBe(status);
+    problem(reply);
+  });
+
+  it('answers 409 before the package is onboarded', async () => {
+    const id = await createPackage();
+    expect((await call('GET', `/vnf_packages/${id}/artifacts/Scripts/coordinate_vnf.py`)).status).toBe(409);
   });
 });
 

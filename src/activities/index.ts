@@ -27,9 +27,9 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...withHeartbeats(createOpenStackActivities(deps.openstack)),
     ...withHeartbeats(createEmActivities(deps.coordination)),
-    ...createInventoryActivities(deps.inventory),
+    ...createInventoryActivities(deps.inventory, deps.openstack.vim),
     ...createScriptActivities(deps.packages, deps.scriptSandbox),
-    ...createNotificationActivities(deps.subscriptions, deps.notificationClient),
+    ...createNotificationActivities(deps.subscriptions, deps.notificationClient, deps.inventory),
   };
 }
 

@@ -1,16 +1,32 @@
 // Activities on the VNFM's own inventory of VNF instances and packages.
 import type { InventoryStore, VnfcResourceInfo } from '../inventory/store.ts';
 import type { TargetPackage } from '../lcm/change-vnfpkg-input.ts';
+import { vimConnectionEntry, type VimIdentity } from '../openstack/vim-connection-info.ts';
+import type { VnfInfoModifications } from '../sol003/models.ts';
 
-export function createInventoryActivities(store: InventoryStore) {
+/** `vim`: the VIM the worker drives, named in the records of what it instantiates. */
+export function createInventoryActivities(store: InventoryStore, vim?: VimIdentity) {
   return {
     recordInstantiation(record: { vnfInstanceId: string; stack: { name: string; id: string }; flavourId: string; vnfcResourceInfo: VnfcResourceInfo[] }): Promise<void> {
-      store.recordInstantiation(record.vnfInstanceId, record.stack, record.vnfcResourceInfo);
+      if (!vim) {
+        store.recordInstantiation(record.vnfInstanceId, record.stack, record.vnfcResourceInfo);
+        return Promise.resolve();
+      }
+      // Direct mode (SOL003): every resource handle names the VIM connection that reaches it.
+      const { vimConnectionId, info } = vimConnectionEntry(vim);
+      const vnfcs = record.vnfcResourceInfo.map((v) => ({ ...v, computeResource: { ...v.computeResource, vimConnectionId } }));
+      store.recordInstantiation(record.vnfInstanceId, record.stack, vnfcs, { vimConnectionInfo: { [vimConnectionId]: info }, flavourId: record.flavourId });
       return Promise.resolve();
     },
 
     recordTermination({ vnfInstanceId }: { vnfInstanceId: string }): Promise<void> {
       store.recordTermination(vnfInstanceId);
+      return Promise.resolve();
+    },
+
+    /** MODIFY_INFO: the changes merged into the instance's record (idempotent). */
+    recordModification({ vnfInstanceId, changes }: { vnfInstanceId: string; changes: VnfInfoModifications }): Promise<void> {
+      store.recordModification(vnfInstanceId, changes);
       return Promise.resolve();
     },
 

@@ -1,6 +1,7 @@
 // Activities towards subscribers (NFVO and others): which subscriptions a notification is
 // for, and one delivery of one notification to one subscription. Subscriber credentials are
 // read here from the subscription store; they never pass through workflow history.
+import type { InventoryStore } from '../inventory/store.ts';
 import type { NotificationClient } from '../notifications/client.ts';
 import { addressedTo, matchesFilter, type NotificationDraft, type NotificationSummary } from '../notifications/models.ts';
 import type { SubscriptionStore } from '../notifications/store.ts';
@@ -12,13 +13,15 @@ export type DeliveryOutcome =
   /** The subscription was deleted after the notification was matched: nothing to send. */
   | { kind: 'subscription-gone' };
 
-export function createNotificationActivities(store: SubscriptionStore, client: NotificationClient) {
+/** `inventory`: where the VNF's identity is looked up for filters on it (vnfdIds, products, names). */
+export function createNotificationActivities(store: SubscriptionStore, client: NotificationClient, inventory?: InventoryStore) {
   return {
     /** Ids of the subscriptions whose filter the notification passes, oldest first. */
     matchingSubscriptions(summary: NotificationSummary): Promise<string[]> {
+      const identity = summary.instance ?? inventory?.instance(summary.vnfInstanceId);
       const ids = store.list()
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-        .filter((s) => matchesFilter(s.filter, summary))
+        .filter((s) => matchesFilter(s.filter, summary, identity))
         .map((s) => s.id);
       return Promise.resolve(ids);
     },

@@ -22,15 +22,22 @@ export const Behaviour = z.strictObject({
   /** Detail text of the ProblemDetails carried by an ABORT result. */
   error: z.string().min(1).optional(),
   outputParams: z.record(z.string(), z.unknown()).optional(),
-  warnings: z.string().optional(),
+  /** One string (as SOL002's OpenAPI file has it) or a list of strings (as its data-model table has it). */
+  warnings: z.union([z.string(), z.array(z.string())]).optional(),
   /** async: number of GETs answered 202 before the 200. */
   polls: z.number().int().min(0).default(0),
   /** Retry-After (seconds) on 202 responses; also the delay of 503s (1 s when unset). */
   retryAfter: Seconds.optional(),
   /** Send Retry-After as an HTTP-date (RFC 9110 §10.2.3) instead of delay-seconds. */
   retryAfterDate: z.boolean().default(false),
-  /** The first N POSTs for the same rule, coordinationActionName and VNFC get 503 + Retry-After. */
+  /** The first N POSTs for the same rule, coordinationActionName and VNFC get 503 + Retry-After (or `rejectWith`). */
   reject503: z.number().int().min(0).default(0),
+  /** The status of those refusals: 503 (Retry-After always sent) or 429 Too Many Requests (Retry-After only when retryAfter is set). */
+  rejectWith: z.union([z.literal(503), z.literal(429)]).default(503),
+  /** An LcmCoord without `_links.self`, as Tacker's sample EMs send it. */
+  withoutSelfLink: z.boolean().default(false),
+  /** A synchronous 201 without `Location`, as Tacker's sample EMs send it. */
+  withoutLocation: z.boolean().default(false),
   /** Hold POST and GET responses this long; a large value simulates a hanging EM. */
   delayMs: z.number().int().min(0).max(MAX_TIMER_MS).default(0),
   /** async that never finishes: GET answers 202 until the coordination is cancelled. */

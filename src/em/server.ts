@@ -11,7 +11,7 @@ import { listen } from '../http/listen.ts';
 import { HttpProblem } from '../http/problem.ts';
 import {
   LCMCOORD_API_VERSION, LCMCOORD_BASE_PATH, LcmCoordRequest,
-  type ApiVersionInformation, type LcmCoord, type LcmCoordResultType, type ProblemDetails,
+  type ApiVersionInformation, type LcmCoordResultType, type ProblemDetails, type ReceivedLcmCoord,
 } from '../lcmcoord/models.ts';
 import { Authenticator, OAuthError, type AuthConfig, type AuthMethod, type AuthScheme, type Credentials } from './auth.ts';
 import { BehaviourConfig, BehaviourStore, type Behaviour, type BehaviourConfigInput, type CoordinationSubject } from './behaviour.ts';
@@ -212,13 +212,14 @@ class CoordinationApi {
     const { behaviour } = matched;
     await this.hold(behaviour.delayMs);
     if (behaviour.status !== undefined) throw programmedProblem(behaviour.status, behaviour);
-    if (this.behaviours.takeRejection(matched)) throw programmedProblem(503, behaviour);
+    if (this.behaviours.takeRejection(matched)) throw programmedProblem(behaviour.rejectWith, behaviour);
 
     const coordination = this.start(request, behaviour);
     annotate(req, { coordinationId: coordination.id });
     const location = `${behaviour.locationOrigin ?? originOf(req, this.secure)}${COORDINATIONS_PATH}/${coordination.id}`;
     if (coordination.result !== undefined) {
-      return sendCoordination(reply.code(201).header('Location', location), this.render(coordination, req), behaviour);
+      if (!behaviour.withoutLocation) reply.header('Location', location);
+      return sendCoordination(reply.code(201), this.render(coordination, req), behaviour);
     }
     return reply.code(202).header('Location', location).headers(retryAfterHeader(behaviour)).send();
   }
@@ -266,7 +267,7 @@ class CoordinationApi {
     return coordination;
   }
 
-  private render(coordination: Coordination, req: IncomingMessage): LcmCoord {
+  private render(coordination: Coordination, req: IncomingMessage): ReceivedLcmCoord {
     const { id, request, behaviour, result = 'CONTINUE' } = coordination;
     return {
       id,
@@ -279,7 +280,7 @@ class CoordinationApi {
       ...(behaviour.warnings !== undefined && { warnings: behaviour.warnings }),
       ...(result === 'ABORT' && { error: abortProblem(behaviour) }),
       _links: {
-        self: { href: `${originOf(req, this.secure)}${COORDINATIONS_PATH}/${id}` },
+        ...(!behaviour.withoutSelfLink && { self: { href: `${originOf(req, this.secure)}${COORDINATIONS_PATH}/${id}` } }),
         vnfLcmOpOcc: request._links.vnfLcmOpOcc,
         vnfInstance: request._links.vnfInstance,
       },
@@ -322,8 +323,11 @@ function abortProblem(behaviour: Behaviour): ProblemDetails {
 function programmedProblem(status: number, behaviour: Behaviour): HttpProblem {
   const headers: Record<string, string> = {};
   if (status === 503) headers['Retry-After'] = retryAfterValue(behaviour.retryAfter ?? DEFAULT_503_RETRY_AFTER_SECONDS, behaviour.retryAfterDate);
+  // RFC 6585 §4: a 429 may say when to come back; it need not.
+  if (status === 429 && behaviour.retryAfter !== undefined) headers['Retry-After'] = retryAfterValue(behaviour.retryAfter, behaviour.retryAfterDate);
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="reference-em", error="invalid_token"';
-  const detail = status === 503 ? 'the EM cannot take this coordination now; send it again after Retry-After' : `the reference EM is programmed to answer ${status}`;
+  const detail = status === 503 ? 'the EM cannot take this coordination now; send it again after Retry-After'
+    : status === 429 ? 'the EM takes too many coordinations now; send it again later' : `the reference EM is programmed to answer ${status}`;
   return new HttpProblem(status, detail, headers);
 }
 
@@ -354,12 +358,12 @@ function hostLiteral(address: string): string {
 }
 
 /** Sends an LcmCoord, or the broken variant of it the behaviour asks for. */
-function sendCoordination(reply: FastifyReply, body: LcmCoord, behaviour: Behaviour): FastifyReply {
+function sendCoordination(reply: FastifyReply, body: ReceivedLcmCoord, behaviour: Behaviour): FastifyReply {
   switch (behaviour.malformed) {
     case undefined:
       return reply.send(body);
     case 'missing-field': {
-      const incomplete: Partial<LcmCoord> = { ...body };
+      const incomplete: Partial<ReceivedLcmCoord> = { ...body };
       delete incomplete.coordinationResult;
       return reply.send(incomplete);
     }

@@ -12,6 +12,7 @@ import type { NotificationClient } from '../notifications/client.ts';
 import type { SubscriptionStore } from '../notifications/store.ts';
 import type { CsarLimits } from '../packages/csar.ts';
 import type { CsarInspector } from '../packages/csar-inspection.ts';
+import type { PackageDownloader } from '../packages/download.ts';
 import type { PackageRepository } from '../packages/repository.ts';
 import { VNFLCM_API_VERSION } from '../sol003/models.ts';
 import { VNFPKGM_API_VERSION, VNFPKGM_BASE } from '../sol005/models.ts';
@@ -26,7 +27,11 @@ import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { vnfInstanceRoutes } from './routes/vnf-instances.ts';
 import { vnfLcmOpOccRoutes } from './routes/vnf-lcm-op-occs.ts';
 import { vnfPackageRoutes, type VnfPackageRouteDependencies } from './routes/vnf-packages.ts';
-import { versioned } from './version-header.ts';
+import { announceVersions, versioned } from './version-header.ts';
+import { DEFAULT_PAGE_SIZE, type ListPaging } from './collections.ts';
+import { negotiated } from './content-negotiation.ts';
+import { PageMarkers } from './page-markers.ts';
+import { cancelTaskOfV1, VNFLCM_V1_BASE, VNFLCM_V1_VERSION } from './routes/vnflcm-v1.ts';
 import { temporalUnavailable } from './temporal-errors.ts';
 import { VNFLCM_BASE } from './vnf-instances.ts';
 
@@ -48,6 +53,8 @@ export interface GatewayDependencies {
   log?: (line: string) => void;
   /** HMAC key of nextpage_opaque_marker values; share it between replicas (default: random per process). */
   pageMarkerSecret?: string;
+  /** Objects per page of a list (default DEFAULT_PAGE_SIZE). */
+  pageSize?: number;
   /** Who may call; without it the API is open (in-process tests only: the gateway process requires it). */
   auth?: GatewayAuthenticator;
   /** Subscriptions and notification endpoint tests; without it the gateway serves no /subscriptions. */
@@ -60,6 +67,8 @@ export interface GatewayDependencies {
   csarInspector?: CsarInspector;
   /** Failed sign-ins per caller (tests give one with a clock they move). */
   authThrottle?: AuthThrottle;
+  /** Fetches package content for upload_from_uri (default: one with the system CAs, closed with the app). */
+  packageDownloader?: PackageDownloader;
 }
 
 /** Reachable without credentials: the token endpoint authenticates its clients itself, and the API's description. */
@@ -70,41 +79,57 @@ export function createGatewayApp(deps: GatewayDependencies): App {
   const app = createApp({ log: deps.log, mapError: temporalUnavailable });
   const throttle = deps.authThrottle ?? new AuthThrottle();
   if (deps.auth) authenticateEveryRequest(app, deps.auth, throttle, PUBLIC_PATHS);
+  // Answers no route gives (404 and 405 of the kit) carry the Version of the API they are under, too.
+  announceVersions(app, [...VNFLCM_VERSIONS, ['/vnfpkgm', VNFPKGM_API_VERSION]]);
   registerOpenApi(app, deps.apiRoot);
+  const lists: ListPaging = { markers: new PageMarkers(deps.pageMarkerSecret), pageSize: deps.pageSize ?? DEFAULT_PAGE_SIZE };
   inScope(app, (gateway) => {
     answerInScope(gateway, kitAnswers);
     if (deps.auth) tokenRoute(gateway, deps.auth, throttle);
     openApiRoute(gateway);
     inScope(gateway, (api) => {
       if (deps.auth) documentUnauthorized(api);
-      inScope(api, (vnflcm) => vnflcmApi(vnflcm, deps), { prefix: VNFLCM_BASE });
+      inScope(api, (vnflcm) => vnflcmApi(vnflcm, { ...deps, lists }));
       if (deps.packages) {
         const packages = {
-          inventory: deps.inventory, repository: deps.packages, apiRoot: deps.apiRoot, limits: deps.packageLimits, inspector: deps.csarInspector, log: deps.log,
+          inventory: deps.inventory, repository: deps.packages, apiRoot: deps.apiRoot, limits: deps.packageLimits, inspector: deps.csarInspector, log: deps.log, lists,
+          downloader: deps.packageDownloader,
         };
-        inScope(api, (vnfpkgm) => vnfpkgmApi(vnfpkgm, packages), { prefix: VNFPKGM_BASE });
+        inScope(api, (vnfpkgm) => vnfpkgmApi(vnfpkgm, packages));
       }
     });
   });
   return app;
 }
 
-/** The SOL003 VNF LCM API, to declare with the prefix VNFLCM_BASE. */
-function vnflcmApi(vnflcm: App, deps: GatewayDependencies): void {
+const VNFLCM_VERSIONS = [[VNFLCM_V1_BASE, VNFLCM_V1_VERSION], ['/vnflcm', VNFLCM_API_VERSION]] as const;
+
+/** The SOL003 VNF LCM API (v2), with the one task of v1 that python-tackerclient has no v2 command for. */
+function vnflcmApi(vnflcm: App, deps: GatewayDependencies & { lists: ListPaging }): void {
+  announceVersions(vnflcm, VNFLCM_VERSIONS);
+  negotiated(vnflcm);
+  apiVersionsRoute(vnflcm, 'vnflcm', '/vnflcm', VNFLCM_API_VERSION);
   apiVersionsRoute(vnflcm, 'vnflcm', VNFLCM_BASE, VNFLCM_API_VERSION);
   inScope(vnflcm, (scope) => {
     versioned(scope, VNFLCM_API_VERSION);
     vnfInstanceRoutes(scope, deps);
     vnfLcmOpOccRoutes(scope, deps);
     if (deps.subscriptions) subscriptionRoutes(scope, { ...deps, subscriptions: deps.subscriptions });
-  });
+  }, { prefix: VNFLCM_BASE });
+  inScope(vnflcm, (scope) => {
+    versioned(scope, VNFLCM_V1_VERSION, { required: false });
+    cancelTaskOfV1(scope, deps);
+  }, { prefix: VNFLCM_V1_BASE });
 }
 
-/** The SOL005 VNF package management API, to declare with the prefix VNFPKGM_BASE. */
+/** The SOL005 VNF package management API (v1); a request without Version is served, as Tacker does. */
 export function vnfpkgmApi(vnfpkgm: App, deps: VnfPackageRouteDependencies): void {
+  announceVersions(vnfpkgm, [['/vnfpkgm', VNFPKGM_API_VERSION]]);
+  negotiated(vnfpkgm);
+  apiVersionsRoute(vnfpkgm, 'vnfpkgm', '/vnfpkgm', VNFPKGM_API_VERSION);
   apiVersionsRoute(vnfpkgm, 'vnfpkgm', VNFPKGM_BASE, VNFPKGM_API_VERSION);
   inScope(vnfpkgm, (scope) => {
-    versioned(scope, VNFPKGM_API_VERSION);
+    versioned(scope, VNFPKGM_API_VERSION, { required: false });
     vnfPackageRoutes(scope, deps);
-  });
+  }, { prefix: VNFPKGM_BASE });
 }

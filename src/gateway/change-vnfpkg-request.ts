@@ -83,7 +83,10 @@ function changeVnfPkgInput(
     sourceVnfdId: instance.vnfdId,
     sourcePackageId: deps.inventory.packageByVnfdId(instance.vnfdId)?.id,
     stack: instance.stack ?? { name: '', id: '' },
-    vnfcResourceInfo: instance.vnfcResourceInfo.map((v) => ({ id: v.id, vduId: v.vduId, serverId: v.computeResource.resourceId })),
+    vnfcResourceInfo: instance.vnfcResourceInfo.map((v) => ({
+      id: v.id, vduId: v.vduId, serverId: v.computeResource.resourceId,
+      ...(v.computeResource.vimConnectionId ? { vimConnectionId: v.computeResource.vimConnectionId } : {}),
+    })),
     request,
     target: {
       ...vnfd,

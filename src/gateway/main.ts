@@ -2,7 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { codecDataConverter } from '../codec/data-converter.ts';
 import { CodecConfigError } from '../codec/keyring.ts';
-import { egressPolicyOf, gatewayApiRoot, loadConfig } from '../config.ts';
+import { egressPolicyOf, gatewayApiRoot, loadConfig, readOptionalFile } from '../config.ts';
 import { listen } from '../http/listen.ts';
 import { inventoryFile } from '../inventory/location.ts';
 import { InventoryStore } from '../inventory/store.ts';
@@ -10,6 +10,7 @@ import { NotificationClient } from '../notifications/client.ts';
 import { SubscriptionStore, subscriptionsFile } from '../notifications/store.ts';
 import { recoverInterruptedOnboardings } from '../packages/lifecycle.ts';
 import { CsarInspector } from '../packages/csar-inspection.ts';
+import { PackageDownloader } from '../packages/download.ts';
 import { PackageRepository, packageRepositoryDir } from '../packages/repository.ts';
 import { GatewayAuthenticator } from './auth.ts';
 import { createGatewayApp } from './app.ts';
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
     packages,
     // Uploads are unzipped and parsed in a worker thread, never on the API's event loop.
     csarInspector: new CsarInspector(),
+    // upload_from_uri fetches with the CAs and TLS exceptions the VNFM's other outbound peers get.
+    packageDownloader: new PackageDownloader({ caPem: readOptionalFile(config.EM_CA_FILE), insecureOrigins: config.TLS_INSECURE_ORIGINS, egress: egressPolicyOf(config) }),
     client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     inventory,

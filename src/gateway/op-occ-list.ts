@@ -10,10 +10,6 @@ import { toVnfLcmOpOcc } from './op-occ.ts';
 import { operationSnapshot } from './operation-workflows.ts';
 import { OPERATION_WORKFLOW_TYPES } from '../lcm/operation-lifecycle.ts';
 
-export const OP_OCC_FILTER_ATTRIBUTES: ReadonlySet<string> = new Set([
-  'id', 'operationState', 'vnfInstanceId', 'operation', 'isAutomaticInvocation', 'startTime', 'stateEnteredTime',
-]);
-const PAGE_SIZE = 100;
 const RENDER_TIMEOUT_MS = 3_000;
 /** Filter attributes that Temporal visibility can narrow down (the rest is checked on the rendered occurrence). */
 const VISIBILITY_ATTRIBUTES: Record<string, string> = {
@@ -28,12 +24,12 @@ export interface OpOccPage {
 }
 
 export async function listOpOccs(
-  deps: { client: Client; taskQueue: string; apiRoot: string }, terms: FilterTerm[], pageToken: Uint8Array | undefined,
+  deps: { client: Client; taskQueue: string; apiRoot: string }, terms: FilterTerm[], pageToken: Uint8Array | undefined, pageSize: number,
 ): Promise<OpOccPage> {
   const page = await deps.client.workflowService.listWorkflowExecutions({
     namespace: deps.client.options.namespace,
     query: visibilityQuery(terms, deps.taskQueue),
-    pageSize: PAGE_SIZE,
+    pageSize,
     nextPageToken: pageToken,
   });
   const rendered = await Promise.all((page.executions ?? []).map(async (execution) => {
@@ -55,10 +51,10 @@ function visibilityQuery(terms: FilterTerm[], taskQueue: string): string {
     `WorkflowType IN (${LCM_WORKFLOW_TYPES.map(quote).join(', ')})`, `ExecutionStatus != 'ContinuedAsNew'`, `TaskQueue = ${quote(taskQueue)}`,
   ];
   for (const term of terms) {
-    const attribute = VISIBILITY_ATTRIBUTES[term.path.join('.')];
+    const attribute = term.path.length === 1 ? VISIBILITY_ATTRIBUTES[term.path[0] ?? ''] : undefined;
     if (!attribute || !['eq', 'in', 'neq', 'nin'].includes(term.op)) continue;
     const negate = term.op === 'neq' || term.op === 'nin';
-    clauses.push(`${attribute} ${negate ? 'NOT IN' : 'IN'} (${term.values.map(quote).join(', ')})`);
+    clauses.push(`${attribute} ${negate ? 'NOT IN' : 'IN'} (${term.values.map((value) => quote(String(value))).join(', ')})`);
   }
   return clauses.join(' AND ');
 }

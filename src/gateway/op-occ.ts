@@ -27,10 +27,11 @@ export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpO
         id: v.id,
         vduId: v.vduId,
         changeType: 'MODIFIED' as const,
-        computeResource: { resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
+        computeResource: { ...(v.vimConnectionId ? { vimConnectionId: v.vimConnectionId } : {}), resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
       })),
     },
     ...(state.operation === 'CHANGE_VNFPKG' && state.operationState === 'COMPLETED' ? { modificationsTriggeredByVnfPkgChange: state.target } : {}),
+    ...(state.changedInfo && state.operationState === 'COMPLETED' ? { changedInfo: state.changedInfo } : {}),
     lcmCoordinations: state.lcmCoordinations,
     rejectedLcmCoordinations: state.rejectedLcmCoordinations,
     _links: {

@@ -13,9 +13,9 @@ import { ApiVersionInformation, TokenResponse } from '../lcmcoord/models.ts';
 import { LccnSubscription, LccnSubscriptionRequest } from '../notifications/models.ts';
 import {
   CancelMode, ChangeCurrentVnfPkgRequest, CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest,
-  VNFLCM_API_VERSION, VnfInstance, VnfLcmOpOcc,
+  VNFLCM_API_VERSION, VnfInfoModificationRequest, VnfInstance, VnfLcmOpOcc,
 } from '../sol003/models.ts';
-import { CreateVnfPkgInfoRequest, VNFPKGM_API_VERSION, VnfPkgInfo, VnfPkgInfoModifications } from '../sol005/models.ts';
+import { CreateVnfPkgInfoRequest, UploadVnfPkgFromUriRequest, VNFPKGM_API_VERSION, VnfPkgInfo, VnfPkgInfoModifications } from '../sol005/models.ts';
 import { problem, type Answer } from './answers.ts';
 import { TOKEN_PATH, TokenRequest } from './auth.ts';
 
@@ -25,8 +25,8 @@ type JsonObject = Record<string, unknown>;
 /** The wire models that are components of the document, by name (request models appear as `<name>Input`). */
 export const COMPONENTS = {
   ProblemDetails, ApiVersionInformation, TokenRequest, TokenResponse,
-  CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, ChangeCurrentVnfPkgRequest, CancelMode, VnfInstance, VnfLcmOpOcc,
-  LccnSubscriptionRequest, LccnSubscription, CreateVnfPkgInfoRequest, VnfPkgInfoModifications, VnfPkgInfo,
+  CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, ChangeCurrentVnfPkgRequest, CancelMode, VnfInfoModificationRequest, VnfInstance, VnfLcmOpOcc,
+  LccnSubscriptionRequest, LccnSubscription, CreateVnfPkgInfoRequest, VnfPkgInfoModifications, UploadVnfPkgFromUriRequest, VnfPkgInfo,
 } satisfies Record<string, z.ZodType>;
 
 /**
@@ -118,16 +118,33 @@ const documentRoute: typeof transformRoute = (route) => {
   const answers = (route.schema?.response ?? {}) as Record<string, Answer>;
   const { schema, url } = transformRoute(route);
   const responses = schema.response as Record<string, JsonObject> | undefined;
+  // SOL013 §4.9: every answer of an API says its version (version-header.ts sets it).
+  const version = apiVersionOf(route.url);
   for (const [status, answer] of Object.entries(answers)) {
     const documented = responses?.[status];
     if (!documented) continue;
     // A bodiless answer is `type: null` to @fastify/swagger (no content at all).
     if (Object.keys(answer.content).length === 0) documented.type = 'null';
-    if (answer.headers) documented.headers = Object.fromEntries(Object.entries(answer.headers).map(([name, header]) => [name, headerSchema(header)]));
+    const headers = { ...answer.headers, ...(version && { Version: z.string().describe(`the API version of the answer (${version})`) }) };
+    if (Object.keys(headers).length > 0) documented.headers = Object.fromEntries(Object.entries(headers).map(([name, header]) => [name, headerSchema(header)]));
   }
   if (schema.headers) schema.headers = canonicalHeaderNames(schema.headers as JsonObject);
-  return { schema, url };
+  return { schema, url: namedWildcard(url, schema as JsonObject) };
 };
+
+/** The one wildcard route (a package artifact) documents its `*` as SOL005 names it. */
+export const WILDCARD_PARAMETER = 'artifactPath';
+
+/** `/…/*` as `/…/{artifactPath}`, its parameter renamed to match. */
+function namedWildcard(url: string, schema: JsonObject): string {
+  if (!url.endsWith('*')) return url;
+  const params = schema.params as { properties?: JsonObject; required?: string[] } | undefined;
+  if (params?.properties && '*' in params.properties) {
+    params.properties = Object.fromEntries(Object.entries(params.properties).map(([name, value]) => [name === '*' ? WILDCARD_PARAMETER : name, value]));
+    params.required = params.required?.map((name) => (name === '*' ? WILDCARD_PARAMETER : name));
+  }
+  return `${url.slice(0, -1)}{${WILDCARD_PARAMETER}}`;
+}
 
 /** The whole document: the components the operations use (transitively), and response headers marked required. */
 const documentObject: typeof transformDocument = (document) => {
@@ -154,6 +171,14 @@ const documentObject: typeof transformDocument = (document) => {
 };
 
 const REQUIRED = 'x-required';
+
+/** The version an answer under this path carries, if the path is one of an API's. */
+function apiVersionOf(url: string): string | undefined {
+  if (url.startsWith('/vnflcm/v1/')) return '1.3.0';
+  if (url.startsWith('/vnflcm/')) return VNFLCM_API_VERSION;
+  if (url.startsWith('/vnfpkgm/')) return VNFPKGM_API_VERSION;
+  return undefined;
+}
 
 /** A response header as @fastify/swagger takes it (its description beside the schema); required unless optional. */
 function headerSchema(header: z.ZodType): JsonObject {

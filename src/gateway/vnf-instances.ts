@@ -5,9 +5,16 @@ import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { HttpProblem } from '../http/problem.ts';
 import type { InventoryStore, VnfInstanceRecord } from '../inventory/store.ts';
-import type { CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInstance } from '../sol003/models.ts';
-import type { InstantiateVnfInput, TerminateVnfInput } from '../workflows/instance-operations.ts';
-import { activeOperationQuery, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId } from '../workflows/messages.ts';
+import type {
+  CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInfoModificationRequest, VnfInfoModifications, VnfInstance,
+} from '../sol003/models.ts';
+import { redactSecrets } from '../sol003/redact.ts';
+import type { InstantiateVnfInput, ModifyVnfInfoInput, TerminateVnfInput } from '../workflows/instance-operations.ts';
+import type { IdentifierNotificationDraft } from '../notifications/models.ts';
+import {
+  activeOperationQuery, identifierNotifierWorkflowId, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId,
+} from '../workflows/messages.ts';
+import type { deliverOperationNotifications } from '../workflows/notifications.ts';
 import type { StartOperation } from '../workflows/start-operation.ts';
 import type { vnfInstanceLcm } from '../workflows/vnf-instance-lcm.ts';
 
@@ -31,6 +38,8 @@ export function newInstance(inventory: InventoryStore, request: CreateVnfRequest
   return {
     id: randomUUID(),
     vnfInstanceName: request.vnfInstanceName,
+    vnfInstanceDescription: request.vnfInstanceDescription,
+    metadata: request.metadata,
     vnfdId: vnfd.vnfdId,
     vnfProvider: vnfd.vnfProvider,
     vnfProductName: vnfd.vnfProductName,
@@ -41,14 +50,56 @@ export function newInstance(inventory: InventoryStore, request: CreateVnfRequest
   };
 }
 
-/** Deletes a VNF instance resource; 409 while it is instantiated or an operation holds it. */
-export async function deleteInstance(deps: Pick<VnfInstanceDependencies, 'client' | 'inventory'>, instance: VnfInstanceRecord): Promise<void> {
+/**
+ * Records a new VNF instance resource and, when subscriptions are served, hands its
+ * VnfIdentifierCreationNotification to a notifier workflow: once this returns, the
+ * notification will reach every matching subscriber, whatever stops. If the hand-over fails
+ * (Temporal unreachable), the instance is not kept either, and the caller gets the error.
+ */
+export async function createInstance(deps: VnfInstanceDependencies & { notify: boolean }, record: VnfInstanceRecord): Promise<void> {
+  deps.inventory.putInstance(record);
+  if (!deps.notify) return;
+  try {
+    await announceIdentifier(deps, record, 'creation');
+  } catch (err) {
+    deps.inventory.deleteInstance(record.id);
+    throw err;
+  }
+}
+
+/**
+ * Deletes a VNF instance resource; 409 while it is instantiated or an operation holds it. The
+ * VnfIdentifierDeletionNotification is handed over first: the record goes only once it is.
+ */
+export async function deleteInstance(deps: VnfInstanceDependencies & { notify: boolean }, instance: VnfInstanceRecord): Promise<void> {
   if (instance.instantiationState !== 'NOT_INSTANTIATED') {
     throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; terminate it before deleting it`);
   }
   const active = await activeOperation(deps.client, instance.id);
   if (active) throw new HttpProblem(409, `VNF instance ${instance.id} has operation ${active} in progress or in FAILED_TEMP`);
+  if (deps.notify) await announceIdentifier(deps, instance, 'deletion');
   deps.inventory.deleteInstance(instance.id);
+}
+
+/** Starts the notifier of the instance's creation or deletion, with its one notification (SOL003 §5.5.2.18–19). */
+async function announceIdentifier(deps: VnfInstanceDependencies, instance: VnfInstanceRecord, event: 'creation' | 'deletion'): Promise<void> {
+  const { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion, vnfInstanceName } = instance;
+  const notification: IdentifierNotificationDraft = {
+    id: randomUUID(),
+    notificationType: event === 'creation' ? 'VnfIdentifierCreationNotification' : 'VnfIdentifierDeletionNotification',
+    timeStamp: new Date().toISOString(),
+    vnfInstanceId: instance.id,
+    _links: { vnfInstance: { href: `${deps.apiRoot}${VNFLCM_BASE}/vnf_instances/${instance.id}` } },
+    instance: { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion, ...(vnfInstanceName !== undefined ? { vnfInstanceName } : {}) },
+  };
+  await deps.client.workflow.start<typeof deliverOperationNotifications>('deliverOperationNotifications', {
+    workflowId: identifierNotifierWorkflowId(instance.id, event),
+    taskQueue: deps.taskQueue,
+    args: [{ initial: [notification] }],
+    // A repeated request (a client retrying) finds the notifier there and sends nothing twice.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `${notification.notificationType} of VNF instance ${instance.id}`,
+  });
 }
 
 /** The start of an instantiate operation, or the 409/422 that refuses it. */
@@ -85,6 +136,37 @@ export function terminateStart(apiRoot: string, instance: VnfInstanceRecord, req
     vnfd: identityOf(instance), stack: instance.stack,
   };
   return { kind: 'TERMINATE', vnfLcmOpOccId: opId, input, staticSummary: `terminate VNF ${instance.id}` };
+}
+
+/**
+ * The start of a MODIFY_INFO operation, or the 422 that refuses it: in any instantiation state,
+ * as SOL003 allows. A new vnfdId must be of an onboarded, enabled package; it changes the
+ * instance's package identity only (nothing on the VIM changes, as in Tacker).
+ */
+export function modifyInfoStart(
+  deps: Pick<VnfInstanceDependencies, 'inventory' | 'apiRoot'>, instance: VnfInstanceRecord, request: VnfInfoModificationRequest,
+): StartOperation {
+  const unsupported = (['vimConnectionInfo', 'vimConnectionInfoDeleteIds', 'vnfcInfoModifications', 'vnfcInfoModificationsDeleteIds'] as const)
+    .filter((key) => request[key] !== undefined);
+  if (unsupported.length > 0) {
+    throw new HttpProblem(422, `${unsupported.join(', ')} cannot be modified here: the VNFM drives the VIM it is configured with, and its VNFCs have no configurable properties`);
+  }
+  const changes: VnfInfoModifications = Object.fromEntries((['vnfInstanceName', 'vnfInstanceDescription', 'vnfConfigurableProperties', 'metadata', 'extensions'] as const)
+    .filter((key) => request[key] !== undefined).map((key) => [key, request[key]]));
+  if (request.vnfdId !== undefined && request.vnfdId !== instance.vnfdId) {
+    const pkg = deps.inventory.packageByVnfdId(request.vnfdId);
+    if (!pkg || pkg.onboardingState !== 'ONBOARDED' || pkg.operationalState !== 'ENABLED') {
+      throw new HttpProblem(422, `no ONBOARDED and ENABLED VNF package has vnfdId ${request.vnfdId}`);
+    }
+    const { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion } = pkg.vnfd;
+    Object.assign(changes, { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion });
+  }
+  const opId = randomUUID();
+  const input: ModifyVnfInfoInput = {
+    vnfLcmOpOccId: opId, vnfInstanceId: instance.id, request, links: operationLinks(deps.apiRoot, instance.id, opId),
+    vnfd: identityOf(instance), changes,
+  };
+  return { kind: 'MODIFY_INFO', vnfLcmOpOccId: opId, input, staticSummary: `modify the information of VNF ${instance.id}` };
 }
 
 export function opOccUrl(apiRoot: string, opId: string): string {
@@ -160,21 +242,43 @@ function identityOf(instance: VnfInstanceRecord): InstantiateVnfInput['vnfd'] {
 export function renderVnfInstance(instance: VnfInstanceRecord, apiRoot: string): VnfInstance {
   const self = `${apiRoot}${VNFLCM_BASE}/vnf_instances/${instance.id}`;
   const instantiated = instance.instantiationState === 'INSTANTIATED';
+  // Key-value maps are the user's; a secret-named key in them is shown redacted, as everywhere.
+  const present = <K extends keyof VnfInstanceRecord>(key: K) => (instance[key] !== undefined ? { [key]: redactSecrets(instance[key]) } : {});
   return {
     id: instance.id,
     ...(instance.vnfInstanceName ? { vnfInstanceName: instance.vnfInstanceName } : {}),
+    ...present('vnfInstanceDescription'),
     vnfdId: instance.vnfdId,
     vnfProvider: instance.vnfProvider,
     vnfProductName: instance.vnfProductName,
     vnfSoftwareVersion: instance.vnfSoftwareVersion,
     vnfdVersion: instance.vnfdVersion,
+    ...present('vnfConfigurableProperties'),
+    ...(instantiated ? present('vimConnectionInfo') : {}),
     instantiationState: instance.instantiationState,
-    ...(instantiated ? { instantiatedVnfInfo: { flavourId: 'simple', vnfState: 'STARTED' as const, vnfcResourceInfo: instance.vnfcResourceInfo } } : {}),
+    ...(instantiated ? { instantiatedVnfInfo: instantiatedVnfInfo(instance) } : {}),
+    ...present('metadata'),
+    ...present('extensions'),
     _links: {
       self: { href: self },
       ...(instantiated
         ? { terminate: { href: `${self}/terminate` }, changeVnfPkg: { href: `${self}/change_vnfpkg` } }
         : { instantiate: { href: `${self}/instantiate` } }),
     },
+  };
+}
+
+/** The VNFCs twice, as SOL003 has them: their resources (vnfcResourceInfo) and the VNFC itself (vnfcInfo). */
+function instantiatedVnfInfo(instance: VnfInstanceRecord): NonNullable<VnfInstance['instantiatedVnfInfo']> {
+  const vimConnectionId = instance.vnfcResourceInfo[0]?.computeResource.vimConnectionId;
+  return {
+    flavourId: instance.flavourId ?? 'simple',
+    vnfState: 'STARTED',
+    vnfcResourceInfo: instance.vnfcResourceInfo,
+    vnfcInfo: instance.vnfcResourceInfo.map((vnfc) => ({ id: `${vnfc.vduId}-${vnfc.id}`, vduId: vnfc.vduId, vnfcResourceInfoId: vnfc.id, vnfcState: 'STARTED' as const })),
+    // The Heat stack that holds the VNF's resources, as a resource handle of the same VIM.
+    ...(instance.stack ? {
+      metadata: { stack: { ...(vimConnectionId ? { vimConnectionId } : {}), resourceId: instance.stack.id, vimLevelResourceType: 'OS::Heat::Stack', name: instance.stack.name } },
+    } : {}),
   };
 }

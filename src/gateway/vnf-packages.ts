@@ -22,6 +22,7 @@ export function renderVnfPkgInfo(pkg: VnfPkgInfoRecord, inventory: InventoryStor
     } : {}),
     checksum: pkg.checksum,
     softwareImages: pkg.softwareImages,
+    additionalArtifacts: pkg.additionalArtifacts,
     onboardingState: pkg.onboardingState,
     operationalState: pkg.operationalState,
     usageState: usageState(inventory, pkg),

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { request } from 'undici';
 import { z } from 'zod';
+import { vimConnectionEntry } from '../openstack/vim-connection-info.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
 import type { InventoryStore, VnfInstanceRecord, VnfPackageRecord } from './store.ts';
 
@@ -12,6 +13,8 @@ export const SAMPLE_PACKAGES = [
   { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4b01', dir: 'sample-vnf-v1' },
   { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4b02', dir: 'sample-vnf-v2' },
 ] as const;
+/** Where the VIM simulator serves Keystone v3 (its KEYSTONE_PATH). */
+const SIMULATOR_KEYSTONE_PATH = '/identity/v3';
 /** VNFCs per VDU of the sample instance. */
 export const SAMPLE_LAYOUT = { VDU1: 2, VDU2: 2 } as const;
 
@@ -42,6 +45,8 @@ export async function ensureSampleInstance(
   if (res.statusCode !== 200 && res.statusCode !== 201) throw new Error(`VIM simulator refused the sample stack: ${res.statusCode} ${await res.body.text()}`);
   const stack = VimStackView.parse(await res.body.json());
   const { vnfd } = pkg;
+  // The VIM simulator's Keystone, as the worker started by `npm start` reaches it (admin/admin).
+  const vim = vimConnectionEntry({ authUrl: `${vimUrl}${SIMULATOR_KEYSTONE_PATH}`, username: 'admin', projectName: 'admin' });
   const instance: VnfInstanceRecord = {
     id: instanceId,
     vnfInstanceName: 'sample-vnf',
@@ -52,10 +57,12 @@ export async function ensureSampleInstance(
     vnfdVersion: vnfd.vnfdVersion,
     instantiationState: 'INSTANTIATED',
     stack: { name: stack.stackName, id: stack.stackId },
+    flavourId: 'simple',
+    vimConnectionInfo: { [vim.vimConnectionId]: vim.info },
     vnfcResourceInfo: stack.vnfcs.map((v) => ({
       id: v.serverId,
       vduId: v.vduId,
-      computeResource: { resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
+      computeResource: { vimConnectionId: vim.vimConnectionId, resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
     })),
   };
   store.putInstance(instance);

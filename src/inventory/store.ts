@@ -11,7 +11,9 @@ import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
 import { JsonFile } from '../persistence/json-file.ts';
 import { JsonRecordFolder } from '../persistence/record-folder.ts';
-import { Checksum, KeyValuePairs, VnfPackageSoftwareImageInfo } from '../sol005/models.ts';
+import { VimConnectionInfo, type VnfInfoModifications } from '../sol003/models.ts';
+import { modifiedInstance } from './modify-info.ts';
+import { Checksum, KeyValuePairs, VnfPackageArtifactInfo, VnfPackageSoftwareImageInfo } from '../sol005/models.ts';
 import { VnfdSummary } from '../vnfd/vnfd.ts';
 
 /** A VNF package with its VNFD: what LCM operations use (an onboarded package). */
@@ -27,6 +29,8 @@ export const VnfPackageRecord = z.object({
   /** Of the uploaded ZIP archive. */
   checksum: Checksum.optional(),
   softwareImages: z.array(VnfPackageSoftwareImageInfo).optional(),
+  /** The package's files besides its VNFD, manifest and images, with their checksums. */
+  additionalArtifacts: z.array(VnfPackageArtifactInfo).optional(),
   /** Why the last upload failed; present only while the package is back in CREATED. */
   onboardingFailureDetails: ProblemDetails.optional(),
 });
@@ -39,7 +43,7 @@ export type VnfPkgInfoRecord = z.infer<typeof VnfPkgInfoRecord>;
 export const VnfcResourceInfo = z.object({
   id: z.string(),
   vduId: z.string(),
-  computeResource: z.object({ resourceId: z.string(), vimLevelResourceType: z.string() }),
+  computeResource: z.object({ vimConnectionId: z.string().optional(), resourceId: z.string(), vimLevelResourceType: z.string() }),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 export type VnfcResourceInfo = z.infer<typeof VnfcResourceInfo>;
@@ -47,6 +51,10 @@ export type VnfcResourceInfo = z.infer<typeof VnfcResourceInfo>;
 export const VnfInstanceRecord = z.object({
   id: z.string(),
   vnfInstanceName: z.string().optional(),
+  vnfInstanceDescription: z.string().optional(),
+  metadata: KeyValuePairs.optional(),
+  extensions: KeyValuePairs.optional(),
+  vnfConfigurableProperties: KeyValuePairs.optional(),
   vnfdId: z.string(),
   vnfProvider: z.string(),
   vnfProductName: z.string(),
@@ -55,6 +63,9 @@ export const VnfInstanceRecord = z.object({
   instantiationState: z.enum(['NOT_INSTANTIATED', 'INSTANTIATED']),
   stack: z.object({ name: z.string(), id: z.string() }).optional(),
   vnfcResourceInfo: z.array(VnfcResourceInfo).default([]),
+  /** The VIM the instance's resources are on, by the vimConnectionId their handles name (no credentials). */
+  vimConnectionInfo: z.record(z.string(), VimConnectionInfo).optional(),
+  flavourId: z.string().optional(),
 });
 export type VnfInstanceRecord = z.infer<typeof VnfInstanceRecord>;
 
@@ -122,9 +133,12 @@ export class InventoryStore {
     this.instanceRecords.put(record);
   }
 
-  recordInstantiation(instanceId: string, stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[]): void {
+  recordInstantiation(
+    instanceId: string, stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[],
+    vim?: { vimConnectionInfo: Record<string, VimConnectionInfo>; flavourId: string },
+  ): void {
     this.changeInstance(instanceId, (instance) => {
-      Object.assign(instance, { instantiationState: 'INSTANTIATED', stack, vnfcResourceInfo });
+      Object.assign(instance, { instantiationState: 'INSTANTIATED', stack, vnfcResourceInfo, ...vim });
     });
   }
 
@@ -133,7 +147,14 @@ export class InventoryStore {
       instance.instantiationState = 'NOT_INSTANTIATED';
       instance.stack = undefined;
       instance.vnfcResourceInfo = [];
+      instance.vimConnectionInfo = undefined;
+      instance.flavourId = undefined;
     });
+  }
+
+  /** MODIFY_INFO: the changes merged into the instance (idempotent: merging them again changes nothing). */
+  recordModification(instanceId: string, changes: VnfInfoModifications): void {
+    this.changeInstance(instanceId, (instance) => Object.assign(instance, modifiedInstance(instance, changes)));
   }
 
   deleteInstance(instanceId: string): void {

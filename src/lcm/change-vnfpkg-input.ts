@@ -11,6 +11,8 @@ export const VnfcResourceRef = z.object({
   vduId: z.string().min(1),
   /** computeResource.resourceId: the server in the VIM. */
   serverId: z.string().min(1),
+  /** The vimConnectionInfo entry of the VIM the server is on (its resource handle names it). */
+  vimConnectionId: z.string().min(1).optional(),
 });
 export type VnfcResourceRef = z.infer<typeof VnfcResourceRef>;
 

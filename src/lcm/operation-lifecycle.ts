@@ -9,7 +9,7 @@ import type { LcmOperationStateType } from '../sol003/models.ts';
 export type OperationStateName = LcmOperationStateType;
 
 /** The LCM operations this VNFM performs. */
-export type LcmOperationKind = 'CHANGE_VNFPKG' | 'INSTANTIATE' | 'TERMINATE';
+export type LcmOperationKind = 'CHANGE_VNFPKG' | 'INSTANTIATE' | 'TERMINATE' | 'MODIFY_INFO';
 
 export type OperatorTaskName = 'retry' | 'rollback' | 'fail' | 'cancel';
 
@@ -18,6 +18,7 @@ export const OPERATION_WORKFLOW_TYPES: Readonly<Record<LcmOperationKind, string>
   CHANGE_VNFPKG: 'changeVnfPkg',
   INSTANTIATE: 'instantiateVnf',
   TERMINATE: 'terminateVnf',
+  MODIFY_INFO: 'modifyVnfInfo',
 };
 
 /** States an occurrence may go to from each state (STARTING is where every occurrence begins). */
@@ -35,8 +36,12 @@ export function canTransition(from: OperationStateName, to: OperationStateName):
   return TRANSITIONS[from].includes(to);
 }
 
-/** States whose entry is announced with START; every other state is a RESULT (SOL003 §5.6.2.2). */
-export const START_STATES: ReadonlySet<OperationStateName> = new Set(['STARTING', 'PROCESSING', 'ROLLING_BACK']);
+/**
+ * States whose entry is announced with START; every other state, intermediate (PROCESSING,
+ * ROLLING_BACK) or final, is a RESULT (SOL003 §5.6.2.2). START is sent once, for STARTING, as
+ * Tacker sends it.
+ */
+export const START_STATES: ReadonlySet<OperationStateName> = new Set(['STARTING']);
 /** States after which the occurrence never changes again. */
 export const FINAL_STATES: ReadonlySet<OperationStateName> = new Set(['COMPLETED', 'FAILED', 'ROLLED_BACK']);
 /** States in which the operation runs, so that it can be cancelled. */

@@ -10,7 +10,7 @@ import { codeForStatus, OutboundError } from '../outbound/errors.ts';
 import { problemIn, type Answer } from '../outbound/exchange.ts';
 import type { TokenCache } from '../outbound/token-cache.ts';
 import { VNFLCM_API_VERSION } from '../sol003/models.ts';
-import type { SubscriptionAuthentication, VnfLcmOperationOccurrenceNotification } from './models.ts';
+import type { LccnNotification, SubscriptionAuthentication } from './models.ts';
 
 export const NotificationClientOptions = z.object({
   connectTimeoutMs: z.number().int().positive().default(5_000),
@@ -96,7 +96,7 @@ export class NotificationClient {
   }
 
   /** POSTs one notification. Any 2xx is success (SOL003 expects 204); the error's code says whether to send it again. */
-  async deliver(target: SubscriberTarget, notification: VnfLcmOperationOccurrenceNotification): Promise<{ status: number }> {
+  async deliver(target: SubscriberTarget, notification: LccnNotification): Promise<{ status: number }> {
     const body = JSON.stringify(notification);
     const size = Buffer.byteLength(body);
     if (size > this.maxNotificationBytes) {

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
 import { HttpUrl } from '../http/urls.ts';
-import { AffectedVnfc, LcmOperationStateType, ModificationsTriggeredByVnfPkgChange } from '../sol003/models.ts';
+import { AffectedVnfc, LcmOperationStateType, ModificationsTriggeredByVnfPkgChange, VnfInfoModifications } from '../sol003/models.ts';
 
 export { summaryOf } from './summary.ts';
 
@@ -48,10 +48,35 @@ export const SubscriptionAuthentication = z.object({
 });
 export type SubscriptionAuthentication = z.infer<typeof SubscriptionAuthentication>;
 
-/** The subset of VnfInstanceSubscriptionFilter this VNFM evaluates; other keys are kept to be refused (422). */
-export const VnfInstanceSubscriptionFilter = z.looseObject({
-  vnfInstanceIds: z.array(z.string().min(1)).min(1).optional(),
+/** SOL003 VnfProductsFromProviders: VNFs of a provider, narrowed to products, software versions and VNFD versions. */
+export const VnfProductsFromProviders = z.object({
+  vnfProvider: z.string().min(1),
+  vnfProducts: z.array(z.object({
+    vnfProductName: z.string().min(1),
+    versions: z.array(z.object({
+      vnfSoftwareVersion: z.string().min(1),
+      vnfdVersions: z.array(z.string().min(1)).min(1).optional(),
+    })).min(1).optional(),
+  })).min(1).optional(),
 });
+
+/**
+ * SOL013 §8.3.5 VnfInstanceSubscriptionFilter, as Tacker matches it: by VNFD (vnfdIds, or the
+ * products of providers) and by instance (ids, or names). Each pair is an alternative: a filter
+ * gives one of vnfdIds and vnfProductsFromProviders, one of vnfInstanceIds and vnfInstanceNames.
+ * Other keys are kept to be refused (422).
+ */
+export const VnfInstanceSubscriptionFilter = z.looseObject({
+  vnfdIds: z.array(z.string().min(1)).min(1).optional(),
+  vnfProductsFromProviders: z.array(VnfProductsFromProviders).min(1).optional(),
+  vnfInstanceIds: z.array(z.string().min(1)).min(1).optional(),
+  vnfInstanceNames: z.array(z.string().min(1)).min(1).optional(),
+}).superRefine((filter, ctx) => {
+  for (const [one, other] of [['vnfdIds', 'vnfProductsFromProviders'], ['vnfInstanceIds', 'vnfInstanceNames']] as const) {
+    if (filter[one] && filter[other]) ctx.addIssue({ code: 'custom', path: [other], message: `${one} and ${other} are alternatives (SOL013 §8.3.5): give one of them` });
+  }
+});
+export type VnfInstanceSubscriptionFilter = z.infer<typeof VnfInstanceSubscriptionFilter>;
 
 export const LifecycleChangeNotificationsFilter = z.looseObject({
   vnfInstanceSubscriptionFilter: VnfInstanceSubscriptionFilter.optional(),
@@ -69,7 +94,7 @@ export const LifecycleChangeNotificationsFilter = z.looseObject({
 export type LifecycleChangeNotificationsFilter = z.infer<typeof LifecycleChangeNotificationsFilter>;
 
 export const SUPPORTED_FILTER_ATTRIBUTES = ['vnfInstanceSubscriptionFilter', 'notificationTypes', 'operationTypes', 'operationStates'];
-export const SUPPORTED_INSTANCE_FILTER_ATTRIBUTES = ['vnfInstanceIds'];
+export const SUPPORTED_INSTANCE_FILTER_ATTRIBUTES = ['vnfdIds', 'vnfProductsFromProviders', 'vnfInstanceIds', 'vnfInstanceNames'];
 
 /** Filter attributes the request names that this VNFM would not evaluate (refused rather than ignored). */
 export function unsupportedFilterAttributes(filter: LifecycleChangeNotificationsFilter | undefined): string[] {
@@ -116,46 +141,126 @@ export const VnfLcmOperationOccurrenceNotification = z.object({
   vnfLcmOpOccId: z.string(),
   affectedVnfcs: z.array(AffectedVnfc).optional(),
   modificationsTriggeredByVnfPkgChange: ModificationsTriggeredByVnfPkgChange.optional(),
+  /** MODIFY_INFO: what it changed. */
+  changedInfo: VnfInfoModifications.optional(),
   error: ProblemDetails.optional(),
   _links: z.object({ vnfInstance: Link, subscription: Link, vnfLcmOpOcc: Link.optional() }),
 });
 export type VnfLcmOperationOccurrenceNotification = z.infer<typeof VnfLcmOperationOccurrenceNotification>;
 
+const IdentifierLinks = z.object({ vnfInstance: Link, subscription: Link });
+
+/** SOL003 §5.5.2.18: a VNF instance resource was created. */
+export const VnfIdentifierCreationNotification = z.object({
+  id: z.string(),
+  notificationType: z.literal('VnfIdentifierCreationNotification'),
+  subscriptionId: z.string(),
+  timeStamp: z.string(),
+  vnfInstanceId: z.string(),
+  _links: IdentifierLinks,
+});
+export type VnfIdentifierCreationNotification = z.infer<typeof VnfIdentifierCreationNotification>;
+
+/** SOL003 §5.5.2.19: a VNF instance resource was deleted. */
+export const VnfIdentifierDeletionNotification = VnfIdentifierCreationNotification.extend({
+  notificationType: z.literal('VnfIdentifierDeletionNotification'),
+});
+export type VnfIdentifierDeletionNotification = z.infer<typeof VnfIdentifierDeletionNotification>;
+
+/** Any notification a subscriber of the VNF LCM API receives. */
+export const LccnNotification = z.discriminatedUnion('notificationType', [
+  VnfLcmOperationOccurrenceNotification, VnfIdentifierCreationNotification, VnfIdentifierDeletionNotification,
+]);
+export type LccnNotification = z.infer<typeof LccnNotification>;
+
+/** What subscription filters on VNFs look at: the instance's package identity and name. */
+export interface InstanceIdentity {
+  vnfdId: string;
+  vnfProvider: string;
+  vnfProductName: string;
+  vnfSoftwareVersion: string;
+  vnfdVersion: string;
+  vnfInstanceName?: string;
+}
+
 /**
- * A notification as the operation emits it, before it is addressed to a subscription: the
+ * A notification as the VNFM emits it, before it is addressed to a subscription: the
  * delivery fills `subscriptionId` and `_links.subscription` (and applies the verbosity).
  */
-export type NotificationDraft = Omit<VnfLcmOperationOccurrenceNotification, 'subscriptionId' | '_links' | 'verbosity'> & {
+export type OperationNotificationDraft = Omit<VnfLcmOperationOccurrenceNotification, 'subscriptionId' | '_links' | 'verbosity'> & {
   _links: { vnfInstance: { href: string }; vnfLcmOpOcc: { href: string } };
 };
+
+/**
+ * An identifier notification as the gateway emits it. It carries the identity of the instance
+ * as it was (a deleted instance can no longer be looked up), for the filters; that is not sent.
+ */
+export type IdentifierNotificationDraft = Omit<VnfIdentifierCreationNotification | VnfIdentifierDeletionNotification, 'subscriptionId' | '_links'> & {
+  _links: { vnfInstance: { href: string } };
+  instance: InstanceIdentity;
+};
+
+export type NotificationDraft = OperationNotificationDraft | IdentifierNotificationDraft;
 
 /** What subscription filters are evaluated against. */
 export interface NotificationSummary {
   notificationType: NotificationType;
   vnfInstanceId: string;
-  operation: LcmOperationType;
-  operationState: LcmOperationStateType;
+  /** Of an operation occurrence notification. */
+  operation?: LcmOperationType;
+  operationState?: LcmOperationStateType;
+  /** The instance as it was when the notification was made; otherwise it is looked up. */
+  instance?: InstanceIdentity;
 }
 
-/** SOL003 filter semantics: every attribute present must match (AND); values of one attribute are alternatives (OR). */
-export function matchesFilter(filter: LifecycleChangeNotificationsFilter | undefined, n: NotificationSummary): boolean {
+/**
+ * SOL003 filter semantics: every attribute present must match (AND); values of one attribute are
+ * alternatives (OR). operationTypes and operationStates apply to operation occurrence
+ * notifications only. A filter on the VNF's identity does not match when it is unknown.
+ */
+export function matchesFilter(filter: LifecycleChangeNotificationsFilter | undefined, n: NotificationSummary, identity = n.instance): boolean {
   if (!filter) return true;
-  const ids = filter.vnfInstanceSubscriptionFilter?.vnfInstanceIds;
-  if (ids && !ids.includes(n.vnfInstanceId)) return false;
+  if (!matchesInstance(filter.vnfInstanceSubscriptionFilter, n.vnfInstanceId, identity)) return false;
   if (filter.notificationTypes && !filter.notificationTypes.includes(n.notificationType)) return false;
-  if (filter.operationTypes && !filter.operationTypes.includes(n.operation)) return false;
-  if (filter.operationStates && !filter.operationStates.includes(n.operationState)) return false;
+  if (n.notificationType === 'VnfLcmOperationOccurrenceNotification') {
+    if (filter.operationTypes && (!n.operation || !filter.operationTypes.includes(n.operation))) return false;
+    if (filter.operationStates && (!n.operationState || !filter.operationStates.includes(n.operationState))) return false;
+  }
   return true;
 }
 
-/** `_links.subscription.href`: the subscription resource beside the operation occurrence, on the same API root. */
-export function subscriptionHref(vnfLcmOpOccHref: string, subscriptionId: string): string {
-  return vnfLcmOpOccHref.replace(/\/vnf_lcm_op_occs\/[^/]*$/, `/subscriptions/${encodeURIComponent(subscriptionId)}`);
+function matchesInstance(filter: VnfInstanceSubscriptionFilter | undefined, vnfInstanceId: string, identity: InstanceIdentity | undefined): boolean {
+  if (!filter) return true;
+  if (filter.vnfInstanceIds && !filter.vnfInstanceIds.includes(vnfInstanceId)) return false;
+  if (filter.vnfInstanceNames && !(identity?.vnfInstanceName !== undefined && filter.vnfInstanceNames.includes(identity.vnfInstanceName))) return false;
+  if (filter.vnfdIds && !(identity && filter.vnfdIds.includes(identity.vnfdId))) return false;
+  if (filter.vnfProductsFromProviders && !(identity && filter.vnfProductsFromProviders.some((p) => matchesProvider(p, identity)))) return false;
+  return true;
+}
+
+/** A provider, and (when given) one of its products, of its software versions, of their VNFD versions. */
+function matchesProvider(provider: z.infer<typeof VnfProductsFromProviders>, vnf: InstanceIdentity): boolean {
+  if (provider.vnfProvider !== vnf.vnfProvider) return false;
+  if (!provider.vnfProducts) return true;
+  return provider.vnfProducts.some((product) => product.vnfProductName === vnf.vnfProductName && (!product.versions
+    || product.versions.some((version) => version.vnfSoftwareVersion === vnf.vnfSoftwareVersion
+      && (!version.vnfdVersions || version.vnfdVersions.includes(vnf.vnfdVersion)))));
+}
+
+/** `_links.subscription.href`: the subscription resource beside the instance, on the same API root. */
+export function subscriptionHref(vnfInstanceHref: string, subscriptionId: string): string {
+  return vnfInstanceHref.replace(/\/vnf_instances\/[^/]*$/, `/subscriptions/${encodeURIComponent(subscriptionId)}`);
 }
 
 /** The notification as one subscription receives it. */
-export function addressedTo(draft: NotificationDraft, subscriptionId: string, verbosity: Verbosity): VnfLcmOperationOccurrenceNotification {
-  const { affectedVnfcs, modificationsTriggeredByVnfPkgChange, ...rest } = draft;
+export function addressedTo(draft: NotificationDraft, subscriptionId: string, verbosity: Verbosity): LccnNotification {
+  const subscription = { href: subscriptionHref(draft._links.vnfInstance.href, subscriptionId) };
+  if (draft.notificationType !== 'VnfLcmOperationOccurrenceNotification') {
+    // Field by field: the identity the draft carries for the filters is not sent.
+    const { id, notificationType, timeStamp, vnfInstanceId } = draft;
+    return { id, notificationType, subscriptionId, timeStamp, vnfInstanceId, _links: { vnfInstance: draft._links.vnfInstance, subscription } };
+  }
+  const { affectedVnfcs, modificationsTriggeredByVnfPkgChange, changedInfo, ...rest } = draft;
   return {
     ...rest,
     subscriptionId,
@@ -163,6 +268,7 @@ export function addressedTo(draft: NotificationDraft, subscriptionId: string, ve
     // SOL003 §5.5.2.17: with SHORT verbosity the change details are left out.
     ...(verbosity === 'FULL' && affectedVnfcs ? { affectedVnfcs } : {}),
     ...(verbosity === 'FULL' && modificationsTriggeredByVnfPkgChange ? { modificationsTriggeredByVnfPkgChange } : {}),
-    _links: { ...draft._links, subscription: { href: subscriptionHref(draft._links.vnfLcmOpOcc.href, subscriptionId) } },
+    ...(verbosity === 'FULL' && changedInfo ? { changedInfo } : {}),
+    _links: { ...draft._links, subscription },
   };
 }

@@ -14,6 +14,7 @@ import {
   HeatResourceListResponse, HeatStackCreatedResponse, HeatStackResponse, KeystoneTokenResponse, NovaFaultBody, NovaServerResponse,
   OpenStackErrorBody, type CatalogEntry, type HeatResource, type HeatStack, type NovaServer,
 } from './models.ts';
+import type { VimIdentity } from './vim-connection-info.ts';
 
 export const VimConnection = z.object({
   /** Keystone v3 base URL, e.g. https://keystone.example.net:5000/v3. */
@@ -87,6 +88,12 @@ export class OpenStackClient {
   readonly #http: OutboundClient;
   #session?: Session;
   #pendingAuthentication?: Promise<Session>;
+
+  /** Which VIM this client drives, and as whom: no password, no certificate. */
+  get vim(): VimIdentity {
+    const { authUrl, username, projectName, userDomainName, projectDomainName, region } = this.#connection;
+    return { authUrl, username, projectName, userDomainName, projectDomainName, ...(region ? { region } : {}) };
+  }
 
   constructor(connection: VimConnectionInput, options: OpenStackClientOptions = {}) {
     const parsed = VimConnection.safeParse(connection);

@@ -21,6 +21,8 @@ export interface OutboundRequest {
    * where only the status counts, is dropped unread and the answer kept with an empty text.
    */
   oversizedBody?: 'fail' | 'drop';
+  /** 'bytes': the body is kept as it came (a package archive), in `bytes`, and `text` is empty. */
+  responseBody?: 'text' | 'bytes';
 }
 
 export interface ExchangeLimits {
@@ -37,6 +39,8 @@ export interface Answer {
   status: number;
   headers: Record<string, string | undefined>;
   text: string;
+  /** The body as it came, when the request asked for bytes. */
+  bytes?: Uint8Array;
 }
 
 export async function exchange(req: OutboundRequest, dispatcher: Dispatcher, limits: ExchangeLimits): Promise<Answer> {
@@ -57,14 +61,15 @@ export async function exchange(req: OutboundRequest, dispatcher: Dispatcher, lim
       clearTimeout(headers);
     }
     const flat = flatHeaders(res.headers);
-    let text: string;
+    let body: Buffer;
     try {
-      text = await readCapped(res.body, flat['content-length'], limits.maxResponseBytes, what, res.statusCode);
+      body = await readCapped(res.body, flat['content-length'], limits.maxResponseBytes, what, res.statusCode);
     } catch (err) {
       if (!(err instanceof OutboundError && err.code === 'too-large' && req.oversizedBody === 'drop')) throw err;
-      text = '';
+      body = Buffer.alloc(0);
     }
-    return { status: res.statusCode, headers: flat, text };
+    if (req.responseBody === 'bytes') return { status: res.statusCode, headers: flat, text: '', bytes: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
+    return { status: res.statusCode, headers: flat, text: body.toString('utf8') };
   } catch (err) {
     throw transportFailure(err, what);
   } finally {
@@ -100,7 +105,7 @@ export function displayUrl(url: string): string {
   }
 }
 
-async function readCapped(body: Readable, contentLength: string | undefined, maxBytes: number, what: string, status: number): Promise<string> {
+async function readCapped(body: Readable, contentLength: string | undefined, maxBytes: number, what: string, status: number): Promise<Buffer> {
   // The status travels with the refusal: a peer's answer does not stop being its answer for being long.
   const tooLarge = () => {
     body.destroy();
@@ -118,7 +123,7 @@ async function readCapped(body: Readable, contentLength: string | undefined, max
   } catch (err) {
     throw transportFailure(err, `${what}: reading the response`);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function flatHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string | undefined> {

@@ -14,6 +14,7 @@ import type { InventoryStore, VnfPackageRecord, VnfPkgInfoRecord } from '../inve
 import type {
   CreateVnfPkgInfoRequest, KeyValuePairs, VnfPackageSoftwareImageInfo, VnfPkgInfoModifications,
 } from '../sol005/models.ts';
+import { packageArtifacts } from './artifacts.ts';
 import { CsarError, readCsar, type Csar, type CsarFault, type CsarLimits } from './csar.ts';
 import type { CsarInspector } from './csar-inspection.ts';
 import type { PackageRepository } from './repository.ts';
@@ -107,6 +108,7 @@ export async function processUpload(stores: PackageStores, id: string, archive: 
       contentDir,
       checksum: { algorithm: 'SHA-256', hash: createHash('sha256').update(archive).digest('hex') },
       softwareImages: softwareImages(csar, (options.now?.() ?? new Date()).toISOString()),
+      additionalArtifacts: packageArtifacts(csar),
       onboardingFailureDetails: undefined,
     };
     inventory.putPackage(onboarded);

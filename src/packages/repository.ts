@@ -43,6 +43,12 @@ export class PackageRepository {
    * unless it lies inside the package. Nothing here comes from outside but the id and the path.
    */
   locateScript(id: string, script: string): { contentDir: string; scriptPath: string } {
+    const { contentDir, path } = this.locateFile(id, script);
+    return { contentDir, scriptPath: path };
+  }
+
+  /** A file of a stored package by its path inside the package, resolved and refused unless it lies inside it. */
+  locateFile(id: string, script: string): { contentDir: string; path: string } {
     const relativePath = safePath(script.replace(/^\.\//, ''));
     if (relativePath === undefined) throw new PackageFileError(`${JSON.stringify(script)} is not a path inside the VNF package`);
     let contentDir: string;
@@ -58,7 +64,7 @@ export class PackageRepository {
       throw new PackageFileError(`${script} does not exist in VNF package ${id}`);
     }
     if (!scriptPath.startsWith(`${contentDir}${sep}`)) throw new PackageFileError(`${script} leads outside VNF package ${id}`);
-    return { contentDir, scriptPath };
+    return { contentDir, path: scriptPath };
   }
 
   /** True when the package's archive and content are stored. */

@@ -7,6 +7,9 @@ import { HttpUrl } from '../http/urls.ts';
 
 export const VNFLCM_API_VERSION = '2.0.0';
 
+/** SOL013 KeyValuePairs. */
+const KeyValuePairs = z.record(z.string(), z.unknown());
+
 /** Connection to the EM (and the VNFC) for one side of the change (old or new VNFC). */
 export const VnfcParam = z.object({
   cp_name: z.string().min(1).optional(),
@@ -87,11 +90,20 @@ export const RejectedLcmCoordinationRecord = z.object({
 });
 export type RejectedLcmCoordinationRecord = z.infer<typeof RejectedLcmCoordinationRecord>;
 
+/** SOL003 ResourceHandle: a resource on a VIM, named by the vimConnectionInfo entry that reaches it (direct mode). */
+export const ResourceHandle = z.object({
+  vimConnectionId: z.string().optional(),
+  resourceProviderId: z.string().optional(),
+  resourceId: z.string(),
+  vimLevelResourceType: z.string().optional(),
+});
+export type ResourceHandle = z.infer<typeof ResourceHandle>;
+
 export const AffectedVnfc = z.object({
   id: z.string(),
   vduId: z.string(),
   changeType: z.enum(['ADDED', 'REMOVED', 'MODIFIED', 'TEMPORARY']),
-  computeResource: z.object({ resourceId: z.string(), vimLevelResourceType: z.string().optional() }),
+  computeResource: ResourceHandle,
 });
 export type AffectedVnfc = z.infer<typeof AffectedVnfc>;
 
@@ -105,6 +117,45 @@ export const ModificationsTriggeredByVnfPkgChange = z.object({
   vnfSoftwareVersion: z.string().optional(),
   vnfdVersion: z.string().optional(),
 });
+
+// --- Modify VNF information (SOL003 §5.4.3.3.4, PATCH /vnf_instances/{id}) ---
+
+/**
+ * VnfInfoModificationRequest, a JSON merge patch (RFC 7396) of the instance: names and
+ * description replace (null removes), the key-value maps are merged (a null value removes
+ * its key), vnfdId moves the instance to another package of the same VNF without touching
+ * the VIM. vimConnectionInfo and vnfcInfoModifications are understood and refused (422).
+ */
+export const VnfInfoModificationRequest = z.object({
+  vnfInstanceName: z.string().nullable().optional(),
+  vnfInstanceDescription: z.string().nullable().optional(),
+  vnfdId: z.string().min(1).optional(),
+  vnfConfigurableProperties: KeyValuePairs.nullable().optional(),
+  metadata: KeyValuePairs.nullable().optional(),
+  extensions: KeyValuePairs.nullable().optional(),
+  vimConnectionInfo: KeyValuePairs.nullable().optional(),
+  vimConnectionInfoDeleteIds: z.array(z.string()).optional(),
+  vnfcInfoModifications: z.array(z.record(z.string(), z.unknown())).optional(),
+  vnfcInfoModificationsDeleteIds: z.array(z.string()).optional(),
+}).refine((request) => Object.values(request).some((value) => value !== undefined), {
+  message: 'a VnfInfoModificationRequest names at least one attribute to change',
+});
+export type VnfInfoModificationRequest = z.infer<typeof VnfInfoModificationRequest>;
+
+/** SOL003 VnfInfoModifications: what a MODIFY_INFO operation changed (the op occ's changedInfo). */
+export const VnfInfoModifications = z.object({
+  vnfInstanceName: z.string().nullable().optional(),
+  vnfInstanceDescription: z.string().nullable().optional(),
+  vnfConfigurableProperties: KeyValuePairs.nullable().optional(),
+  metadata: KeyValuePairs.nullable().optional(),
+  extensions: KeyValuePairs.nullable().optional(),
+  vnfdId: z.string().optional(),
+  vnfProvider: z.string().optional(),
+  vnfProductName: z.string().optional(),
+  vnfSoftwareVersion: z.string().optional(),
+  vnfdVersion: z.string().optional(),
+});
+export type VnfInfoModifications = z.infer<typeof VnfInfoModifications>;
 
 export const VnfLcmOpOcc = z.object({
   id: z.string(),
@@ -121,6 +172,10 @@ export const VnfLcmOpOcc = z.object({
   error: ProblemDetails.optional(),
   resourceChanges: z.object({ affectedVnfcs: z.array(AffectedVnfc) }).optional(),
   modificationsTriggeredByVnfPkgChange: ModificationsTriggeredByVnfPkgChange.optional(),
+  /** MODIFY_INFO: what the operation changed (SOL003 VnfInfoModifications). */
+  changedInfo: VnfInfoModifications.optional(),
+  /** Changes of external connectivity; no operation of this VNFM makes one. */
+  changedExtConnectivity: z.array(z.record(z.string(), z.unknown())).optional(),
   lcmCoordinations: z.array(LcmCoordinationRecord).optional(),
   rejectedLcmCoordinations: z.array(RejectedLcmCoordinationRecord).optional(),
   _links: z.object({
@@ -140,7 +195,7 @@ export const CreateVnfRequest = z.object({
   vnfdId: z.string().min(1),
   vnfInstanceName: z.string().optional(),
   vnfInstanceDescription: z.string().optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: KeyValuePairs.optional(),
 });
 export type CreateVnfRequest = z.infer<typeof CreateVnfRequest>;
 
@@ -170,9 +225,31 @@ export type TerminateVnfRequest = z.infer<typeof TerminateVnfRequest>;
 export const VnfcResourceInfoModel = z.object({
   id: z.string(),
   vduId: z.string(),
-  computeResource: z.object({ resourceId: z.string(), vimLevelResourceType: z.string().optional() }),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  computeResource: ResourceHandle,
+  metadata: KeyValuePairs.optional(),
 });
+
+/** SOL003 VnfcInfo: the VNFC as a whole (its state), beside the resources of vnfcResourceInfo. */
+export const VnfcInfo = z.object({
+  id: z.string(),
+  vduId: z.string(),
+  vnfcResourceInfoId: z.string(),
+  vnfcState: z.enum(['STARTED', 'STOPPED']),
+  vnfcConfigurableProperties: KeyValuePairs.optional(),
+});
+
+/**
+ * SOL003 v3 VimConnectionInfo, as the instance shows it: which VIM (vimType, the Keystone
+ * endpoint in interfaceInfo) and as whom (accessInfo without any credential).
+ */
+export const VimConnectionInfo = z.object({
+  vimId: z.string().optional(),
+  vimType: z.string(),
+  interfaceInfo: KeyValuePairs.optional(),
+  accessInfo: KeyValuePairs.optional(),
+  extra: KeyValuePairs.optional(),
+});
+export type VimConnectionInfo = z.infer<typeof VimConnectionInfo>;
 
 export const VnfInstance = z.object({
   id: z.string(),
@@ -183,13 +260,20 @@ export const VnfInstance = z.object({
   vnfProductName: z.string(),
   vnfSoftwareVersion: z.string(),
   vnfdVersion: z.string(),
+  vnfConfigurableProperties: KeyValuePairs.optional(),
+  /** Keyed by vimConnectionId, the name resource handles use for the VIM. */
+  vimConnectionInfo: z.record(z.string(), VimConnectionInfo).optional(),
   instantiationState: z.enum(['NOT_INSTANTIATED', 'INSTANTIATED']),
   instantiatedVnfInfo: z.object({
     flavourId: z.string(),
     vnfState: z.enum(['STARTED', 'STOPPED']),
     vnfcResourceInfo: z.array(VnfcResourceInfoModel).optional(),
+    vnfcInfo: z.array(VnfcInfo).optional(),
+    /** The VIM resource that holds the VNF's resources (the Heat stack). */
+    metadata: KeyValuePairs.optional(),
   }).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: KeyValuePairs.optional(),
+  extensions: KeyValuePairs.optional(),
   _links: z.object({
     self: Link,
     instantiate: Link.optional(),

@@ -2,6 +2,7 @@
 // version 2.1.0, the SOL005 v2.6.1 data model as OpenStack Tacker serves it).
 import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
+import { HttpUrl } from '../http/urls.ts';
 
 export const VNFPKGM_API_VERSION = '2.1.0';
 export const VNFPKGM_BASE = '/vnfpkgm/v1';
@@ -49,6 +50,26 @@ export const VnfPackageSoftwareImageInfo = z.object({
 });
 export type VnfPackageSoftwareImageInfo = z.infer<typeof VnfPackageSoftwareImageInfo>;
 
+/** SOL005 §9.5.3.3 VnfPackageArtifactInfo: a file of the package besides its VNFD, manifest and images. */
+export const VnfPackageArtifactInfo = z.object({
+  artifactPath: z.string(),
+  checksum: Checksum,
+  metadata: KeyValuePairs.optional(),
+});
+export type VnfPackageArtifactInfo = z.infer<typeof VnfPackageArtifactInfo>;
+
+/**
+ * SOL005 §9.4.4 UploadVnfPkgFromUriRequest: where the VNFM fetches the package content from,
+ * and the Basic credentials it needs there (python-tackerclient sends userName and password).
+ */
+export const UploadVnfPkgFromUriRequest = z.object({
+  addressInformation: HttpUrl.describe('where the package content (a CSAR) can be fetched'),
+  authType: z.array(z.enum(['BASIC', 'OAUTH2_CLIENT_CREDENTIALS'])).min(1).optional(),
+  userName: z.string().min(1).optional(),
+  password: z.string().optional(),
+}).refine((r) => r.password === undefined || r.userName !== undefined, { message: 'password needs userName', path: ['userName'] });
+export type UploadVnfPkgFromUriRequest = z.infer<typeof UploadVnfPkgFromUriRequest>;
+
 const Link = z.object({ href: z.string() });
 
 export const VnfPkgInfo = z.object({
@@ -60,6 +81,7 @@ export const VnfPkgInfo = z.object({
   vnfdVersion: z.string().optional(),
   checksum: Checksum.optional(),
   softwareImages: z.array(VnfPackageSoftwareImageInfo).optional(),
+  additionalArtifacts: z.array(VnfPackageArtifactInfo).optional(),
   onboardingState: PackageOnboardingStateType,
   operationalState: PackageOperationalStateType,
   usageState: PackageUsageStateType,

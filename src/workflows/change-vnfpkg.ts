@@ -123,7 +123,10 @@ export function rollingOrder(input: ParsedChangeVnfPkgInput): VnfcProgress[] {
     .map((vnfc, index) => ({ ...vnfc, index }))
     .filter((vnfc) => vdus.has(vnfc.vduId))
     .reverse()
-    .map((vnfc) => ({ id: vnfc.id, vduId: vnfc.vduId, serverId: vnfc.serverId, index: vnfc.index, phase: 'PENDING', actionsDone: 0 }));
+    .map((vnfc) => ({
+      id: vnfc.id, vduId: vnfc.vduId, serverId: vnfc.serverId, ...(vnfc.vimConnectionId ? { vimConnectionId: vnfc.vimConnectionId } : {}),
+      index: vnfc.index, phase: 'PENDING', actionsDone: 0,
+    }));
 }
 
 function initialState(input: ParsedChangeVnfPkgInput): OperationState {

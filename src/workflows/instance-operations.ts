@@ -1,7 +1,10 @@
-// instantiateVnf and terminateVnf: the VNF instance lifecycle around change_vnfpkg. Both are
-// short sequences of VIM exchanges run as an operation occurrence (operation-occurrence.ts):
-// STARTING → PROCESSING → COMPLETED, or FAILED_TEMP with retry (resume) and fail (→ FAILED).
+// instantiateVnf, terminateVnf and modifyVnfInfo: the VNF instance lifecycle around
+// change_vnfpkg. Each is a short sequence of steps run as an operation occurrence
+// (operation-occurrence.ts): STARTING → PROCESSING → COMPLETED, or FAILED_TEMP with retry
+// (resume) and fail (→ FAILED). Instantiate and terminate work on the VIM; modify changes only
+// the VNFM's record of the instance.
 import { sleep } from '@temporalio/workflow';
+import type { VnfInfoModifications } from '../sol003/models.ts';
 import { redactSecrets } from '../sol003/redact.ts';
 import { inventory, vim } from './activities.ts';
 import { OperationOccurrence, type OccurrenceRun } from './operation-occurrence.ts';
@@ -26,6 +29,11 @@ export interface InstantiateVnfInput extends OperationBase {
 
 export interface TerminateVnfInput extends OperationBase {
   stack: { name: string; id: string };
+}
+
+export interface ModifyVnfInfoInput extends OperationBase {
+  /** What changes, as the op occ's changedInfo shows it (the request, with the new package's identity when vnfdId changes). */
+  changes: VnfInfoModifications;
 }
 
 /** Progress of the VIM side, kept across retries. */
@@ -72,6 +80,15 @@ export async function terminateVnf(input: TerminateVnfInput): Promise<OperationS
   });
 }
 
+/** SOL003 Modify VNF information: the changes merged into the instance's record (nothing on the VIM). */
+export async function modifyVnfInfo(input: ModifyVnfInfoInput): Promise<OperationState> {
+  return runOperation('MODIFY_INFO', input, async (describe) => {
+    describe(`modifying the information of VNF instance ${input.vnfInstanceId}`);
+    await inventory.recordModification.executeWithOptions(
+      { summary: `record the modifications of ${input.vnfInstanceId}` }, [{ vnfInstanceId: input.vnfInstanceId, changes: input.changes }]);
+  }, { changedInfo: redactSecrets(input.changes) });
+}
+
 async function waitForStack(stack: { name: string; id: string }, done: string, describe: (d: string) => void): Promise<void> {
   const deadline = Date.now() + STACK_TIMEOUT_MS;
   for (;;) {
@@ -87,7 +104,8 @@ async function waitForStack(stack: { name: string; id: string }, done: string, d
 
 /** The occurrence of a simple operation: its body runs until it succeeds, or an operator fails it. */
 async function runOperation(
-  operation: 'INSTANTIATE' | 'TERMINATE', input: OperationBase, forward: (describe: (details: string) => void) => Promise<void>,
+  operation: 'INSTANTIATE' | 'TERMINATE' | 'MODIFY_INFO', input: OperationBase, forward: (describe: (details: string) => void) => Promise<void>,
+  extra: Partial<OperationState> = {},
 ): Promise<OperationState> {
   const now = new Date().toISOString();
   const occurrence = new OperationOccurrence({
@@ -95,7 +113,7 @@ async function runOperation(
       vnfLcmOpOccId: input.vnfLcmOpOccId, vnfInstanceId: input.vnfInstanceId, operation,
       operationParams: redactSecrets(input.request), target: input.vnfd,
       operationState: 'STARTING', stateEnteredTime: now, startTime: now,
-      vnfcs: [], lcmCoordinations: [], rejectedLcmCoordinations: [], details: 'starting', runs: 1,
+      vnfcs: [], lcmCoordinations: [], rejectedLcmCoordinations: [], details: 'starting', runs: 1, ...extra,
     },
     resumed: false,
     links: input.links,

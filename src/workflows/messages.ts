@@ -23,6 +23,11 @@ export function vnfInstanceWorkflowId(vnfInstanceId: string): string {
   return `vnf-instance/${vnfInstanceId}`;
 }
 
+/** The notifier of a VNF instance's creation or deletion (deliverOperationNotifications; there is one of each). */
+export function identifierNotifierWorkflowId(vnfInstanceId: string, event: 'creation' | 'deletion'): string {
+  return `vnf-instance/${vnfInstanceId}/${event}-notification`;
+}
+
 /** Admits an operation on the instance, or refuses it while another holds the instance. */
 export const startOperationUpdate = defineUpdate<{ vnfLcmOpOccId: string }, [StartOperation]>('startOperation');
 /** Sent by an operation workflow when it reaches a final state; frees the instance. */

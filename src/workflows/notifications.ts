@@ -1,5 +1,7 @@
-// VnfLcmOperationOccurrenceNotification delivery: one notifier workflow per operation occurrence
-// (workflowId `${vnfLcmOpOccId}/notifications`), fed by the operation through `notifySignal`.
+// Notification delivery: one notifier workflow per operation occurrence (workflowId
+// `${vnfLcmOpOccId}/notifications`), fed by the operation through `notifySignal`; and one per
+// VnfIdentifierCreationNotification or VnfIdentifierDeletionNotification, started by the
+// gateway with the one notification it carries (identifierNotifierWorkflowId in messages.ts).
 //
 // Ordering: notifications are matched against the subscriptions in the order they were emitted;
 // each matching subscription has its own lane, which delivers its notifications strictly one
@@ -22,8 +24,7 @@ import {
   allHandlersFinished, CancellationScope, condition, continueAsNew, defineSignal, isCancellation, log, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { NotificationDraft } from '../notifications/models.ts';
-import { FINAL_STATES } from '../lcm/operation-lifecycle.ts';
-import { summaryOf } from '../notifications/summary.ts';
+import { isLastNotification, labelOf, summaryOf } from '../notifications/summary.ts';
 import { notifications } from './activities.ts';
 
 /** Operation workflows recorded before notifications existed replay without them. */
@@ -35,6 +36,7 @@ export const notifySignal = defineSignal<[NotificationDraft]>('notify');
 export function notifierWorkflowId(vnfLcmOpOccId: string): string {
   return `${vnfLcmOpOccId}/notifications`;
 }
+
 
 export interface NotifierTuning {
   /** Continue-as-new once a run's history passes this many events. */
@@ -48,7 +50,8 @@ export interface NotifierTuning {
 const DEFAULT_TUNING: NotifierTuning = { historyEventLimit: 2_000, idleTimeoutMs: 7 * 24 * 3600 * 1000, degradedAttempts: 3 };
 
 export interface NotifierInput {
-  vnfLcmOpOccId: string;
+  /** The operation occurrence whose notifications these are; absent for an identifier notification. */
+  vnfLcmOpOccId?: string;
   /** Notifications that arrive with the start (the one that caused it). */
   initial?: NotificationDraft[];
   tuning?: Partial<NotifierTuning>;
@@ -100,7 +103,7 @@ export async function deliverOperationNotifications(input: NotifierInput, carrie
 
   const deliver = (subscriptionId: string, notification: NotificationDraft, degraded: boolean) =>
     notifications.deliverNotification.executeWithOptions({
-      summary: `${notification.operationState} (${notification.notificationStatus}) to subscription ${subscriptionId}`,
+      summary: `${labelOf(notification)} to subscription ${subscriptionId}`,
       ...(degraded ? { retry: { maximumAttempts: tuning.degradedAttempts } } : {}),
     }, [{ subscriptionId, notification }]);
 
@@ -122,7 +125,7 @@ export async function deliverOperationNotifications(input: NotifierInput, carrie
           if (isCancellation(err)) return; // a new run takes over; the notification stays at the head
           state.abandoned += 1;
           lane.degraded = true;
-          log.warn(`notification ${id} (${notification.operationState}) to subscription ${subscriptionId} abandoned: ${failureMessage(err)}`);
+          log.warn(`notification ${id} (${labelOf(notification)}) to subscription ${subscriptionId} abandoned: ${failureMessage(err)}`);
         }
         lane.pending.shift();
         if (!Object.values(state.lanes).some((l) => l.pending.includes(id))) delete state.notifications[id];
@@ -141,7 +144,7 @@ export async function deliverOperationNotifications(input: NotifierInput, carrie
   /** Matches the next notification against the subscriptions as they are now, and queues it on their lanes. */
   async function dispatch(notification: NotificationDraft): Promise<void> {
     const ids = await notifications.matchingSubscriptions.executeWithOptions(
-      { summary: `subscriptions for ${notification.operationState} (${notification.notificationStatus})` },
+      { summary: `subscriptions for ${labelOf(notification)}` },
       [summaryOf(notification)],
     );
     if (ids.length > 0) state.notifications[notification.id] = notification;
@@ -149,7 +152,7 @@ export async function deliverOperationNotifications(input: NotifierInput, carrie
       (state.lanes[id] ??= { pending: [], degraded: false }).pending.push(notification.id);
       startLane(id);
     }
-    if (FINAL_STATES.has(notification.operationState)) state.finalDispatched = true;
+    if (isLastNotification(notification)) state.finalDispatched = true;
   }
 
   const quiet = (): boolean => state.inbox.length === 0 && Object.keys(state.lanes).length === 0;

@@ -6,7 +6,7 @@ import {
   CancellationScope, ChildWorkflowCancellationType, getExternalWorkflowHandle, log, ParentClosePolicy, patched, startChild, uuid4,
 } from '@temporalio/workflow';
 import { START_STATES } from '../lcm/operation-lifecycle.ts';
-import type { NotificationDraft } from '../notifications/models.ts';
+import type { OperationNotificationDraft as NotificationDraft } from '../notifications/models.ts';
 import { deliverOperationNotifications, NOTIFICATIONS_PATCH, notifierWorkflowId, notifySignal } from './notifications.ts';
 import type { OperationState } from './operation-state.ts';
 
@@ -87,7 +87,7 @@ export function operationNotification(state: OperationState, links: OccurrenceLi
     id: v.id,
     vduId: v.vduId,
     changeType: 'MODIFIED' as const,
-    computeResource: { resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
+    computeResource: { ...(v.vimConnectionId ? { vimConnectionId: v.vimConnectionId } : {}), resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
   }));
   return {
     id: uuid4(),
@@ -101,6 +101,7 @@ export function operationNotification(state: OperationState, links: OccurrenceLi
     vnfLcmOpOccId: state.vnfLcmOpOccId,
     ...(result && affectedVnfcs.length > 0 ? { affectedVnfcs } : {}),
     ...(state.operation === 'CHANGE_VNFPKG' && state.operationState === 'COMPLETED' ? { modificationsTriggeredByVnfPkgChange: state.target } : {}),
+    ...(state.changedInfo && state.operationState === 'COMPLETED' ? { changedInfo: state.changedInfo } : {}),
     ...(state.error ? { error: state.error } : {}),
     _links: { vnfInstance: { href: links.vnfInstance }, vnfLcmOpOcc: { href: links.vnfLcmOpOcc } },
   };

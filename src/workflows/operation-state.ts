@@ -3,7 +3,7 @@
 import type { ProblemDetails } from '../http/problem.ts';
 import type { LcmOperationKind, OccurrenceStanding } from '../lcm/operation-lifecycle.ts';
 import type {
-  LcmCoordinationRecord, LcmOperationStateType, RejectedLcmCoordinationRecord,
+  LcmCoordinationRecord, LcmOperationStateType, RejectedLcmCoordinationRecord, VnfInfoModifications,
 } from '../sol003/models.ts';
 
 export type VnfcPhase = 'PENDING' | 'UPDATING_VIM' | 'COORDINATING' | 'DONE';
@@ -39,6 +39,8 @@ export interface VnfcProgress extends VnfcStep {
   id: string;
   vduId: string;
   serverId: string;
+  /** The VIM connection of its resource handle, when the instance names one. */
+  vimConnectionId?: string;
   /** Position in vnfcResourceInfo. */
   index: number;
   /** Image and flavour before the change: where a rollback takes the VNFC back. */
@@ -65,6 +67,8 @@ export interface OperationState extends OccurrenceStanding {
   lcmCoordinations: LcmCoordinationRecord[];
   rejectedLcmCoordinations: RejectedLcmCoordinationRecord[];
   error?: ProblemDetails;
+  /** MODIFY_INFO: the changes it makes to the instance (shown once COMPLETED). */
+  changedInfo?: VnfInfoModifications;
   /** What the operation is doing now, in words (also the UI's current details). */
   details: string;
   /** How many runs (continue-as-new) this operation has used. */

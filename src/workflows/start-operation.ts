@@ -1,7 +1,7 @@
 // What the gateway hands the instance's entity to start: one LCM operation, its kind telling
 // which workflow runs it and with which input. The entity starts it by function reference.
 import type { ChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
-import type { InstantiateVnfInput, TerminateVnfInput } from './instance-operations.ts';
+import type { InstantiateVnfInput, ModifyVnfInfoInput, TerminateVnfInput } from './instance-operations.ts';
 
 interface StartCommon {
   vnfLcmOpOccId: string;
@@ -14,4 +14,5 @@ interface StartCommon {
 export type StartOperation =
   | (StartCommon & { kind: 'CHANGE_VNFPKG'; input: ChangeVnfPkgInput })
   | (StartCommon & { kind: 'INSTANTIATE'; input: InstantiateVnfInput })
-  | (StartCommon & { kind: 'TERMINATE'; input: TerminateVnfInput });
+  | (StartCommon & { kind: 'TERMINATE'; input: TerminateVnfInput })
+  | (StartCommon & { kind: 'MODIFY_INFO'; input: ModifyVnfInfoInput });

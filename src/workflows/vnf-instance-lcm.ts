@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import { VNF_INSTANCE_ID, VNF_LCM_OPERATION, VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
 import { changeVnfPkg } from './change-vnfpkg.ts';
-import { instantiateVnf, terminateVnf } from './instance-operations.ts';
+import { instantiateVnf, modifyVnfInfo, terminateVnf } from './instance-operations.ts';
 import { activeOperationQuery, operationEndedSignal, startOperationUpdate } from './messages.ts';
 import type { StartOperation } from './start-operation.ts';
 
@@ -41,7 +41,7 @@ export async function vnfInstanceLcm(state: VnfInstanceLcmState): Promise<void> 
       if (state.active) {
         throw new Error(`VNF instance ${state.vnfInstanceId} has an LCM operation in progress or in FAILED_TEMP (${state.active})`);
       }
-      if (!['CHANGE_VNFPKG', 'INSTANTIATE', 'TERMINATE'].includes(start.kind)) throw new Error(`unknown operation ${String(start.kind)}`);
+      if (!['CHANGE_VNFPKG', 'INSTANTIATE', 'TERMINATE', 'MODIFY_INFO'].includes(start.kind)) throw new Error(`unknown operation ${String(start.kind)}`);
     },
   });
 
@@ -75,6 +75,9 @@ async function startOperationWorkflow(start: StartOperation, vnfInstanceId: stri
       return;
     case 'TERMINATE':
       await startChild(terminateVnf, { ...options, args: [start.input] });
+      return;
+    case 'MODIFY_INFO':
+      await startChild(modifyVnfInfo, { ...options, args: [start.input] });
       return;
   }
 }

@@ -87,7 +87,12 @@ export interface SystemOptions {
   apiToken?: string;
   /** The egress policy of the EM and subscriber clients; default the embedded one (loopback allowed). */
   egress?: EgressPolicy;
+  /** Objects per page of the gateway's lists (default: the gateway's). */
+  pageSize?: number;
 }
+
+/** A system without the sample packages and instance: a test that onboards its own (e.g. through the CLI) starts this. */
+export type BareTestSystem = Omit<TestSystem, 'packages' | 'instance'>;
 
 export interface TestSystem {
   /** Headers every vnflcm request of the helpers carries (Version, and the API token if any). */
@@ -112,6 +117,20 @@ export interface TestSystem {
 }
 
 export async function startSystem(name: string, options: SystemOptions = {}): Promise<TestSystem> {
+  const system = await startBareSystem(name, options);
+  try {
+    const repository = new PackageRepository(join(system.dataDir, 'packages'));
+    const packages = await onboardSamplePackagesAsCsar(system.inventory, repository);
+    // Test files share one Temporal server: each system gets its own VNF instance.
+    const instance = await ensureSampleInstance(system.inventory, system.vim.url, packages[0] as VnfPackageRecord, { instanceId: randomUUID() });
+    return Object.assign(system, { packages, instance });
+  } catch (err) {
+    await system.close();
+    throw err;
+  }
+}
+
+export async function startBareSystem(name: string, options: SystemOptions = {}): Promise<BareTestSystem> {
   installQuietRuntime();
   const temporalAddress = options.temporalAddress ?? inject('temporalAddress');
   const dataDir = mkdtempSync(join(tmpdir(), `vnfm-${name}-`));
@@ -122,9 +141,6 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
   const em = await startReferenceEm({ port: 0, log, auth: { methods: ['BASIC'] }, ...options.em });
   const inventory = new InventoryStore(join(dataDir, 'inventory.json'));
   const packageRepository = new PackageRepository(join(dataDir, 'packages'));
-  const packages = await onboardSamplePackagesAsCsar(inventory, packageRepository);
-  // Test files share one Temporal server: each system gets its own VNF instance.
-  const instance = await ensureSampleInstance(inventory, vim.url, packages[0] as VnfPackageRecord, { instanceId: randomUUID() });
 
   const dataConverter = options.dataConverter ?? testDataConverter;
   const connection = await Connection.connect({ address: temporalAddress });
@@ -160,11 +176,12 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
     ...(options.apiToken ? { auth: new GatewayAuthenticator({ apiTokens: [options.apiToken] }) } : {}),
     client, taskQueue, inventory, apiRoot, defaultCoordinationAction: 'prv.default', tuning: { ...TEST_TUNING, ...options.tuning },
     subscriptions: { store: subscriptions, client: notificationClient }, packages: packageRepository, csarInspector, log: options.log,
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
   }));
   const gatewayUrl = gateway.url;
-  const system: TestSystem = {
+  const system: BareTestSystem = {
     headers: { ...VNFLCM_HEADERS, ...(options.apiToken ? { 'X-Auth-Token': options.apiToken } : {}) },
-    dataDir, taskQueue, temporalAddress, vim, em, inventory, packages, instance, client, dataConverter, gatewayUrl, coordinationClient,
+    dataDir, taskQueue, temporalAddress, vim, em, inventory, client, dataConverter, gatewayUrl, coordinationClient,
     subscriptions, notificationClient, worker,
     async close() {
       worker?.shutdown();
@@ -204,7 +221,7 @@ export async function postChange(system: TestSystem, body: unknown, instanceId =
   return { status: res.statusCode, location: typeof location === 'string' ? location : undefined, body: await res.body.text() };
 }
 
-export async function getOpOcc(system: TestSystem, opId: string): Promise<VnfLcmOpOcc> {
+export async function getOpOcc(system: BareTestSystem, opId: string): Promise<VnfLcmOpOcc> {
   const res = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_lcm_op_occs/${opId}`, { headers: system.headers });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`GET op occ ${opId}: ${res.statusCode} ${text}`);
@@ -212,7 +229,7 @@ export async function getOpOcc(system: TestSystem, opId: string): Promise<VnfLcm
 }
 
 /** Reads the operation through the gateway until it is in one of the states. */
-export async function waitForState(system: TestSystem, opId: string, states: string[], timeoutMs = 60_000): Promise<VnfLcmOpOcc> {
+export async function waitForState(system: BareTestSystem, opId: string, states: string[], timeoutMs = 60_000): Promise<VnfLcmOpOcc> {
   let last: VnfLcmOpOcc | undefined;
   try {
     return await eventually(`operation ${opId} to reach ${states.join('|')}`, async () => {

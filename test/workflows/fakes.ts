@@ -271,7 +271,8 @@ export function sideActivities(log: CallLog, options: { scriptFailure?: string }
   const recordPackageChange: Activities['recordPackageChange'] = async ({ target }) => log.record('recordPackageChange', undefined, target.vnfdId);
   const recordInstantiation: Activities['recordInstantiation'] = async ({ vnfInstanceId }) => log.record('recordInstantiation', undefined, vnfInstanceId);
   const recordTermination: Activities['recordTermination'] = async ({ vnfInstanceId }) => log.record('recordTermination', undefined, vnfInstanceId);
+  const recordModification: Activities['recordModification'] = async ({ vnfInstanceId, changes }) => log.record('recordModification', undefined, `${vnfInstanceId} ${JSON.stringify(changes)}`);
   const matchingSubscriptions: Activities['matchingSubscriptions'] = async () => [];
   const deliverNotification: Activities['deliverNotification'] = async () => ({ kind: 'subscription-gone' });
-  return { runCoordinateScript, recordPackageChange, recordInstantiation, recordTermination, matchingSubscriptions, deliverNotification };
+  return { runCoordinateScript, recordPackageChange, recordInstantiation, recordTermination, recordModification, matchingSubscriptions, deliverNotification };
 }

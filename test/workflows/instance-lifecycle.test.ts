@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import type { InstantiateVnfInput, TerminateVnfInput, instantiateVnf, terminateVnf } from '../../src/workflows/instance-operations.ts';
+import type { InstantiateVnfInput, ModifyVnfInfoInput, TerminateVnfInput, instantiateVnf, modifyVnfInfo, terminateVnf } from '../../src/workflows/instance-operations.ts';
 import {
   activeOperationQuery, cancelUpdate, failUpdate, retryUpdate, rollbackUpdate, startOperationUpdate, vnfInstanceWorkflowId,
 } from '../../src/workflows/messages.ts';
@@ -35,6 +35,20 @@ const instantiateInput = (): InstantiateVnfInput => ({
 });
 
 const terminateInput = (vnfInstanceId?: string): TerminateVnfInput => ({ ...base(vnfInstanceId), stack: { name: 'vnf-stack', id: 'vnf-stack-id' } });
+
+describe('modify VNF information', () => {
+  it('records the changes in the inventory and completes with them as changedInfo, secrets redacted', async () => {
+    const f = fakes();
+    const changes = { vnfInstanceName: 'renamed', metadata: { tier: 'web', adminPassword: 'hunter2' } };
+    const input: ModifyVnfInfoInput = { ...base(), request: changes, changes };
+
+    const state = await harness.withWorker(f.activities, async (taskQueue) =>
+      harness.client.workflow.execute<typeof modifyVnfInfo>('modifyVnfInfo', { workflowId: input.vnfLcmOpOccId, taskQueue, args: [input] }));
+
+    expect(state).toMatchObject({ operation: 'MODIFY_INFO', operationState: 'COMPLETED', changedInfo: { vnfInstanceName: 'renamed', metadata: { tier: 'web', adminPassword: '***' } } });
+    expect(f.log.calls.map((c) => [c.activity, c.detail])).toEqual([['recordModification', `vnf-1 ${JSON.stringify(changes)}`]]);
+  });
+});
 
 describe('instantiate', () => {
   it('creates the stack, records the VNFCs the VIM lists, and completes', async () => {

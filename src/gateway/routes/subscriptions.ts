@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import { HttpProblem } from '../../http/problem.ts';
-import { matchesFilter, parseFilter } from '../../http/sol013-filter.ts';
+import type { ResourceModel } from '../../http/sol013-selectors.ts';
 import { OutboundError } from '../../outbound/errors.ts';
 import {
   LccnSubscription, LccnSubscriptionRequest, unsupportedFilterAttributes, type SubscriptionAuthentication,
@@ -14,21 +14,21 @@ import { toLccnSubscription, type SubscriptionRecord, type SubscriptionStore } f
 import { empty, json, LOCATION, problem } from '../answers.ts';
 import type { SubscriptionServices } from '../app.ts';
 import { VNFLCM_BASE } from '../vnf-instances.ts';
-import { filter, IdParams } from './params.ts';
+import { listRequest, ListQuery, NEXT_PAGE_LINK, NEXTPAGE_MARKER, pageOf, type ListPaging } from '../collections.ts';
+import { IdParams } from './params.ts';
 
 export interface SubscriptionRouteDependencies {
   subscriptions: SubscriptionServices;
+  lists: ListPaging;
   /** Public base URL, for Location headers and _links. */
   apiRoot: string;
   log?: (line: string) => void;
 }
 
 const tags = ['vnflcm'];
-/** Attributes of LccnSubscription a `filter` query parameter may name (SOL013 §5.2). */
-const FILTERABLE = new Set([
-  'id', 'callbackUri', 'verbosity',
-  'filter.vnfInstanceSubscriptionFilter.vnfInstanceIds', 'filter.notificationTypes', 'filter.operationTypes', 'filter.operationStates',
-]);
+/** Subscriptions have no attribute selectors in SOL003 (§5.4.18.3.2): filter and paging only. */
+const SUBSCRIPTION_MODEL: ResourceModel = { schema: LccnSubscription, name: 'LccnSubscription', defaultExcluded: [] };
+const SubscriptionListQuery = ListQuery.pick({ filter: true, [NEXTPAGE_MARKER]: true });
 
 export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependencies): void {
   const { store, client } = deps.subscriptions;
@@ -41,7 +41,7 @@ export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependenci
       response: {
         201: json(LccnSubscription, 'created', LOCATION),
         303: empty('the same subscription exists; Location names it', LOCATION),
-        422: problem('a filter attribute or authentication type this VNFM does not support'),
+        422: problem('the callbackUri failed the notification endpoint test, or a filter attribute or authentication type is not supported'),
       },
     },
   }, async (request, reply) => {
@@ -54,7 +54,8 @@ export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependenci
       await client.testCallback({ callbackUri: subscription.callbackUri, authentication: subscription.authentication });
     } catch (err) {
       if (!(err instanceof OutboundError)) throw err;
-      throw new HttpProblem(400, `callbackUri ${subscription.callbackUri} failed the notification endpoint test: ${err.detail}`);
+      // SOL003 §5.4.18.3.1: a notification endpoint that fails the test makes the request unprocessable.
+      throw new HttpProblem(422, `callbackUri ${subscription.callbackUri} failed the notification endpoint test: ${err.detail}`);
     }
     const record: SubscriptionRecord = {
       id: randomUUID(),
@@ -71,14 +72,15 @@ export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependenci
 
   scope.get('/subscriptions', {
     schema: {
-      operationId: 'listSubscriptions', tags, summary: 'Subscriptions to lifecycle change notifications (SOL013 attribute filter)',
-      querystring: z.object({ filter }),
-      response: { 200: json(z.array(LccnSubscription), 'the matching subscriptions') },
+      operationId: 'listSubscriptions', tags, summary: 'Subscriptions to lifecycle change notifications (SOL013 attribute filter, paged)',
+      querystring: SubscriptionListQuery,
+      response: { 200: json(z.array(LccnSubscription), 'the matching subscriptions, oldest first; Link names the next page', NEXT_PAGE_LINK) },
     },
-  }, (request) => {
-    const terms = parseFilter(request.query.filter ?? null, FILTERABLE);
-    const all = store.list().sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map((s) => toLccnSubscription(s, deps.apiRoot));
-    return all.filter((s) => matchesFilter(s, terms));
+  }, (request, reply) => {
+    const list = listRequest(request.query, SUBSCRIPTION_MODEL, deps.lists.markers);
+    const all = store.list().sort((a, b) => orderKey(a).localeCompare(orderKey(b))).map((s) => toLccnSubscription(s, deps.apiRoot));
+    const keys = new Map(store.list().map((s) => [s.id, orderKey(s)]));
+    return pageOf(all, (s) => keys.get(s.id) ?? s.id, list, { reply, url: `${deps.apiRoot}${VNFLCM_BASE}/subscriptions`, query: request.query, paging: deps.lists });
   });
 
   scope.get('/subscriptions/:id', {
@@ -106,7 +108,7 @@ export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependenci
 function supported(request: LccnSubscriptionRequest): LccnSubscriptionRequest {
   const unsupported = unsupportedFilterAttributes(request.filter);
   if (unsupported.length > 0) {
-    throw new HttpProblem(422, `filter attribute(s) ${unsupported.map((a) => `filter.${a}`).join(', ')} not supported; this VNFM filters on vnfInstanceSubscriptionFilter.vnfInstanceIds, notificationTypes, operationTypes and operationStates`);
+    throw new HttpProblem(422, `filter attribute(s) ${unsupported.map((a) => `filter.${a}`).join(', ')} not supported; this VNFM filters on vnfInstanceSubscriptionFilter (vnfdIds, vnfProductsFromProviders, vnfInstanceIds, vnfInstanceNames), notificationTypes, operationTypes and operationStates`);
   }
   if (request.authentication && !offersSupportedAuth(request.authentication)) {
     throw new HttpProblem(422, `authentication.authType ${request.authentication.authType.join(', ')} not supported for notifications; offer BASIC or OAUTH2_CLIENT_CREDENTIALS`);
@@ -122,4 +124,9 @@ function subscriptionOrThrow(store: SubscriptionStore, id: string): Subscription
   const record = store.get(id);
   if (!record) throw new HttpProblem(404, `subscription ${id} does not exist`);
   return record;
+}
+
+/** Oldest first; the id breaks ties, so that the order (and the page markers) are total. */
+function orderKey(record: SubscriptionRecord): string {
+  return `${record.createdAt}|${record.id}`;
 }

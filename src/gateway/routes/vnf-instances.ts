@@ -1,45 +1,85 @@
-// SOL003 §5.4.2–5.4.8 VNF instances: create, list, read, delete, and the LCM operations on one
-// (instantiate, terminate, change_vnfpkg), each handed to the instance's entity workflow.
+// SOL003 §5.4.2–5.4.8 VNF instances: create and delete (each announced to subscribers by a
+// notifier workflow), list (SOL013 filter, selectors, paged), read, and the LCM operations on
+// one (instantiate, terminate, change_vnfpkg, modify by PATCH), each handed to the instance's
+// entity workflow.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { App } from '../../http/app.ts';
+import { inScope, type App } from '../../http/app.ts';
+import { acceptJson } from '../../http/body-parsers.ts';
 import {
-  ChangeCurrentVnfPkgRequest, CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInstance,
+  ChangeCurrentVnfPkgRequest, CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInfoModificationRequest, VnfInstance,
 } from '../../sol003/models.ts';
 import { empty, json, LOCATION, problem, TEMPORAL_UNREACHABLE } from '../answers.ts';
 import { changeVnfPkgStart, type ChangeVnfPkgDependencies } from '../change-vnfpkg-request.ts';
 import {
-  deleteInstance, instanceOrThrow, instantiateStart, newInstance, opOccUrl, renderVnfInstance, startOperation, terminateStart,
+  createInstance, deleteInstance, instanceOrThrow, instantiateStart, modifyInfoStart, newInstance, opOccUrl, renderVnfInstance, startOperation, terminateStart,
   VNFLCM_BASE, type VnfInstanceDependencies,
 } from '../vnf-instances.ts';
+import { listRequest, ListQuery, NEXT_PAGE_LINK, pageOf, type ListPaging } from '../collections.ts';
+import type { ResourceModel } from '../../http/sol013-selectors.ts';
 import { IdParams } from './params.ts';
 
 const tags = ['vnflcm'];
 const started = () => empty('accepted; Location is the VNF LCM operation occurrence', LOCATION);
 
-export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & ChangeVnfPkgDependencies): void {
+/** SOL003 §5.4.2.3.2: what a list of VNF instances leaves out unless asked for. */
+export const VNF_INSTANCE_MODEL: ResourceModel = {
+  schema: VnfInstance, name: 'VnfInstance',
+  defaultExcluded: ['vnfConfigurableProperties', 'vimConnectionInfo', 'instantiatedVnfInfo', 'metadata', 'extensions'],
+};
+
+export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & ChangeVnfPkgDependencies & { lists: ListPaging; subscriptions?: unknown }): void {
   const { inventory, apiRoot } = deps;
+  // Identifier notifications go to subscribers: only where subscriptions are served.
+  const notify = deps.subscriptions !== undefined;
   const render = (id: string): VnfInstance => renderVnfInstance(instanceOrThrow(inventory, id), apiRoot);
 
   scope.post('/vnf_instances', {
     schema: {
       operationId: 'createVnfInstance', tags, summary: 'Create a VNF instance resource (NOT_INSTANTIATED) from an onboarded VNF package',
       body: CreateVnfRequest,
-      response: { 201: json(VnfInstance, 'created', LOCATION), 422: problem('no onboarded, enabled VNF package has the vnfdId') },
+      response: { 201: json(VnfInstance, 'created', LOCATION), 422: problem('no onboarded, enabled VNF package has the vnfdId'), ...TEMPORAL_UNREACHABLE },
     },
   }, async (request, reply) => {
     const record = newInstance(inventory, request.body);
-    inventory.putInstance(record);
+    await createInstance({ ...deps, notify }, record);
     return reply.header('Location', `${apiRoot}${VNFLCM_BASE}/vnf_instances/${record.id}`).code(201).send(renderVnfInstance(record, apiRoot));
   });
 
   scope.get('/vnf_instances', {
-    schema: { operationId: 'listVnfInstances', tags, summary: 'VNF instances', response: { 200: json(z.array(VnfInstance), 'every VNF instance') } },
-  }, () => inventory.instances().map((i) => renderVnfInstance(i, apiRoot)));
+    schema: {
+      operationId: 'listVnfInstances', tags, summary: 'VNF instances (SOL013 filter, attribute selectors, paged)', querystring: ListQuery,
+      response: { 200: json(z.array(VnfInstance), 'the matching VNF instances, by id; Link names the next page', NEXT_PAGE_LINK) },
+    },
+  }, (request, reply) => {
+    const list = listRequest(request.query, VNF_INSTANCE_MODEL, deps.lists.markers);
+    const all = inventory.instances().map((i) => renderVnfInstance(i, apiRoot));
+    return pageOf(all, (i) => i.id, list, { reply, url: `${apiRoot}${VNFLCM_BASE}/vnf_instances`, query: request.query, paging: deps.lists });
+  });
 
   scope.get('/vnf_instances/:id', {
     schema: { operationId: 'getVnfInstance', tags, summary: 'One VNF instance', params: IdParams, response: { 200: json(VnfInstance, 'the VNF instance') } },
   }, (request) => render(request.params.id));
+
+  // VnfInfoModificationRequest is a JSON merge patch (RFC 7396); plain JSON is taken too, as Tacker does.
+  inScope(scope, (patch) => {
+    acceptJson(patch, ['application/merge-patch+json', 'application/json']);
+    patch.patch('/vnf_instances/:id', {
+      schema: {
+        operationId: 'modifyVnfInfo', tags, summary: 'Modify VNF information (a MODIFY_INFO operation occurrence): name, description, metadata, extensions, vnfConfigurableProperties, vnfdId',
+        params: IdParams, consumes: ['application/merge-patch+json', 'application/json'], body: VnfInfoModificationRequest,
+        response: {
+          202: started(), 409: problem('an LCM operation on the VNF instance is in progress or in FAILED_TEMP'),
+          422: problem('the vnfdId has no onboarded, enabled package, or an attribute this VNFM cannot modify is named'), ...TEMPORAL_UNREACHABLE,
+        },
+      },
+    }, async (request, reply) => {
+      const instance = instanceOrThrow(inventory, request.params.id);
+      const start = modifyInfoStart(deps, instance, request.body);
+      await startOperation(deps, instance.id, start);
+      return reply.header('Location', opOccUrl(apiRoot, start.vnfLcmOpOccId)).code(202).send();
+    });
+  });
 
   scope.delete('/vnf_instances/:id', {
     schema: {
@@ -47,7 +87,7 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
       response: { 204: empty('deleted'), 409: problem('the VNF instance is INSTANTIATED, or an LCM operation holds it'), ...TEMPORAL_UNREACHABLE },
     },
   }, async (request, reply) => {
-    await deleteInstance(deps, instanceOrThrow(inventory, request.params.id));
+    await deleteInstance({ ...deps, notify }, instanceOrThrow(inventory, request.params.id));
     return reply.code(204).send();
   });
 

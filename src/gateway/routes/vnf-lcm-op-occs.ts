@@ -4,52 +4,52 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
-import { parseFilter } from '../../http/sol013-filter.ts';
+import type { ResourceModel } from '../../http/sol013-selectors.ts';
 import { CancelMode, VnfLcmOpOcc } from '../../sol003/models.ts';
 import { cancelUpdate, failUpdate, retryUpdate, rollbackUpdate } from '../../workflows/messages.ts';
 import { empty, json, problem, TEMPORAL_UNREACHABLE } from '../answers.ts';
-import { listOpOccs, OP_OCC_FILTER_ATTRIBUTES } from '../op-occ-list.ts';
+import { listRequest, ListQuery, NEXT_PAGE_LINK, setNextLink, type ListPaging } from '../collections.ts';
+import { listOpOccs } from '../op-occ-list.ts';
 import { toVnfLcmOpOcc } from '../op-occ.ts';
-import { operationSnapshot, withOperation } from '../operation-workflows.ts';
-import { PageMarkers } from '../page-markers.ts';
+import { operationSnapshot, withOperation, type OperationWorkflows } from '../operation-workflows.ts';
 import { VNFLCM_BASE } from '../vnf-instances.ts';
-import { filter, IdParams } from './params.ts';
+import { IdParams } from './params.ts';
 
 export interface OpOccRouteDependencies {
   client: Client;
   taskQueue: string;
   apiRoot: string;
-  pageMarkerSecret?: string;
+  lists: ListPaging;
 }
 
 const tags = ['vnflcm'];
-const ListQuery = z.object({
-  filter,
-  nextpage_opaque_marker: z.string().describe('the marker of the next page, from the Link header').optional(),
+/** SOL003 §5.4.12.3.2: what a list of occurrences leaves out unless asked for. */
+export const VNF_LCM_OP_OCC_MODEL: ResourceModel = {
+  schema: VnfLcmOpOcc, name: 'VnfLcmOpOcc',
+  defaultExcluded: ['operationParams', 'error', 'resourceChanges', 'changedInfo', 'changedExtConnectivity'],
+};
+/** python-tackerclient's `op list --exclude-fields` sends the parameter with a hyphen: the same selector. */
+const OpOccListQuery = ListQuery.extend({
+  'exclude-fields': z.string().describe('the same as exclude_fields (as python-tackerclient spells it)').optional(),
 });
 
 export function vnfLcmOpOccRoutes(scope: App, deps: OpOccRouteDependencies): void {
-  const markers = new PageMarkers(deps.pageMarkerSecret);
-
   scope.get('/vnf_lcm_op_occs', {
     schema: {
-      operationId: 'listVnfLcmOpOccs', tags, summary: 'VNF LCM operation occurrences (SOL013 attribute filter, paged)',
-      querystring: ListQuery,
+      operationId: 'listVnfLcmOpOccs', tags, summary: 'VNF LCM operation occurrences (SOL013 filter, attribute selectors, paged)',
+      querystring: OpOccListQuery,
       response: {
-        200: json(z.array(VnfLcmOpOcc), 'the matching occurrences; Link names the next page', {
-          Link: z.string().describe('rel="next": the next page').optional(),
-        }),
+        200: json(z.array(VnfLcmOpOcc), 'the matching occurrences; Link names the next page', NEXT_PAGE_LINK),
         ...TEMPORAL_UNREACHABLE,
       },
     },
   }, async (request, reply) => {
-    const terms = parseFilter(request.query.filter ?? null, OP_OCC_FILTER_ATTRIBUTES);
-    const page = await listOpOccs(deps, terms, markers.open(request.query.nextpage_opaque_marker));
-    if (page.next) {
-      const query = new URLSearchParams({ ...(request.query.filter ? { filter: request.query.filter } : {}), nextpage_opaque_marker: markers.seal(page.next) });
-      reply.header('Link', `<${deps.apiRoot}${VNFLCM_BASE}/vnf_lcm_op_occs?${query.toString()}>; rel="next"`);
-    }
-    return page.occurrences;
+    const { 'exclude-fields': hyphenated, ...standard } = request.query;
+    const query: ListQuery = { ...standard, ...(hyphenated !== undefined && standard.exclude_fields === undefined ? { exclude_fields: hyphenated } : {}) };
+    const list = listRequest(query, VNF_LCM_OP_OCC_MODEL, deps.lists.markers);
+    const page = await listOpOccs(deps, list.terms, list.after, deps.lists.pageSize);
+    if (page.next) setNextLink(reply, `${deps.apiRoot}${VNFLCM_BASE}/vnf_lcm_op_occs`, query, deps.lists.markers.seal(page.next));
+    return page.occurrences.map((occurrence) => list.selector.apply(occurrence));
   });
 
   scope.get('/vnf_lcm_op_occs/:id', {
@@ -81,9 +81,14 @@ export function vnfLcmOpOccRoutes(scope: App, deps: OpOccRouteDependencies): voi
     },
   }, async (request) => toVnfLcmOpOcc(await withOperation(deps, request.params.id, (handle) => handle.executeUpdate(failUpdate)), deps.apiRoot));
 
+  cancelRoute(scope, deps, 'cancelVnfLcmOpOcc');
+}
+
+/** The cancel task (SOL003 §5.4.17): declared at v2, and at v1 for python-tackerclient (vnflcm-v1.ts). */
+export function cancelRoute(scope: App, deps: OperationWorkflows, operationId: string, summary = 'Cancel an operation in STARTING, PROCESSING or ROLLING_BACK'): void {
   scope.post('/vnf_lcm_op_occs/:id/cancel', {
     schema: {
-      operationId: 'cancelVnfLcmOpOcc', tags, summary: 'Cancel an operation in STARTING, PROCESSING or ROLLING_BACK', params: IdParams, body: CancelMode,
+      operationId, tags, summary, params: IdParams, body: CancelMode,
       response: { 202: empty('accepted'), 409: problem('the occurrence is not in STARTING, PROCESSING or ROLLING_BACK'), ...TEMPORAL_UNREACHABLE },
     },
   }, async (request, reply) => {

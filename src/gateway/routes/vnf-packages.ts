@@ -9,26 +9,29 @@
 // in onboardingFailureDetails, ready for another upload.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import fastifyAccepts from '@fastify/accepts';
 import type { FastifyRequest } from 'fastify';
 import { zipSync } from 'fflate';
 import { z } from 'zod';
 import { inScope, type App } from '../../http/app.ts';
 import { acceptJson, acceptStream } from '../../http/body-parsers.ts';
 import { HttpProblem } from '../../http/problem.ts';
-import { matchesFilter, parseFilter } from '../../http/sol013-filter.ts';
+import type { ResourceModel } from '../../http/sol013-selectors.ts';
 import type { InventoryStore } from '../../inventory/store.ts';
 import { buildCsar, DEFAULT_CSAR_LIMITS, type CsarLimits } from '../../packages/csar.ts';
 import {
   abandonUpload, beginUpload, createVnfPackage, deleteVnfPackage, modifyVnfPackage, orUnexpected, packageProblem, processUpload, type PackageStores,
 } from '../../packages/lifecycle.ts';
 import { readVnfdFiles, type PackageRepository } from '../../packages/repository.ts';
-import { CreateVnfPkgInfoRequest, VnfPkgInfo, VnfPkgInfoModifications } from '../../sol005/models.ts';
+import { CreateVnfPkgInfoRequest, UploadVnfPkgFromUriRequest, VnfPkgInfo, VnfPkgInfoModifications } from '../../sol005/models.ts';
+import { PackageDownloader } from '../../packages/download.ts';
+import { ANY_MEDIA_TYPE } from '../content-negotiation.ts';
 import { binary, bytes, empty, json, LOCATION, problem } from '../answers.ts';
 import { describeStream } from '../openapi.ts';
 import { lookup, onboarded, PACKAGES, readUpload, refusing, refusingAsync, renderVnfPkgInfo } from '../vnf-packages.ts';
 import type { CsarInspector } from '../../packages/csar-inspection.ts';
-import { filter, IdParams } from './params.ts';
+import { DEFAULT_PAGE_SIZE, listRequest, ListQuery, NEXT_PAGE_LINK, pageOf, type ListPaging } from '../collections.ts';
+import { PageMarkers } from '../page-markers.ts';
+import { IdParams } from './params.ts';
 
 export interface VnfPackageRouteDependencies {
   inventory: InventoryStore;
@@ -39,26 +42,30 @@ export interface VnfPackageRouteDependencies {
   limits?: Partial<CsarLimits>;
   /** Checks uploads off the event loop (a server always has one; see CsarInspector). */
   inspector?: CsarInspector;
+  /** How lists are paged (default: a marker key of this process, DEFAULT_PAGE_SIZE). */
+  lists?: ListPaging;
+  /** Fetches package content from a URI (upload_from_uri); by default one of the routes' own, closed with the server. */
+  downloader?: PackageDownloader;
   log?: (line: string) => void;
 }
 
 const tags = ['vnfpkgm'];
 const ZIP = 'application/zip';
-/** Attributes of VnfPkgInfo a `filter` query parameter may name (SOL013 §5.2). */
-const FILTERABLE: ReadonlySet<string> = new Set<keyof VnfPkgInfo>([
-  'id', 'vnfdId', 'vnfProvider', 'vnfProductName', 'vnfSoftwareVersion', 'vnfdVersion',
-  'onboardingState', 'operationalState', 'usageState',
-]);
-/** SOL013 attribute selectors and paging, which this API does not offer: refused rather than ignored. */
-const UNSUPPORTED_SELECTORS = ['fields', 'exclude_fields', 'exclude_default', 'nextpage_opaque_marker'];
+/** SOL005 §9.4.2.3.2: what a list of packages leaves out unless asked for. */
+export const VNF_PKG_INFO_MODEL: ResourceModel = {
+  schema: VnfPkgInfo, name: 'VnfPkgInfo',
+  defaultExcluded: ['softwareImages', 'additionalArtifacts', 'userDefinedData', 'checksum', 'onboardingFailureDetails'],
+};
 /** The upload's body: the request stream itself, read by the route within the package limit. */
 const UploadedPackage = describeStream(z.custom<Readable>((body) => body instanceof Readable), ZIP);
 
-export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies): void {
+export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies): void {
+  const deps = { ...given, lists: given.lists ?? { markers: new PageMarkers(), pageSize: DEFAULT_PAGE_SIZE } };
+  const downloader = given.downloader ?? new PackageDownloader();
+  if (!given.downloader) scope.addHook('onClose', async () => downloader.close());
   const stores: PackageStores = { inventory: deps.inventory, repository: deps.repository, inspector: deps.inspector };
   const limits: CsarLimits = { ...DEFAULT_CSAR_LIMITS, ...deps.limits };
   const render = (id: string): VnfPkgInfo => renderVnfPkgInfo(lookup(deps.inventory, id), deps.inventory, deps.apiRoot);
-  void scope.register(fastifyAccepts);
 
   scope.post('/vnf_packages', {
     schema: {
@@ -74,17 +81,14 @@ export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies):
 
   scope.get('/vnf_packages', {
     schema: {
-      operationId: 'listVnfPackages', tags, summary: 'VNF packages (SOL013 attribute filter)',
-      querystring: z.looseObject({ filter }),
-      response: { 200: json(z.array(VnfPkgInfo), 'the matching packages') },
+      operationId: 'listVnfPackages', tags, summary: 'VNF packages (SOL013 filter, attribute selectors, paged)',
+      querystring: ListQuery,
+      response: { 200: json(z.array(VnfPkgInfo), 'the matching packages, by id; Link names the next page', NEXT_PAGE_LINK) },
     },
-  }, (request) => {
-    const query = request.query as Record<string, unknown>;
-    for (const selector of UNSUPPORTED_SELECTORS) {
-      if (selector in query) throw new HttpProblem(400, `the query parameter ${selector} is not supported; all attributes are returned`);
-    }
-    const terms = parseFilter(request.query.filter ?? null, FILTERABLE);
-    return deps.inventory.packageInfos().map((pkg) => renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot)).filter((pkg) => matchesFilter(pkg, terms));
+  }, (request, reply) => {
+    const list = listRequest(request.query, VNF_PKG_INFO_MODEL, deps.lists.markers);
+    const all = deps.inventory.packageInfos().map((pkg) => renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot));
+    return pageOf(all, (pkg) => pkg.id, list, { reply, url: `${deps.apiRoot}${PACKAGES}`, query: request.query, paging: deps.lists });
   });
 
   scope.get('/vnf_packages/:id', {
@@ -168,6 +172,61 @@ export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies):
     });
   });
 
+  scope.post('/vnf_packages/:id/package_content/upload_from_uri', {
+    schema: {
+      operationId: 'uploadVnfPackageContentFromUri', tags, summary: 'Upload the package content from a URI the VNFM fetches it from (Basic credentials optional); onboarded before the answer',
+      params: IdParams, body: UploadVnfPkgFromUriRequest,
+      response: {
+        202: empty('the package is ONBOARDED'),
+        409: problem('the package is not CREATED, or its vnfdId is onboarded already'),
+        413: problem('the package at the address exceeds the size or file-count limits'),
+        422: problem('the package content could not be fetched from addressInformation, or the CSAR is invalid'),
+      },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    const { addressInformation, authType, userName, password } = request.body;
+    lookup(deps.inventory, id);
+    if (authType?.includes('OAUTH2_CLIENT_CREDENTIALS') && !authType.includes('BASIC')) {
+      throw new HttpProblem(422, 'authType OAUTH2_CLIENT_CREDENTIALS is not supported for fetching package content; give BASIC with userName and password');
+    }
+    refusing(() => beginUpload(deps.inventory, id));
+    try {
+      const archive = await downloader.fetch(addressInformation, limits.maxArchiveBytes, userName !== undefined ? { userName, password: password ?? '' } : undefined);
+      const pkg = await processUpload(stores, id, archive, { limits });
+      deps.log?.(`VNF package ${id} onboarded from ${addressInformation}: vnfdId ${pkg.vnfd.vnfdId}`);
+    } catch (err) {
+      const refusal = packageProblem(err);
+      abandonUpload(deps.inventory, id, refusal);
+      deps.log?.(`VNF package ${id} refused: ${refusal.detail}`);
+      throw refusal;
+    }
+    return reply.code(202).send();
+  });
+
+  scope.get('/vnf_packages/:id/artifacts/*', {
+    schema: {
+      operationId: 'getVnfPackageArtifact', tags, summary: 'One artifact of an onboarded package (a file listed in additionalArtifacts or softwareImages), as it is stored',
+      params: ArtifactParams,
+      response: {
+        200: { description: 'the artifact, with the media type its name suggests', content: { [ANY_MEDIA_TYPE]: { schema: binary('application/octet-stream') } } },
+        409: problem('the package is not ONBOARDED'),
+      },
+    },
+  }, async (request, reply) => {
+    const pkg = onboarded(lookup(deps.inventory, request.params.id));
+    const artifactPath = request.params['*'];
+    const listed = [...(pkg.additionalArtifacts ?? []).map((a) => a.artifactPath), ...(pkg.softwareImages ?? []).flatMap((i) => (i.imagePath ? [i.imagePath] : []))];
+    if (!listed.includes(artifactPath)) throw new HttpProblem(404, `VNF package ${pkg.id} has no artifact ${artifactPath}`);
+    let file: string;
+    try {
+      file = deps.repository.locateFile(pkg.id, artifactPath).path;
+    } catch {
+      throw new HttpProblem(404, `VNF package ${pkg.id} has no artifact ${artifactPath} stored`);
+    }
+    return reply.type(mediaTypeOf(artifactPath)).header('Content-Length', statSync(file).size).send(createReadStream(file));
+  });
+
   scope.get('/vnf_packages/:id/package_content', {
     schema: {
       operationId: 'getVnfPackageContent', tags, summary: 'The package content (the CSAR)', params: IdParams,
@@ -204,7 +263,8 @@ export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies):
     const { meta, files } = readVnfdFiles(pkg.contentDir);
     const yamlFiles = [...files.keys()].filter((p) => /\.ya?ml$/i.test(p));
     const entry = files.get(meta.entryDefinitions);
-    if (accepted.includes('text/plain') && yamlFiles.length === 1 && entry) return reply.type('text/plain; charset=utf-8').send(Buffer.from(entry));
+    // `text/plain` exactly: python-tackerclient compares the Content-Type with it as a whole.
+    if (accepted.includes('text/plain') && yamlFiles.length === 1 && entry) return reply.type('text/plain').send(Buffer.from(entry));
     if (accepted.includes(ZIP)) return reply.type(ZIP).send(Buffer.from(zipSync(Object.fromEntries(files))));
     throw new HttpProblem(406, `the VNFD of VNF package ${pkg.id} is ${yamlFiles.length} files (${yamlFiles.join(', ')}); accept application/zip to get them`);
   });
@@ -218,4 +278,18 @@ function acceptable(request: FastifyRequest, offered: string[]): string[] {
   const allowed = offered.filter((type) => accepts.type(type) !== false);
   if (allowed.length === 0) throw new HttpProblem(406, `Accept ${header} allows none of ${offered.join(', ')}`);
   return allowed;
+}
+
+/** `{id}` and the artifact's path inside the package (the rest of the URL path). */
+const ArtifactParams = IdParams.extend({ '*': z.string().min(1).describe('the artifact\'s path inside the package, e.g. Scripts/coordinate_vnf.py') });
+
+const MEDIA_TYPES: Record<string, string> = {
+  py: 'text/x-python', sh: 'text/x-shellscript', txt: 'text/plain', yaml: 'application/yaml', yml: 'application/yaml', json: 'application/json',
+  zip: 'application/zip', qcow2: 'application/octet-stream', img: 'application/octet-stream', iso: 'application/octet-stream',
+};
+
+/** The media type an artifact's name suggests (as Tacker guesses it), else application/octet-stream. */
+function mediaTypeOf(path: string): string {
+  const extension = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
+  return (extension && MEDIA_TYPES[extension]) ?? 'application/octet-stream';
 }
