@@ -1,6 +1,7 @@
 // The production worker entry (src/worker.ts) as a real subprocess, for crash tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { NEVER_REACHED } from '../../src/outbound/egress.ts';
 import { PROJECT_ROOT } from '../../src/project-root.ts';
 import { TEST_CODEC_ENV, type TestSystem } from './system.ts';
 
@@ -21,6 +22,8 @@ export function startWorkerProcess(system: TestSystem, env: NodeJS.ProcessEnv = 
       TEMPORAL_TASK_QUEUE: system.taskQueue,
       DATA_DIR: system.dataDir,
       VIM_AUTH_URL: system.vim.authUrl,
+      // The test's EM and VIM run on loopback: the embedded default's egress policy, as the in-process workers have it.
+      VNFM_EGRESS_DENY: NEVER_REACHED.join(','),
       ...TEST_CODEC_ENV,
       ...env,
     },
