@@ -170,6 +170,8 @@ export const VimSimulatorEnv = z.object({
   VIM_PORT: port.default(9891),
   VIM_STATE_FILE: z.string().min(1).default('.data/vim-state.json'),
   VIM_UPDATE_DELAY_MS: z.coerce.number().int().min(0).default(2000),
+  /** Port of every server's guest application, on the server's own loopback address (127.77.x.y); 0 picks a free one. */
+  VIM_GUEST_PORT: port.default(9894),
   VIM_USERNAME: z.string().min(1).default('admin'),
   VIM_PASSWORD: z.string().min(1).default('admin'),
   VIM_PROJECT: z.string().min(1).default('admin'),
