@@ -148,7 +148,7 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
       workflowBundle: await workflowBundle(),
       dataConverter,
       activities: createActivities({
-        coordination: coordinationClient, openstack, inventory, subscriptions, notificationClient, packages: packageRepository, scriptSandbox: TEST_SCRIPT_SANDBOX,
+        coordination: coordinationClient, openstack, inventory, subscriptions, notificationClient, packages: packageRepository, scriptSandbox: TEST_SCRIPT_SANDBOX, egress,
       }),
     });
     running = worker.run();
