@@ -131,10 +131,16 @@ it('answers a switch only once the requests in flight to the members that left h
   await members(a);
   a.hold('/slow');
   const finished: string[] = [];
-  const slow = through('/slow').then((r) => finished.push('request') && r);
+  const slow = through('/slow').then((r) => {
+    finished.push('request');
+    return r;
+  });
   await eventually('the slow request at member a', () => a.received.includes('/slow'));
 
-  const switched = admin('PUT', '/v1/pool', { members: [{ address: '127.0.0.1', port: b.port }] }).then((r) => finished.push('switch') && r);
+  const switched = admin('PUT', '/v1/pool', { members: [{ address: '127.0.0.1', port: b.port }] }).then((r) => {
+    finished.push('switch');
+    return r;
+  });
   await eventually('the pool to be b', async () => JSON.stringify((await admin('GET', '/v1/pool')).body).includes(String(b.port)));
   a.release();
 
