@@ -8,18 +8,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { EgressPolicy } from '../outbound/egress.ts';
 import type { PackageRepository } from '../packages/repository.ts';
 import type { SandboxPolicy } from '../scripts/sandbox.ts';
+import type { ExternalLbParam } from '../sol003/models.ts';
 import { asApplicationFailure } from './failures.ts';
 import { createScriptActivities } from './scripts.ts';
 
-/** `external_lb_param` of the request (Tacker's fields; anything else is handed to the script as it is). */
-export interface ExternalLoadBalancer {
-  ip_address: string;
-  username: string;
-  password: string;
-  /** The load balancer's management port, when it is not the protocol's own. */
-  port?: number;
-  [extra: string]: unknown;
-}
 
 /** One VNFC the load balancer is to send traffic to. */
 export interface PoolMember {
@@ -35,7 +27,8 @@ export interface SwitchLoadBalancerInput {
   packageId: string;
   script: string;
   timeoutMs: number;
-  loadBalancer: ExternalLoadBalancer;
+  /** `external_lb_param` as the request gave it, password included (the script needs it; its output is scrubbed of it). */
+  loadBalancer: ExternalLbParam;
   /** The VNFCs that carry the traffic once the switch is done: the whole pool. */
   members: PoolMember[];
   /** Handed to the script beside the load balancer and the members (operation, ids, side). */
@@ -68,7 +61,7 @@ export function createLoadBalancerActivities(packages: PackageRepository, sandbo
 }
 
 /** The load balancer's management address as a URL, for the egress policy (which checks host and port). */
-function managementUrl({ ip_address: host, port }: ExternalLoadBalancer): string {
+function managementUrl({ ip_address: host, port }: ExternalLbParam): string {
   const literal = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return `http://${literal}${port === undefined ? '' : `:${port}`}/`;
 }

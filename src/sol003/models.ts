@@ -44,6 +44,7 @@ export const ExternalLbParam = z.looseObject({
   /** The load balancer's management port, when it is not the protocol's own (an extension). */
   port: z.number().int().min(1).max(65535).optional(),
 });
+export type ExternalLbParam = z.infer<typeof ExternalLbParam>;
 
 export const ChangeVnfPkgAdditionalParams = z.looseObject({
   upgrade_type: z.enum(['RollingUpdate', 'BlueGreen']),

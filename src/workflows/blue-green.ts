@@ -72,7 +72,7 @@ class BlueGreenContext extends ChangeContext {
 
 async function forward(ctx: BlueGreenContext): Promise<void> {
   const progress = ctx.progress;
-  for (;;) {
+  while (progress.stage !== 'DONE') {
     await ctx.betweenSteps();
     switch (progress.stage) {
       case 'LOCATING_BLUE':
@@ -99,8 +99,6 @@ async function forward(ctx: BlueGreenContext): Promise<void> {
         await removeBlue(ctx);
         progress.stage = 'DONE';
         break;
-      case 'DONE':
-        return;
     }
   }
 }

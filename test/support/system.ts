@@ -74,6 +74,8 @@ const quietLogger = {
 export interface SystemOptions {
   em?: ReferenceEmOptions;
   vimUpdateDelayMs?: number;
+  /** Servers of the VIM simulator answer on their own addresses at this port (0: any free one); see guests.ts. */
+  vimGuestPort?: number;
   /** Start no in-process worker (a test runs its own, e.g. as a subprocess). */
   withoutWorker?: boolean;
   tuning?: Partial<ChangeVnfPkgTuning>;
@@ -118,7 +120,9 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
   const taskQueue = `${name}-${Date.now()}`;
   const log = options.log ?? ((): void => undefined);
 
-  const vim = await startVimSimulator({ stateFile: join(dataDir, 'vim.json'), port: 0, updateDelayMs: options.vimUpdateDelayMs ?? 50, log });
+  const vim = await startVimSimulator({
+    stateFile: join(dataDir, 'vim.json'), port: 0, updateDelayMs: options.vimUpdateDelayMs ?? 50, guestPort: options.vimGuestPort, log,
+  });
   const em = await startReferenceEm({ port: 0, log, auth: { methods: ['BASIC'] }, ...options.em });
   const inventory = new InventoryStore(join(dataDir, 'inventory.json'));
   const packageRepository = new PackageRepository(join(dataDir, 'packages'));
