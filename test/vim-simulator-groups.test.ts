@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { OpenStackClient } from '../src/openstack/client.ts';
 import type { VnfStackView } from '../src/vim-simulator/model.ts';
 import { startVimSimulator, type VimSimulator } from '../src/vim-simulator/server.ts';
 import { eventually } from './support/wait.ts';
@@ -141,4 +142,20 @@ it('serves each server\'s guest application on its own address until Heat delete
   expect(await guest(first?.address ?? '')).toEqual({ error: 'ECONNREFUSED' });
   const green = (await view()).vnfcs[0];
   expect(await guest(green?.address ?? '')).toEqual({ status: 200, image: 'image-v2' });
+});
+
+it('is read and updated by the VNFM\'s OpenStack client: template, new template, and the new server\'s address from Nova', async () => {
+  const vnf = await createVnf();
+  const client = new OpenStackClient({ authUrl: simulator.authUrl, username: 'admin', password: 'admin', projectName: 'admin' });
+  try {
+    const template = await client.getTemplate(vnf.stackName, vnf.stackId);
+    expect(Object.keys(template.resources)).toEqual(['VDU1']);
+    await client.updateStack(vnf.stackName, vnf.stackId, { template: { ...template, resources: { ...template.resources, 'VDU1-green': greenGroup } } });
+    await eventually('the update to complete', async () => (await client.showStack(vnf.stackName, vnf.stackId)).stack_status === 'UPDATE_COMPLETE');
+    const green = (await view()).vnfcs.find((v) => v.group === 'VDU1-green');
+    const server = await client.showServer(green?.serverId ?? '');
+    expect(server.addresses.net0?.[0]?.addr).toBe(green?.address);
+  } finally {
+    await client.close();
+  }
 });

@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { ensureSampleInstance } from '../../src/inventory/sample.ts';
 import type { VnfInstanceRecord, VnfPackageRecord } from '../../src/inventory/store.ts';
 import type { Member, PoolStats } from '../../src/load-balancer-simulator/pool.ts';
+import { instanceMembers, setPool } from '../../src/load-balancer-simulator/sample-pool.ts';
 import { startLoadBalancerSimulator, type LoadBalancerSimulator } from '../../src/load-balancer-simulator/server.ts';
 import type { TestSystem } from './system.ts';
 
@@ -25,6 +26,7 @@ export interface TestLoadBalancer {
 export async function startLoadBalancer(system: TestSystem): Promise<TestLoadBalancer> {
   if (system.vim.guestPort === undefined) throw new Error('start the test system with vimGuestPort to put a load balancer in front of it');
   const simulator = await startLoadBalancerSimulator({ ...LB_CREDENTIALS, port: 0, adminPort: 0, memberPort: system.vim.guestPort, log: () => undefined });
+  const adminAccess = { adminUrl: simulator.adminUrl, ...LB_CREDENTIALS };
   const authorization = `Basic ${Buffer.from(`${LB_CREDENTIALS.username}:${LB_CREDENTIALS.password}`).toString('base64')}`;
   const admin: TestLoadBalancer['admin'] = async (method, path, body) => {
     const res = await request(`${simulator.adminUrl}${path}`, {
@@ -39,13 +41,7 @@ export async function startLoadBalancer(system: TestSystem): Promise<TestLoadBal
     param: { ip_address: '127.0.0.1', port: Number(new URL(simulator.adminUrl).port), ...LB_CREDENTIALS },
     pool: async () => ((await admin('GET', '/v1/pool')).body as { members: Member[] }).members,
     stats: async () => (await admin('GET', '/v1/stats')).body as PoolStats,
-    frontInstance: async (instance) => {
-      const members = [...(await addressesOf(system, instance)).entries()]
-        .filter(([serverId]) => instance.vnfcResourceInfo.some((v) => v.computeResource.resourceId === serverId))
-        .map(([, address]) => ({ address }));
-      const reply = await admin('PUT', '/v1/pool', { members });
-      if (reply.status !== 200) throw new Error(`the load balancer refused the pool: ${reply.status} ${JSON.stringify(reply.body)}`);
-    },
+    frontInstance: async (instance) => setPool(adminAccess, await instanceMembers(system.vim.url, instance)),
     admin,
   };
 }
