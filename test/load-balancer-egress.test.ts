@@ -13,10 +13,10 @@ const dir = mkdtempSync(join(tmpdir(), 'lb-egress-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('refuses to run the switch for a load balancer the egress policy denies, naming the address and nothing else', async () => {
-  const { switchLoadBalancer } = createLoadBalancerActivities(
+  const activities = createLoadBalancerActivities(
     new PackageRepository(join(dir, 'packages')), { mode: 'off', user: 'nobody' }, new EgressPolicy({ deny: [...LOOPBACK, ...NEVER_REACHED] }),
   );
-  const failure = await switchLoadBalancer({
+  const failure = await activities.switchLoadBalancer({
     packageId: 'any', script: './Scripts/coordinate_vnf.py', timeoutMs: 1_000, members: [], context: {},
     loadBalancer: { ip_address: '169.254.169.254', port: 80, username: 'lb', password: 'lb-password-42' },
   }).then(() => undefined, (err: unknown) => err);
