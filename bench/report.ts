@@ -9,6 +9,7 @@ import type { OverheadResult } from './figures/overhead.ts';
 import type { ScaleOutResult } from './figures/scale-out.ts';
 import { GET_PAUSE_MS, type ScaleResult } from './figures/scale.ts';
 import type { TimerPrecisionResult } from './figures/timer-precision.ts';
+import type { BombRound, UploadBombsResult } from './figures/upload-bombs.ts';
 
 export interface MachineInfo {
   date: string;
@@ -43,6 +44,7 @@ export interface RunResults {
   em?: EmRequestsResult;
   gateway?: GatewayResult;
   scaleOut?: ScaleOutResult;
+  uploadBombs?: UploadBombsResult;
   errors: { figure: string; message: string }[];
 }
 
@@ -115,6 +117,11 @@ export function renderReport(r: RunResults): string {
   if (so) {
     out.push(`| 7 | 2 workers + 2 gateways, ${so.operations} ops × ${so.vnfcsPerOperation} VNFCs, one worker SIGKILLed at half | ${so.completed}/${so.operations} completed; **${fmt(so.stepsPerSecondBefore, 1)}** steps/s before, **${fmt(so.stepsPerSecondAfter, 1)}** after the kill; longest stall ${seconds(so.longestGapAfterKillMs)} | run completes | — | a conductor restart marks PROCESSING operations FAILED_TEMP; nothing resumes |`);
   }
+  const b = r.uploadBombs;
+  if (b) {
+    const [quiet, bombs] = [bombRounds(b, 'quiet'), bombRounds(b, 'bombs')];
+    out.push(`| 8 | GET VNF instances, ${b.connections} connections, while hostile packages are uploaded back to back | p99 **${ms(median(bombs.map((x) => x.p99Ms)), 0)}** under bombs (median of ${bombs.length} rounds), ${ms(median(quiet.map((x) => x.p99Ms)), 0)} quiet; errors ${sum(bombs.map((x) => x.errors))}; ${sum(bombs.map((x) => sum(Object.values(x.uploads))))} uploads refused | p99 ≤ 250 ms, 0 errors | the quiet rounds, interleaved | one upload could stop the API for minutes before the bounded reader |`);
+  }
   out.push('');
 
   if (o) renderOverhead(out, o);
@@ -124,7 +131,34 @@ export function renderReport(r: RunResults): string {
   if (e) renderEm(out, e);
   if (r.gateway) renderGateway(out, r.gateway);
   if (so) renderScaleOut(out, so);
+  if (b) renderUploadBombs(out, b);
   return `${out.join('\n')}\n`;
+}
+
+function bombRounds(b: UploadBombsResult, phase: BombRound['phase']): BombRound[] {
+  return b.rounds.filter((x) => x.phase === phase);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] ?? 0 : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, x) => a + x, 0);
+}
+
+function renderUploadBombs(out: string[], b: UploadBombsResult): void {
+  out.push('## 8. The API while hostile packages are refused', '');
+  out.push(`autocannon GETs \`/vnflcm/v2/vnf_instances\` from the production gateway process (\`src/gateway/main.ts\`) with ${b.connections} connections for ${b.roundS} s per round. Rounds alternate quiet / under bombs; in a bomb round two loops create a package and upload the next hostile archive to it, back to back, for the whole round. Every upload is refused (the statuses are the answers): the package reader runs in the gateway's CSAR inspection thread, one at a time, four waiting, beyond that 503 with Retry-After. The archives:`, '');
+  for (const bomb of b.bombs) out.push(`- ${bomb.label}: ${fmt(bomb.bytes)} bytes uploaded`);
+  out.push('', '| round | phase | GET requests | req/s | p50 | p99 | max | errors | non-2xx | uploads answered |', '|---|---|---|---|---|---|---|---|---|---|');
+  b.rounds.forEach((x, i) => {
+    const uploads = Object.entries(x.uploads).map(([status, count]) => `${status}×${count}`).join(', ') || '—';
+    out.push(`| ${i + 1} | ${x.phase} | ${x.requests} | ${fmt(x.rps, 1)} | ${ms(x.p50Ms, 0)} | **${ms(x.p99Ms, 0)}** | ${ms(x.maxMs, 0)} | ${x.errors} | ${x.non2xx} | ${uploads} |`);
+  });
+  out.push('');
 }
 
 function renderOverhead(out: string[], o: OverheadResult): void {

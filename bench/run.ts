@@ -1,5 +1,5 @@
 // `npm run bench` (full) and `npm run bench -- --quick`: starts its own Temporal dev servers and every part of the system, measures the
-// seven figures, and writes BENCHMARKS.md (or `--out=FILE`). `--only=1,3` runs some figures and
+// eight figures, and writes BENCHMARKS.md (or `--out=FILE`). `--only=1,3` runs some figures and
 // prints the report instead of writing it.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { orchestrationOverhead } from './figures/overhead.ts';
 import { scaleOut } from './figures/scale-out.ts';
 import { waitingAtScale } from './figures/scale.ts';
 import { timerPrecision } from './figures/timer-precision.ts';
+import { uploadBombs } from './figures/upload-bombs.ts';
 import { bundleAll, createContext, installQuietRuntime } from './lib/parts.ts';
 import { startTemporal, type BenchServer } from './lib/temporal.ts';
 import { renderReport, type MachineInfo, type RunResults } from './report.ts';
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
   if (want(1)) results.overhead = await phase('figure 1 (orchestration overhead)', () => orchestrationOverhead(ctx));
   if (want(5)) results.em = await phase('figure 5 (EM requests)', () => emRequestCounts(ctx));
   if (want(6)) results.gateway = await phase('figure 6 (gateway under load)', () => gatewayLoad(ctx));
+  if (want(8)) results.uploadBombs = await phase('figure 8 (API during hostile uploads)', () => uploadBombs(ctx));
   if (history) results.history = await history;
   if (want(7)) results.scaleOut = await phase('figure 7 (scale-out, worker killed)', () => scaleOut(ctx, SIZES.scaleOut));
   if (want(3)) results.scale = await phase('figure 3 (waiting at scale)', () => waitingAtScale(ctx, SIZES.scale));

@@ -103,6 +103,9 @@ export const Env = z.object({
   /** The codec endpoint for the Temporal Web UI (src/codec/main.ts). */
   VNFM_CODEC_HOST: z.string().default('127.0.0.1'),
   VNFM_CODEC_PORT: port.default(8234),
+  /** Serve the codec endpoint over https with this certificate and key (PEM files); its session cookie is then `Secure`. */
+  VNFM_CODEC_TLS_CERT_FILE: optionalFile,
+  VNFM_CODEC_TLS_KEY_FILE: optionalFile,
   /** Web UI origins allowed to call the codec endpoint from the browser (CORS), comma-separated. */
   VNFM_CODEC_ALLOWED_ORIGINS: originList.default(['http://127.0.0.1:8233', 'http://localhost:8233']),
 });

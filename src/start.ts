@@ -1,10 +1,9 @@
 // `npm start`: the whole system on one machine with embedded defaults, each part a child
 // process with prefixed logs: Temporal dev server (SQLite file + Web UI), VIM simulator,
-// reference EM, worker, gateway. Ctrl-C stops them all; the next start resumes what was in
-// flight, because Temporal's state and the VIM's state live in files under the data folder.
-import { spawn, type ChildProcess } from 'node:child_process';
+// reference EM, worker, gateway, codec endpoint. A part that exits unexpectedly is restarted
+// (supervisor.ts); Ctrl-C stops them all; the next start resumes what was in flight, because
+// Temporal's state and the VIM's state live in files under the data folder.
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { request } from 'undici';
@@ -22,46 +21,27 @@ import { SEARCH_ATTRIBUTE_KEYS } from './search-attributes.ts';
 import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, temporalCliPath } from './temporal-cli.ts';
 import { PROJECT_ROOT } from './project-root.ts';
 import { prepareDataDir } from './persistence/data-dir.ts';
+import { Supervisor } from './supervisor.ts';
 
-interface Part {
-  name: string;
-  child: ChildProcess;
-}
-
-const parts: Part[] = [];
+const supervisor = new Supervisor({
+  log: (line) => console.log(line),
+  onGiveUp: () => process.exit(1),
+});
 let stopping = false;
 
-function startPart(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Part {
+function startPart(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
   // VNFM_EMBEDDED=1: the parts use (and would create) the codec key and token files in DATA_DIR.
-  const child = spawn(command, args, { cwd: PROJECT_ROOT, env: { ...process.env, VNFM_EMBEDDED: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = `[${name}]`.padEnd(11);
-  for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', (line) => console.log(`${prefix} ${line}`));
-  }
-  child.on('exit', (code, signal) => {
-    if (stopping) return;
-    console.error(`${prefix} exited (${signal ?? `code ${code}`}); stopping everything`);
-    void stopAll(1);
-  });
-  const part = { name, child };
-  parts.push(part);
-  return part;
+  supervisor.start({ name, command, args, cwd: PROJECT_ROOT, env: { ...process.env, VNFM_EMBEDDED: '1', ...env } });
 }
 
-function startNodePart(name: string, entry: string, env: NodeJS.ProcessEnv): Part {
-  return startPart(name, process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, entry)], env);
+function startNodePart(name: string, entry: string, env: NodeJS.ProcessEnv): void {
+  startPart(name, process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, entry)], env);
 }
 
 async function stopAll(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  // Reverse order: the gateway and worker go before the server they talk to.
-  for (const { child } of [...parts].reverse()) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    child.kill('SIGTERM');
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    if (!(await Promise.race([exited.then(() => true), delay(10_000).then(() => false)]))) child.kill('SIGKILL');
-  }
+  await supervisor.stop();
   process.exit(exitCode);
 }
 
@@ -81,6 +61,17 @@ async function waitFor(what: string, probe: () => Promise<unknown>, timeoutMs = 
 async function httpUp(url: string): Promise<void> {
   const res = await request(url);
   await res.body.dump();
+}
+
+/**
+ * Scripts run as another user only when the worker can switch to it (root). A developer's own
+ * `npm start` runs them as the developer, which it says; a deployment runs the worker as root
+ * with the sandbox on, or sets VNFM_SCRIPT_SANDBOX itself.
+ */
+function scriptSandboxEnv(): NodeJS.ProcessEnv {
+  if (process.env.VNFM_SCRIPT_SANDBOX || process.getuid?.() === 0) return {};
+  console.log('coordinate scripts run as your own user: npm start is not root, so it cannot switch them to VNFM_SCRIPT_USER (VNFM_SCRIPT_SANDBOX=off)');
+  return { VNFM_SCRIPT_SANDBOX: 'off' };
 }
 
 async function main(): Promise<void> {
@@ -131,7 +122,7 @@ async function main(): Promise<void> {
   await waitFor('load balancer simulator', () => ensureSamplePool(lbAdmin, vimUrl, instance));
 
   const shared = { TEMPORAL_ADDRESS: temporalAddress, DATA_DIR: config.DATA_DIR, VIM_AUTH_URL: `${vimUrl}/identity/v3` };
-  startNodePart('worker', 'src/worker.ts', shared);
+  startNodePart('worker', 'src/worker.ts', { ...shared, ...scriptSandboxEnv() });
   const credentials = embeddedCredentials(config.DATA_DIR);
   startNodePart('gateway', 'src/gateway/main.ts', { ...shared, ...credentialsEnv(credentials) });
   const apiRoot = gatewayApiRoot(config);

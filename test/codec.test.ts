@@ -7,14 +7,17 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptionCodec, ENCODING_ENCRYPTED, METADATA_KEY_ID, PayloadDecryptionError } from '../src/codec/encryption-codec.ts';
 import { payloadFromJson, payloadToJson, SESSION_COOKIE, startCodecEndpoint, type RunningCodecEndpoint } from '../src/codec/endpoint.ts';
 import { CodecConfigError, defaultKeyFile, loadKeyring, parseKeyList, type Keyring } from '../src/codec/keyring.ts';
 import { loadCodecToken } from '../src/codec/token.ts';
+import { SESSION_LIFETIME_MS } from '../src/codec/sessions.ts';
 import { loadConfig } from '../src/config.ts';
 import { PROJECT_ROOT } from '../src/project-root.ts';
+import { makeTestPki } from './support/certificates.ts';
+import { ManualClock } from './support/clock.ts';
 
 const MARKER = 'vnfc-password-7f3a9c';
 const keyText = () => randomBytes(32).toString('base64');
@@ -276,5 +279,93 @@ describe('codec endpoint', () => {
     const res = await post('/decode', { Authorization: `Bearer ${TOKEN}` }, { payloads: [foreign] });
     expect(res.status).toBe(422);
     expect(res.text).toContain("key 'k2', which is not in the keyring");
+  });
+});
+
+describe('codec endpoint sessions', () => {
+  const TOKEN = 'codec-token-for-tests-0123456789';
+  const UI = 'http://127.0.0.1:8233';
+  const codec = new EncryptionCodec(parseKeyList(K1));
+  const clock = new ManualClock();
+  let endpoint: RunningCodecEndpoint;
+  let encrypted: ReturnType<typeof payloadToJson>;
+  beforeAll(async () => {
+    endpoint = await startCodecEndpoint({ codec, token: TOKEN, allowedOrigins: [UI], now: clock.now });
+    encrypted = payloadToJson((await codec.encode([secretPayload()]))[0]!);
+  });
+  afterAll(() => endpoint?.close());
+
+  async function signIn(): Promise<{ cookie: string; setCookie: string }> {
+    const res = await request(`${endpoint.url}/session`, {
+      method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: TOKEN }).toString(),
+    });
+    await res.body.dump();
+    expect(res.statusCode).toBe(303);
+    const setCookie = String(res.headers['set-cookie']);
+    return { cookie: setCookie.split(';')[0]!, setCookie };
+  }
+
+  async function decodeWith(cookie: string): Promise<number> {
+    const res = await request(`${endpoint.url}/decode`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie, Origin: UI }, body: JSON.stringify({ payloads: [encrypted] }),
+    });
+    await res.body.dump();
+    return res.statusCode;
+  }
+
+  async function signOut(cookie: string, headers: Record<string, string> = {}): Promise<number> {
+    const res = await request(`${endpoint.url}/session/delete`, { method: 'POST', headers: { Cookie: cookie, ...headers } });
+    await res.body.dump();
+    return res.statusCode;
+  }
+
+  it('keeps a random session id in the cookie, never the token, and a new one at every sign-in', async () => {
+    const first = await signIn();
+    const second = await signIn();
+    expect(first.cookie).not.toContain(TOKEN);
+    expect(first.cookie).not.toContain(encodeURIComponent(TOKEN));
+    expect(first.cookie).not.toBe(second.cookie);
+    expect(await decodeWith(first.cookie)).toBe(200);
+    expect(await decodeWith(`${SESSION_COOKIE}=${TOKEN}`)).toBe(401);
+  });
+
+  it('ends a session after hours: the cookie says when, and the endpoint refuses it afterwards', async () => {
+    const { cookie, setCookie } = await signIn();
+    expect(setCookie).toContain(`Max-Age=${SESSION_LIFETIME_MS / 1000}`);
+    expect(SESSION_LIFETIME_MS).toBeLessThanOrEqual(12 * 3600 * 1000);
+    expect(await decodeWith(cookie)).toBe(200);
+    clock.advance(SESSION_LIFETIME_MS);
+    expect(await decodeWith(cookie)).toBe(401);
+  });
+
+  it('revokes the session at sign-out: the same cookie replayed afterwards is refused', async () => {
+    const { cookie } = await signIn();
+    expect(await signOut(cookie)).toBe(303);
+    expect(await decodeWith(cookie)).toBe(401);
+  });
+
+  it('refuses a sign-out posted from another origin, and the session stays open', async () => {
+    const { cookie } = await signIn();
+    expect(await signOut(cookie, { Origin: 'http://evil.example' })).toBe(403);
+    expect(await decodeWith(cookie)).toBe(200);
+  });
+
+  it('marks the session cookie Secure when it serves https', async () => {
+    const pki = makeTestPki([]);
+    const tls = await startCodecEndpoint({ codec, token: TOKEN, allowedOrigins: [UI], https: pki.server });
+    const trustingTheTestCa = new Agent({ connect: { ca: pki.ca } });
+    try {
+      const res = await request(`${tls.url}/session`, {
+        method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: TOKEN }).toString(),
+        dispatcher: trustingTheTestCa,
+      });
+      await res.body.dump();
+      expect(res.statusCode).toBe(303);
+      expect(String(res.headers['set-cookie'])).toMatch(/; Secure/);
+    } finally {
+      await trustingTheTestCa.close();
+      await tls.close();
+      pki.remove();
+    }
   });
 });

@@ -4,8 +4,6 @@
 // refused with a precise error, bounded in work, and checked off the event loop.
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { deflateRawSync } from 'node:zlib';
-import { strToU8, zipSync } from 'fflate';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listen } from '../src/http/listen.ts';
@@ -14,13 +12,9 @@ import { SAMPLE_PACKAGES, SAMPLES_DIR } from '../src/inventory/sample.ts';
 import { buildCsar, CsarError, readCsar } from '../src/packages/csar.ts';
 import { CsarInspector } from '../src/packages/csar-inspection.ts';
 import { readSoftwareImages } from '../src/vnfd/software-images.ts';
+import { hugeVnfdArchive, lyingEntryArchive, overlappingArchive, spacesMetaArchive, zip } from './support/hostile-archives.ts';
 
-const TOSCA_META = 'TOSCA-Meta-File-Version: 1.0\nCSAR-Version: 1.1\nCreated-by: test\nEntry-Definitions: Definitions/vnfd.yaml\n';
 const sample = buildCsar(join(SAMPLES_DIR, SAMPLE_PACKAGES[0].dir));
-
-function zip(files: Record<string, string | Uint8Array>): Buffer {
-  return Buffer.from(zipSync(Object.fromEntries(Object.entries(files).map(([name, content]) => [name, typeof content === 'string' ? strToU8(content) : content]))));
-}
 
 /** The offsets of the first local header and central directory entry of a one-file archive. */
 function headers(archive: Buffer): { local: number; central: number } {
@@ -35,54 +29,6 @@ function refusal(archive: Uint8Array, limits = {}): CsarError {
     return err as CsarError;
   }
   throw new Error('the package was accepted');
-}
-
-/**
- * Two entries whose data overlap: the first (stored) holds the second's local header and its
- * deflate stream of 32 MiB of zeros. Repeat the trick and a 32 KiB archive names gigabytes.
- */
-function overlappingArchive(): Buffer {
-  const bomb = deflateRawSync(Buffer.alloc(32 * 1024 * 1024));
-  const name2 = Buffer.from('Files/b.bin');
-  const local2 = Buffer.alloc(30);
-  local2.writeUInt32LE(0x04034b50, 0);
-  local2.writeUInt16LE(20, 4);
-  local2.writeUInt16LE(8, 8);
-  local2.writeUInt32LE(bomb.length, 18);
-  local2.writeUInt32LE(32 * 1024 * 1024, 22);
-  local2.writeUInt16LE(name2.length, 26);
-  const second = Buffer.concat([local2, name2, bomb]);
-  const name1 = Buffer.from('Files/a.bin');
-  const local1 = Buffer.alloc(30);
-  local1.writeUInt32LE(0x04034b50, 0);
-  local1.writeUInt16LE(20, 4);
-  local1.writeUInt32LE(second.length, 18);
-  local1.writeUInt32LE(second.length, 22);
-  local1.writeUInt16LE(name1.length, 26);
-  const body = Buffer.concat([local1, name1, second]);
-  const central = (name: Buffer, method: number, compressed: number, size: number, offset: number): Buffer => {
-    const entry = Buffer.alloc(46);
-    entry.writeUInt32LE(0x02014b50, 0);
-    entry.writeUInt16LE(20, 4);
-    entry.writeUInt16LE(20, 6);
-    entry.writeUInt16LE(method, 10);
-    entry.writeUInt32LE(compressed, 20);
-    entry.writeUInt32LE(size, 24);
-    entry.writeUInt16LE(name.length, 28);
-    entry.writeUInt32LE(offset, 42);
-    return Buffer.concat([entry, name]);
-  };
-  const directory = Buffer.concat([
-    central(name1, 0, second.length, second.length, 0),
-    central(name2, 8, bomb.length, 32 * 1024 * 1024, local1.length + name1.length),
-  ]);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(2, 8);
-  end.writeUInt16LE(2, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(body.length, 16);
-  return Buffer.concat([body, directory, end]);
 }
 
 describe('archives that lie', () => {
@@ -106,12 +52,9 @@ describe('archives that lie', () => {
   });
 
   it('stops inflating an entry at the size it declares, and refuses it', () => {
-    const archive = zip({ 'Files/big.bin': new Uint8Array(10 * 1024 * 1024) });
-    const { local, central } = headers(archive);
-    archive.writeUInt32LE(100, local + 22);
-    archive.writeUInt32LE(100, central + 24);
+    const archive = lyingEntryArchive(100, 10 * 1024 * 1024);
 
-    expect(refusal(archive).message).toBe('the entry Files/big.bin inflates to more than the 100 bytes it declares');
+    expect(refusal(archive).message).toBe('the entry Files/zeros.bin inflates to more than the 100 bytes it declares');
   });
 
   it('refuses an entry that holds less than it declares', () => {
@@ -145,7 +88,7 @@ describe('archives that lie', () => {
 
 describe('metadata and VNFDs built to make a parser work', () => {
   it('refuses a TOSCA.meta larger than 64 KiB before parsing it (a line of a million spaces)', () => {
-    const err = refusal(zip({ 'TOSCA-Metadata/TOSCA.meta': `Created-by:${' '.repeat(1024 * 1024)}x\n` }));
+    const err = refusal(spacesMetaArchive());
 
     expect(err).toMatchObject({ fault: 'metadata', message: `TOSCA-Metadata/TOSCA.meta is ${1024 * 1024 + 13} bytes; at most 65536 are accepted for it` });
   });
@@ -158,7 +101,7 @@ describe('metadata and VNFDs built to make a parser work', () => {
   });
 
   it('refuses a VNFD larger than 1 MiB before parsing it', () => {
-    const err = refusal(zip({ 'TOSCA-Metadata/TOSCA.meta': TOSCA_META, 'Definitions/vnfd.yaml': `# ${'x'.repeat(4 * 1024 * 1024)}\n` }));
+    const err = refusal(hugeVnfdArchive());
 
     expect(err).toMatchObject({ fault: 'vnfd', file: 'Definitions/vnfd.yaml' });
     expect(err.message).toMatch(/^Definitions\/vnfd.yaml is 4194307 bytes; at most 1048576 are accepted for it$/);

@@ -4,15 +4,17 @@
 //
 // - `Authorization: Bearer <token>`: the Temporal CLI (`--codec-auth 'Bearer <token>'`), scripts,
 //   and a Web UI that has its own login and "Pass the user access token" (https only).
-// - the cookie set by this endpoint's own sign-in page (`GET /`): the Web UI of the dev server
-//   has no login, so it has no token to pass; with "Include cross-origin credentials" it sends
-//   `fetch(..., { credentials: 'include' })`, and the browser adds this HttpOnly cookie. The
-//   cookie is accepted only from an allowed origin (or with no Origin at all), so another page
-//   cannot ride on it.
+// - the session cookie set by this endpoint's own sign-in page (`GET /`): the Web UI of the dev
+//   server has no login, so it has no token to pass; with "Include cross-origin credentials" it
+//   sends `fetch(..., { credentials: 'include' })`, and the browser adds this HttpOnly cookie. It
+//   holds a random session id (sessions.ts), not the token; it is accepted only from an allowed
+//   origin (or with no Origin at all), so another page cannot ride on it; signing in and out
+//   are accepted only from this endpoint's own page.
 //
 // CORS allows the configured Web UI origins, with credentials, for POST and the headers the UI
 // sends (Content-Type, X-Namespace, Authorization, Authorization-Extras).
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import type { Payload, PayloadCodec } from '@temporalio/common';
@@ -23,9 +25,9 @@ import { acceptForm } from '../http/body-parsers.ts';
 import { listen } from '../http/listen.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { PayloadDecryptionError } from './encryption-codec.ts';
+import { CodecSessions, SESSION_LIFETIME_MS } from './sessions.ts';
 
 export const SESSION_COOKIE = 'vnfm_codec_session';
-const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
 const ALLOWED_HEADERS = ['Authorization', 'Authorization-Extras', 'Content-Type', 'X-Namespace'];
 const PAYLOADS_BODY_LIMIT = 8 * 1024 * 1024;
 const REALM = 'durable-vnfm codec';
@@ -60,6 +62,10 @@ export interface CodecEndpointOptions {
   /** Origins of the Web UI (scheme://host:port) that may call from a browser. */
   allowedOrigins: readonly string[];
   log?: (line: string) => void;
+  /** Serve https (the session cookie is then `Secure`). */
+  https?: HttpsServerOptions;
+  /** The clock sessions end by (tests move it). */
+  now?: () => number;
 }
 
 function digest(text: string): Buffer {
@@ -71,10 +77,18 @@ export function createCodecApp(options: CodecEndpointOptions): App {
   const expected = digest(options.token);
   const allowed = new Set(options.allowedOrigins);
   const isToken = (candidate: string | undefined): boolean => candidate !== undefined && timingSafeEqual(digest(candidate), expected);
-  const ownOrigin = (request: FastifyRequest): string => `http://${request.headers.host ?? ''}`;
+  const sessions = new CodecSessions(options.now);
+  const ownOrigin = (request: FastifyRequest): string => `${request.protocol}://${request.headers.host ?? ''}`;
+  const fromOwnPage = (request: FastifyRequest, action: string): void => {
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== ownOrigin(request)) throw new HttpProblem(403, `${action} from the codec endpoint's own page`);
+  };
+  const sessionCookie = (request: FastifyRequest, value: string, maxAgeSeconds: number) => [SESSION_COOKIE, value, {
+    path: '/', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', maxAge: maxAgeSeconds,
+  }] as const;
 
   // The UI appends `/decode` to the configured endpoint: `http://host:8234/` gives `//decode`.
-  const app = createApp({ bodyLimit: PAYLOADS_BODY_LIMIT, log: options.log, ignoreDuplicateSlashes: true });
+  const app = createApp({ bodyLimit: PAYLOADS_BODY_LIMIT, log: options.log, ignoreDuplicateSlashes: true, https: options.https });
   void app.register(fastifyCookie);
   void app.register(fastifyCors, {
     delegator: (request, callback) => {
@@ -105,7 +119,7 @@ export function createCodecApp(options: CodecEndpointOptions): App {
       if (origin !== undefined && !allowed.has(origin) && origin !== ownOrigin(request)) {
         throw new HttpProblem(403, `origin ${origin} may not use the codec session cookie`);
       }
-      if (isToken(session)) return;
+      if (sessions.isOpen(session)) return;
     }
     throw new HttpProblem(401, 'the codec endpoint needs the codec token: `Authorization: Bearer <token>`, or sign in at / and let the Web UI include cross-origin credentials', {
       'WWW-Authenticate': `Bearer realm="${REALM}"`,
@@ -132,22 +146,22 @@ export function createCodecApp(options: CodecEndpointOptions): App {
     }
   });
 
-  app.get('/', (request, reply) => void sendPage(reply, 200, isToken(request.cookies[SESSION_COOKIE]) ? 'signed-in' : 'signed-out', ownOrigin(request)));
+  app.get('/', (request, reply) => void sendPage(reply, 200, sessions.isOpen(request.cookies[SESSION_COOKIE]) ? 'signed-in' : 'signed-out', ownOrigin(request)));
 
   inScope(app, (session) => {
     acceptForm(session);
     session.post('/session', { bodyLimit: 4096, schema: { body: z.record(z.string(), z.string()) } }, async (request, reply) => {
-      const origin = request.headers.origin;
-      if (origin !== undefined && origin !== ownOrigin(request)) throw new HttpProblem(403, 'sign in from the codec endpoint\'s own page');
+      fromOwnPage(request, 'sign in');
       const token = request.body.token?.trim();
       if (!isToken(token)) return sendPage(reply, 401, 'wrong-token', ownOrigin(request));
-      return reply
-        .setCookie(SESSION_COOKIE, token ?? '', { path: '/', httpOnly: true, sameSite: 'strict', maxAge: SESSION_MAX_AGE_SECONDS })
-        .redirect('/', 303);
+      sessions.close(request.cookies[SESSION_COOKIE]);
+      return reply.setCookie(...sessionCookie(request, sessions.open(), SESSION_LIFETIME_MS / 1000)).redirect('/', 303);
     });
-    session.post('/session/delete', async (_request, reply) => reply
-      .setCookie(SESSION_COOKIE, '', { path: '/', httpOnly: true, sameSite: 'strict', maxAge: 0 })
-      .redirect('/', 303));
+    session.post('/session/delete', async (request, reply) => {
+      fromOwnPage(request, 'sign out');
+      sessions.close(request.cookies[SESSION_COOKIE]);
+      return reply.setCookie(...sessionCookie(request, '', 0)).redirect('/', 303);
+    });
   });
   return app;
 }

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import { HttpProblem } from '../http/problem.ts';
 import type { InventoryStore, VnfPkgInfoRecord } from '../inventory/store.ts';
-import { packageOrThrow, packageProblem, usageState } from '../packages/lifecycle.ts';
+import { orUnexpected, packageOrThrow, usageState } from '../packages/lifecycle.ts';
 import { VNFPKGM_BASE, type VnfPkgInfo } from '../sol005/models.ts';
 
 export const PACKAGES = `${VNFPKGM_BASE}/vnf_packages`;
@@ -49,7 +49,7 @@ export function refusing<T>(call: () => T): T {
   try {
     return call();
   } catch (err) {
-    throw packageProblem(err);
+    throw orUnexpected(err);
   }
 }
 
@@ -57,7 +57,7 @@ export async function refusingAsync<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    throw packageProblem(err);
+    throw orUnexpected(err);
   }
 }
 

@@ -183,13 +183,20 @@ export async function recoverInterruptedOnboardings(stores: PackageStores): Prom
 /**
  * The ProblemDetails for a refused package operation (for a failed upload, also kept as
  * onboardingFailureDetails): a body that is no ZIP is 400, a package over the limits 413, a
- * CSAR that fails validation 422, an unknown package 404, a state conflict 409, else 500.
+ * CSAR that fails validation 422, an unknown package 404, a state conflict 409, else 500 (then
+ * throw the error itself, so that the server kit logs it under an error id: orUnexpected).
  */
 export function packageProblem(err: unknown): HttpProblem {
   if (err instanceof HttpProblem) return err;
   if (err instanceof CsarError) return csarProblem(err);
   if (err instanceof PackageStateError) return new HttpProblem(err.refusal === 'not-found' ? 404 : 409, err.message);
-  return new HttpProblem(500, `onboarding failed: ${(err as Error).message}`);
+  // Its text may name paths and hosts: the package records only that it failed.
+  return new HttpProblem(500, 'onboarding failed on an internal error');
+}
+
+/** The refusal to answer with, or the unexpected error itself (a 500 the server kit logs). */
+export function orUnexpected(err: unknown, refusal: HttpProblem = packageProblem(err)): unknown {
+  return refusal.status === 500 && !(err instanceof HttpProblem) ? err : refusal;
 }
 
 function csarProblem(err: CsarError): HttpProblem {

@@ -22,9 +22,9 @@ export function startWorkerProcess(system: TestSystem, env: NodeJS.ProcessEnv = 
       TEMPORAL_TASK_QUEUE: system.taskQueue,
       DATA_DIR: system.dataDir,
       VIM_AUTH_URL: system.vim.authUrl,
-      // The test's EM and VIM run on loopback: the embedded default's egress policy, as the in-process workers have it.
-      VNFM_EGRESS_DENY: NEVER_REACHED.join(','),
       ...TEST_CODEC_ENV,
+      // The test's EM, VIM and subscribers listen on loopback, which a deployment's policy denies.
+      VNFM_EGRESS_DENY: NEVER_REACHED.join(','),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

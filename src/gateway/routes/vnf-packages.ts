@@ -20,7 +20,7 @@ import { matchesFilter, parseFilter } from '../../http/sol013-filter.ts';
 import type { InventoryStore } from '../../inventory/store.ts';
 import { buildCsar, DEFAULT_CSAR_LIMITS, type CsarLimits } from '../../packages/csar.ts';
 import {
-  abandonUpload, beginUpload, createVnfPackage, deleteVnfPackage, modifyVnfPackage, packageProblem, processUpload, type PackageStores,
+  abandonUpload, beginUpload, createVnfPackage, deleteVnfPackage, modifyVnfPackage, orUnexpected, packageProblem, processUpload, type PackageStores,
 } from '../../packages/lifecycle.ts';
 import { readVnfdFiles, type PackageRepository } from '../../packages/repository.ts';
 import { CreateVnfPkgInfoRequest, VnfPkgInfo, VnfPkgInfoModifications } from '../../sol005/models.ts';
@@ -154,7 +154,7 @@ export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies):
       } catch (err) {
         const refusal = packageProblem(err);
         abandonUpload(deps.inventory, id, refusal);
-        throw refusal;
+        throw orUnexpected(err, refusal);
       }
       try {
         const pkg = await processUpload(stores, id, archive, { limits });
@@ -162,7 +162,7 @@ export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies):
       } catch (err) {
         const refusal = packageProblem(err);
         deps.log?.(`VNF package ${id} refused: ${refusal.detail}`);
-        throw refusal;
+        throw orUnexpected(err, refusal);
       }
       return reply.code(202).send();
     });
