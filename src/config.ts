@@ -126,7 +126,12 @@ export const StartEnv = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   VIM_PORT: port.default(9891),
+  /** The servers' guest applications on their own addresses (the load balancer's members). */
+  VIM_GUEST_PORT: port.default(9897),
   EM_PORT: port.default(6789),
+  /** The load balancer simulator's front and management API. */
+  LB_PORT: port.default(9895),
+  LB_ADMIN_PORT: port.default(9896),
   /** Web UI origins for the codec endpoint; derived from TEMPORAL_UI_PORT when unset. */
   VNFM_CODEC_ALLOWED_ORIGINS: z.string().min(1).optional(),
 });
@@ -173,6 +178,8 @@ export const VimSimulatorEnv = z.object({
   VIM_PORT: port.default(9891),
   VIM_STATE_FILE: z.string().min(1).default('.data/vim-state.json'),
   VIM_UPDATE_DELAY_MS: z.coerce.number().int().min(0).default(2000),
+  /** Port of every server's guest application, on the server's own loopback address (127.77.x.y); 0 picks a free one. */
+  VIM_GUEST_PORT: port.default(9897),
   VIM_USERNAME: z.string().min(1).default('admin'),
   VIM_PASSWORD: z.string().min(1).default('admin'),
   VIM_PROJECT: z.string().min(1).default('admin'),
@@ -181,6 +188,24 @@ export const VimSimulatorEnv = z.object({
   /** Let non-loopback clients use the admin API (a private container network); off by default. */
   VIM_ADMIN_REMOTE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
+
+/** The load balancer simulator process (src/load-balancer-simulator/main.ts). */
+export const LoadBalancerSimulatorEnv = z.object({
+  LB_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The front: traffic sent here goes to the pool's members. */
+  LB_PORT: port.default(9895),
+  /** The management API (HTTP Basic): what external_lb_param's ip_address, port, username and password name. */
+  LB_ADMIN_PORT: port.default(9896),
+  LB_USERNAME: z.string().min(1).default('lbadmin'),
+  LB_PASSWORD: z.string().min(1).default('lbadmin'),
+  /** Port of a member given without one: where the VIM simulator's servers answer (VIM_GUEST_PORT). */
+  LB_MEMBER_PORT: port.default(9897),
+  LB_STATE_FILE: z.string().min(1).default('.data/lb-state.json'),
+});
+
+export function loadLoadBalancerSimulatorConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof LoadBalancerSimulatorEnv> {
+  return parseOrExplain(LoadBalancerSimulatorEnv, env, 'load balancer simulator');
+}
 
 export function loadVimSimulatorConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof VimSimulatorEnv> {
   return parseOrExplain(VimSimulatorEnv, env, 'VIM simulator');

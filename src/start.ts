@@ -9,7 +9,8 @@ import { Connection } from '@temporalio/client';
 import { request } from 'undici';
 import { loadKeyring } from './codec/keyring.ts';
 import { defaultTokenFile, loadCodecToken } from './codec/token.ts';
-import { gatewayApiRoot, loadConfig, loadStartConfig } from './config.ts';
+import { gatewayApiRoot, loadConfig, loadLoadBalancerSimulatorConfig, loadStartConfig } from './config.ts';
+import { ensureSamplePool } from './load-balancer-simulator/sample-pool.ts';
 import { credentialsEnv, embeddedCredentials } from './gateway/credentials.ts';
 import { inventoryFile } from './inventory/location.ts';
 import { ensureSampleInstance, SAMPLE_VNF_INSTANCE_ID } from './inventory/sample.ts';
@@ -88,6 +89,9 @@ async function main(): Promise<void> {
   const vimUrl = `http://${host}:${ports.VIM_PORT}`;
   const emUrl = `http://${host}:${ports.EM_PORT}`;
   const uiUrl = `http://${host}:${ports.TEMPORAL_UI_PORT}`;
+  const lbUrl = `http://${host}:${ports.LB_PORT}`;
+  const lbAdminUrl = `http://${host}:${ports.LB_ADMIN_PORT}`;
+  const lbConfig = loadLoadBalancerSimulatorConfig();
   const codecUrl = `http://${host}:${config.VNFM_CODEC_PORT}`;
 
   startPart('temporal', temporalCliPath(), [
@@ -96,7 +100,13 @@ async function main(): Promise<void> {
     '--ui-disable-news-fetch', '--ui-codec-endpoint', codecUrl, ...dynamicConfigArgs(DEV_SERVER_DYNAMIC_CONFIG),
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
   ]);
-  startNodePart('vim', 'src/vim-simulator/main.ts', { VIM_PORT: String(ports.VIM_PORT), VIM_STATE_FILE: join(config.DATA_DIR, 'vim-state.json') });
+  startNodePart('vim', 'src/vim-simulator/main.ts', {
+    VIM_PORT: String(ports.VIM_PORT), VIM_GUEST_PORT: String(ports.VIM_GUEST_PORT), VIM_STATE_FILE: join(config.DATA_DIR, 'vim-state.json'),
+  });
+  startNodePart('lb', 'src/load-balancer-simulator/main.ts', {
+    LB_PORT: String(ports.LB_PORT), LB_ADMIN_PORT: String(ports.LB_ADMIN_PORT), LB_MEMBER_PORT: String(ports.VIM_GUEST_PORT),
+    LB_STATE_FILE: join(config.DATA_DIR, 'lb-state.json'),
+  });
   startNodePart('em', 'src/em/main.ts', { EM_PORT: String(ports.EM_PORT) });
   startNodePart('codec', 'src/codec/main.ts', {
     DATA_DIR: config.DATA_DIR, VNFM_CODEC_HOST: host, VNFM_CODEC_PORT: String(config.VNFM_CODEC_PORT),
@@ -108,6 +118,8 @@ async function main(): Promise<void> {
   const inventory = new InventoryStore(inventoryFile(config));
   const packages = await onboardSamplePackagesAsCsar(inventory, new PackageRepository(packageRepositoryDir(config)));
   const instance = await ensureSampleInstance(inventory, vimUrl, packages[0] as VnfPackageRecord);
+  const lbAdmin = { adminUrl: lbAdminUrl, username: lbConfig.LB_USERNAME, password: lbConfig.LB_PASSWORD };
+  await waitFor('load balancer simulator', () => ensureSamplePool(lbAdmin, vimUrl, instance));
 
   const shared = { TEMPORAL_ADDRESS: temporalAddress, DATA_DIR: config.DATA_DIR, VIM_AUTH_URL: `${vimUrl}/identity/v3` };
   startNodePart('worker', 'src/worker.ts', { ...shared, ...scriptSandboxEnv() });
@@ -121,6 +133,7 @@ async function main(): Promise<void> {
   const tokenShell = config.VNFM_CODEC_TOKEN !== undefined ? '$VNFM_CODEC_TOKEN' : `$(cat ${defaultTokenFile(config)})`;
   const onV1 = instance.vnfdId === packages[0]?.vnfd.vnfdId;
   const paramFile = onV1 ? 'samples/sample_param_file_for_coordination.json' : 'samples/sample_param_file_back_to_v1.json';
+  const blueGreenFile = onV1 ? 'samples/sample_param_file_blue_green.json' : 'samples/sample_param_file_blue_green_back_to_v1.json';
   console.log([
     '',
     'durable-vnfm is up.',
@@ -134,13 +147,15 @@ async function main(): Promise<void> {
     `    turn on "Include cross-origin credentials", Apply. Use ${host} for both (not localhost).`,
     `    CLI: temporal workflow show -w <id> --codec-endpoint ${codecUrl} --codec-auth "Bearer ${tokenShell}"`,
     `  Reference EM (lcmcoord):  ${emUrl}   (BASIC tacker/tacker)`,
-    `  VIM simulator (Keystone): ${vimUrl}/identity/v3   (admin/admin)`,
+    `  VIM simulator (Keystone): ${vimUrl}/identity/v3   (admin/admin); each server answers on its own address, port ${ports.VIM_GUEST_PORT}`,
+    `  Load balancer simulator:  traffic ${lbUrl}, management ${lbAdminUrl}/v1/pool and /v1/stats (Basic ${lbConfig.LB_USERNAME}/${lbConfig.LB_PASSWORD})`,
     `  Data folder:              ${config.DATA_DIR}`,
     '',
     `Demo: change the sample VNF ${SAMPLE_VNF_INSTANCE_ID} to ${onV1 ? 'v2' : 'v1'} of its package:`,
     `  curl -i -X POST ${apiRoot}/vnflcm/v2/vnf_instances/${SAMPLE_VNF_INSTANCE_ID}/change_vnfpkg \\`,
     `       -H 'X-Auth-Token: ${credentials.apiToken}' -H 'Version: 2.0.0' -H 'Content-Type: application/json' -d @${paramFile}`,
     `  then: curl -s <the Location header> -H 'X-Auth-Token: ${credentials.apiToken}' -H 'Version: 2.0.0'   and watch it in the Web UI.`,
+    `  Blue-Green instead (traffic through ${lbUrl} moves to new VNFCs in one switch): the same curl with -d @${blueGreenFile}`,
     'Ctrl-C stops everything; the next `npm start` resumes operations in flight.',
     '',
   ].join('\n'));

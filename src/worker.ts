@@ -46,6 +46,7 @@ export function createActivityDependencies(config: Env) {
     notificationClient: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }, { egress }),
     packages: new PackageRepository(packageRepositoryDir(config)),
     scriptSandbox: scriptSandboxPolicy(config),
+    egress,
   };
 }
 

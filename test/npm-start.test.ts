@@ -42,7 +42,9 @@ async function startNpmStart(): Promise<RunningStart> {
 }
 
 async function startOnce(): Promise<RunningStart> {
-  const ports = { TEMPORAL_PORT: 0, TEMPORAL_UI_PORT: 0, VIM_PORT: 0, EM_PORT: 0, GATEWAY_PORT: 0, VNFM_CODEC_PORT: 0 };
+  const ports = {
+    TEMPORAL_PORT: 0, TEMPORAL_UI_PORT: 0, VIM_PORT: 0, EM_PORT: 0, GATEWAY_PORT: 0, VNFM_CODEC_PORT: 0, VIM_GUEST_PORT: 0, LB_PORT: 0, LB_ADMIN_PORT: 0,
+  };
   const drawn = new Set<number>();
   for (const key of Object.keys(ports) as (keyof typeof ports)[]) {
     let port = childProcessPort();

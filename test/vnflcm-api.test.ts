@@ -52,9 +52,9 @@ describe('POST change_vnfpkg refuses bad input', () => {
     expectProblem(await call('POST', changePath(), { body: JSON.stringify(body) }), 400, /additionalParams\.vdu_params/);
   });
 
-  it('answers 400 to an upgrade_type other than RollingUpdate', async () => {
+  it('answers 400 to an upgrade_type other than RollingUpdate and BlueGreen', async () => {
     const body = changeRequest(system, system.packages[1]!.vnfd.vnfdId);
-    (body.additionalParams as Record<string, unknown>).upgrade_type = 'BlueGreen';
+    (body.additionalParams as Record<string, unknown>).upgrade_type = 'Canary';
     expectProblem(await call('POST', changePath(), { body: JSON.stringify(body) }), 400, /upgrade_type/);
   });
 

@@ -1,6 +1,7 @@
 import type { CoordinationClient } from '../lcmcoord/client.ts';
 import type { InventoryStore } from '../inventory/store.ts';
 import type { NotificationClient } from '../notifications/client.ts';
+import type { EgressPolicy } from '../outbound/egress.ts';
 import type { SubscriptionStore } from '../notifications/store.ts';
 import type { OpenStackClient } from '../openstack/client.ts';
 import type { PackageRepository } from '../packages/repository.ts';
@@ -8,6 +9,7 @@ import type { SandboxPolicy } from '../scripts/sandbox.ts';
 import { createEmActivities } from './em.ts';
 import { withHeartbeats } from './heartbeats.ts';
 import { createInventoryActivities } from './inventory.ts';
+import { createLoadBalancerActivities } from './load-balancer.ts';
 import { createNotificationActivities } from './notifications.ts';
 import { createOpenStackActivities } from './openstack.ts';
 import { createScriptActivities } from './scripts.ts';
@@ -21,6 +23,8 @@ export interface ActivityDependencies {
   /** Where coordinate scripts are found, by package id. */
   packages: PackageRepository;
   scriptSandbox: SandboxPolicy;
+  /** Where a destination someone else names may be (here: the external load balancer of a Blue-Green change). */
+  egress: EgressPolicy;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -29,6 +33,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...withHeartbeats(createEmActivities(deps.coordination)),
     ...createInventoryActivities(deps.inventory, deps.openstack.vim),
     ...createScriptActivities(deps.packages, deps.scriptSandbox),
+    ...createLoadBalancerActivities(deps.packages, deps.scriptSandbox, deps.egress),
     ...createNotificationActivities(deps.subscriptions, deps.notificationClient, deps.inventory),
   };
 }
@@ -39,5 +44,6 @@ export type Activities = ReturnType<typeof createActivities>;
 export type VimActivities = ReturnType<typeof createOpenStackActivities>;
 export type EmActivities = ReturnType<typeof createEmActivities>;
 export type ScriptActivities = ReturnType<typeof createScriptActivities>;
+export type LoadBalancerActivities = ReturnType<typeof createLoadBalancerActivities>;
 export type InventoryActivities = ReturnType<typeof createInventoryActivities>;
 export type NotificationActivities = ReturnType<typeof createNotificationActivities>;

@@ -30,6 +30,12 @@ export function createInventoryActivities(store: InventoryStore, vim?: VimIdenti
       return Promise.resolve();
     },
 
+    /** The VNFCs a Blue-Green change removed and added (idempotent). */
+    recordVnfcReplacement({ vnfInstanceId, removedIds, added }: { vnfInstanceId: string; removedIds: string[]; added: VnfcResourceInfo[] }): Promise<void> {
+      store.replaceVnfcs(vnfInstanceId, removedIds, added);
+      return Promise.resolve();
+    },
+
     /** The instance now runs the destination package (idempotent: writes the same values again). */
     recordPackageChange({ vnfInstanceId, target }: { vnfInstanceId: string; target: TargetPackage }): Promise<void> {
       store.recordPackageChange(vnfInstanceId, {

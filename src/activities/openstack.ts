@@ -17,6 +17,24 @@ export interface VnfcStackStatus {
   flavor?: string;
 }
 
+/** A server of a VNF and the group (a resource of the VNF's top-level stack) that holds it. */
+export interface GroupedVnfc {
+  serverId: string;
+  vduId: string;
+  group: string;
+}
+
+/** A group of VNFCs to add beside an existing one: its definition copied, on another image and flavour. */
+export interface NewVnfcGroup {
+  /** Resource name in the top-level stack. */
+  name: string;
+  /** The existing group whose definition the new one copies. */
+  like: string;
+  count: number;
+  image: string;
+  flavor: string;
+}
+
 const SERVER_TYPE = 'OS::Nova::Server';
 
 export function createOpenStackActivities(client: OpenStackClient) {
@@ -85,11 +103,69 @@ export function createOpenStackActivities(client: OpenStackClient) {
       await asApplicationFailure('Vim', () => client.deleteStack(stack.name, stack.id));
     },
 
+    /**
+     * Every server of the VNF with the group that holds it: the server's owning (member) stack
+     * is a resource of a group stack, whose `parent_resource` names the group in the top stack.
+     */
+    async listGroupedVnfcs({ stack }: { stack: StackRef }): Promise<GroupedVnfc[]> {
+      const resources = await asApplicationFailure('Vim', () => client.listResources(stack.name, stack.id, { nestedDepth: 3 }));
+      const byPhysicalId = new Map(resources.map((r) => [r.physical_resource_id, r]));
+      return resources.filter((r) => r.resource_type === SERVER_TYPE && r.physical_resource_id).map((server) => {
+        const owner = server.links.find((l) => l.rel === 'stack')?.href;
+        const memberStack = owner ? stackRefOf(owner) : undefined;
+        const group = memberStack ? byPhysicalId.get(memberStack.id)?.parent_resource : undefined;
+        if (!group) {
+          throw ApplicationFailure.nonRetryable(`server ${server.physical_resource_id} in stack ${stack.name} belongs to no group of the top-level stack`, 'Vim.Malformed');
+        }
+        return { serverId: server.physical_resource_id, vduId: server.resource_name, group };
+      });
+    },
+
+    /** The server's fixed IPv4 address (the first one Nova lists), where its application answers. */
+    async readServerAddress({ serverId }: { serverId: string }): Promise<{ address?: string }> {
+      const server = await asApplicationFailure('Vim', () => client.showServer(serverId));
+      const addresses = Object.values(server.addresses).flat();
+      return { address: (addresses.find((a) => a.version === 4) ?? addresses[0])?.addr };
+    },
+
+    /**
+     * Adds groups of VNFCs to the VNF's top-level stack and/or deletes groups from it, in one
+     * Heat update with the stack's template changed accordingly (read, changed, PATCHed back).
+     * Idempotent: when the template is as asked already and no update of it failed, nothing is
+     * sent (a retried activity finds its own update accepted, or done).
+     */
+    async updateVnfcGroups({ stack, add = [], remove = [] }: { stack: StackRef; add?: NewVnfcGroup[]; remove?: string[] }): Promise<{ patched: boolean }> {
+      const template = await asApplicationFailure('Vim', () => client.getTemplate(stack.name, stack.id));
+      const { stack_status: status } = await asApplicationFailure('Vim', () => client.showStack(stack.name, stack.id));
+      const resources = { ...template.resources };
+      const asked = add.every((g) => g.name in resources) && remove.every((name) => !(name in resources));
+      if (asked && !status.endsWith('_FAILED')) return { patched: false };
+      for (const name of remove) delete resources[name];
+      for (const group of add) resources[group.name] ??= groupLike(template.resources[group.like], group, stack);
+      await asApplicationFailure('Vim', () => client.updateStack(stack.name, stack.id, { template: { ...template, resources } }));
+      return { patched: true };
+    },
+
     /** PATCHes the VNFC's nested stack with the destination image and flavour; Heat answers 202. */
     async updateVnfc({ memberStack, image, flavor }: { memberStack: StackRef; image: string; flavor: string }): Promise<void> {
       await asApplicationFailure('Vim', () => client.updateStack(memberStack.name, memberStack.id, { parameters: { image, flavor } }));
     },
   };
+}
+
+/**
+ * A copy of an existing group's definition with another image, flavour and size: whatever else
+ * the VNF's template gives its groups (networks, metadata, scaling bounds) stays as it was.
+ */
+function groupLike(existing: Record<string, unknown> | undefined, group: NewVnfcGroup, stack: StackRef): { type: string } & Record<string, unknown> {
+  const definition = structuredClone(existing) as { type?: string; properties?: { resource?: { properties?: Record<string, unknown> } } & Record<string, unknown> } | undefined;
+  const member = definition?.properties?.resource?.properties;
+  if (definition?.type !== 'OS::Heat::AutoScalingGroup' || !definition.properties || !member) {
+    throw ApplicationFailure.nonRetryable(`group ${group.like} of stack ${stack.name} is not an OS::Heat::AutoScalingGroup whose member resource has properties; cannot add ${group.name} like it`, 'Vim.Malformed');
+  }
+  Object.assign(definition.properties, { min_size: group.count, max_size: group.count, desired_capacity: group.count });
+  Object.assign(member, { image: group.image, flavor: group.flavor });
+  return { ...definition, type: definition.type };
 }
 
 /** `…/stacks/{name}/{id}` → { name, id } */

@@ -28,6 +28,9 @@ export function changeVnfPkgStart(
   const target = destinationPackage(deps.inventory, request.vnfdId);
   checkVduParams(instance, target, request.additionalParams.vdu_params.map((p) => p.vdu_id));
   checkScripts(target, request);
+  // Blue-Green switches the load balancer back to blue with the source package's coordinate-old-vnf script.
+  const source = deps.inventory.packageByVnfdId(instance.vnfdId);
+  if (request.additionalParams.upgrade_type === 'BlueGreen') checkScript(source, 'lcm-operation-coordinate-old-vnf', request);
   const input = changeVnfPkgInput(deps, opId, instance, target, request);
   return {
     kind: 'CHANGE_VNFPKG',
@@ -58,16 +61,20 @@ function checkVduParams(instance: VnfInstanceRecord, target: VnfPackageRecord, v
   }
 }
 
+type ScriptKey = 'lcm-operation-coordinate-new-vnf' | 'lcm-operation-coordinate-old-vnf';
+
 /** Tacker's rule: coordinate scripts named in additionalParams must be files of the package. */
 function checkScripts(target: VnfPackageRecord, request: ChangeCurrentVnfPkgRequest): void {
-  for (const key of ['lcm-operation-coordinate-new-vnf', 'lcm-operation-coordinate-old-vnf'] as const) {
-    const script = request.additionalParams[key];
-    if (!script) continue;
-    const path = target.contentDir ? resolve(target.contentDir, script) : undefined;
-    const inside = path && target.contentDir ? relative(target.contentDir, path) : '..';
-    if (!path || inside.startsWith('..') || isAbsolute(inside) || !existsSync(path)) {
-      throw new HttpProblem(422, `additionalParams.${key} names ${script}, which is not a file of VNF package ${target.id}`);
-    }
+  for (const key of ['lcm-operation-coordinate-new-vnf', 'lcm-operation-coordinate-old-vnf'] as const) checkScript(target, key, request);
+}
+
+function checkScript(pkg: VnfPackageRecord | undefined, key: ScriptKey, request: ChangeCurrentVnfPkgRequest): void {
+  const script = request.additionalParams[key];
+  if (!script) return;
+  const path = pkg?.contentDir ? resolve(pkg.contentDir, script) : undefined;
+  const inside = path && pkg?.contentDir ? relative(pkg.contentDir, path) : '..';
+  if (!path || inside.startsWith('..') || isAbsolute(inside) || !existsSync(path)) {
+    throw new HttpProblem(422, `additionalParams.${key} names ${script}, which is not a file of VNF package ${pkg?.id ?? `of vnfdId ${request.vnfdId}`}`);
   }
 }
 
@@ -105,6 +112,10 @@ function staticDetails(instance: VnfInstanceRecord, target: VnfPackageRecord, in
     const count = instance.vnfcResourceInfo.filter((v) => v.vduId === p.vdu_id).length;
     return `- ${p.vdu_id} (${count} VNFCs) → image \`${vdu?.image}\`, flavour \`${vdu?.flavor}\`, EM ${p.new_vnfc_param?.endpoint ?? 'none'}`;
   });
-  return [`VNF instance \`${instance.id}\`, vnfdId \`${instance.vnfdId}\` → \`${target.vnfd.vnfdId}\``, ...vdus].join('\n');
+  const lb = input.request.additionalParams.external_lb_param;
+  const how = input.request.additionalParams.upgrade_type === 'BlueGreen'
+    ? [`Blue-Green: green VNFCs beside the blue ones, traffic switched at load balancer \`${lb?.ip_address ?? '?'}\`, then the blue ones removed`]
+    : [];
+  return [`VNF instance \`${instance.id}\`, vnfdId \`${instance.vnfdId}\` → \`${target.vnfd.vnfdId}\``, ...how, ...vdus].join('\n');
 }
 

@@ -1,6 +1,7 @@
 // Renders the workflow's operation state as the SOL003 VnfLcmOpOcc resource.
 import { operatorTaskRefusal, type OperatorTaskName } from '../lcm/operation-lifecycle.ts';
 import type { VnfLcmOpOcc } from '../sol003/models.ts';
+import { affectedVnfcsOf } from '../workflows/affected-vnfcs.ts';
 import type { OperationState } from '../workflows/operation-state.ts';
 
 export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpOcc {
@@ -9,7 +10,6 @@ export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpO
   const taskLinks = (['retry', 'rollback', 'fail', 'cancel'] as const satisfies readonly OperatorTaskName[])
     .filter((task) => !operatorTaskRefusal(task, state))
     .map((task) => [task, { href: `${self}/${task}` }] as const);
-  const changed = state.vnfcs.filter((v) => v.phase !== 'PENDING');
   return {
     id: state.vnfLcmOpOccId,
     operationState: state.operationState,
@@ -22,14 +22,7 @@ export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpO
     isCancelPending: state.isCancelPending ?? false,
     ...(state.cancelMode ? { cancelMode: state.cancelMode } : {}),
     ...(state.error ? { error: state.error } : {}),
-    resourceChanges: {
-      affectedVnfcs: changed.map((v) => ({
-        id: v.id,
-        vduId: v.vduId,
-        changeType: 'MODIFIED' as const,
-        computeResource: { ...(v.vimConnectionId ? { vimConnectionId: v.vimConnectionId } : {}), resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
-      })),
-    },
+    resourceChanges: { affectedVnfcs: affectedVnfcsOf(state) },
     ...(state.operation === 'CHANGE_VNFPKG' && state.operationState === 'COMPLETED' ? { modificationsTriggeredByVnfPkgChange: state.target } : {}),
     ...(state.changedInfo && state.operationState === 'COMPLETED' ? { changedInfo: state.changedInfo } : {}),
     lcmCoordinations: state.lcmCoordinations,

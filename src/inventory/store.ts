@@ -172,6 +172,17 @@ export class InventoryStore {
   }
 
   /**
+   * After a Blue-Green change: the removed VNFCs leave vnfcResourceInfo and the added ones join
+   * it (idempotent: a VNFC already there is not added twice).
+   */
+  replaceVnfcs(instanceId: string, removedIds: readonly string[], added: readonly VnfcResourceInfo[]): void {
+    this.changeInstance(instanceId, (instance) => {
+      const kept = instance.vnfcResourceInfo.filter((v) => !removedIds.includes(v.id));
+      instance.vnfcResourceInfo = [...kept, ...added.filter((a) => !kept.some((v) => v.id === a.id))];
+    });
+  }
+
+  /**
    * Read, change and write back one instance's record, with no lock: an instance record has one
    * writer at a time (the gateway creates and deletes it, the workflow of the one operation
    * running on the instance records its outcome), and other records are not touched.

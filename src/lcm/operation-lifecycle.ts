@@ -58,6 +58,8 @@ export interface OccurrenceStanding {
   direction?: 'FORWARD' | 'ROLLBACK';
   isCancelPending?: boolean;
   cancelMode?: 'GRACEFUL' | 'FORCEFUL';
+  /** Set by an operation once it has gone past the point where it can be undone (why, in words). */
+  rollbackRefusal?: string;
 }
 
 /**
@@ -79,6 +81,7 @@ export function operatorTaskRefusal(task: OperatorTaskName, occ: OccurrenceStand
   if (task === 'rollback') {
     if (!ROLLBACK_OPERATIONS.has(occ.operation)) return `operation ${id} (${occ.operation}) has no rollback; retry or fail it`;
     if (occ.direction === 'ROLLBACK') return `operation ${id} is already a failed rollback; retry or fail it`;
+    if (occ.rollbackRefusal) return `operation ${id} cannot be rolled back: ${occ.rollbackRefusal}; retry or fail it`;
   }
   return undefined;
 }

@@ -11,7 +11,7 @@ import { OutboundClient } from '../outbound/client.ts';
 import { codeForStatus, OutboundError, type OutboundErrorCode } from '../outbound/errors.ts';
 import type { Answer } from '../outbound/exchange.ts';
 import {
-  HeatResourceListResponse, HeatStackCreatedResponse, HeatStackResponse, KeystoneTokenResponse, NovaFaultBody, NovaServerResponse,
+  HeatResourceListResponse, HeatStackCreatedResponse, HeatStackResponse, HeatTemplate, KeystoneTokenResponse, NovaFaultBody, NovaServerResponse,
   OpenStackErrorBody, type CatalogEntry, type HeatResource, type HeatStack, type NovaServer,
 } from './models.ts';
 import type { VimIdentity } from './vim-connection-info.ts';
@@ -50,7 +50,9 @@ export interface ListResourcesOptions {
 
 export interface UpdateStackRequest {
   /** New values of existing template parameters; the others keep their values (PATCH semantics). */
-  parameters: Record<string, string | number | boolean>;
+  parameters?: Record<string, string | number | boolean>;
+  /** A new template for the stack: Heat creates the resources it adds and deletes those it lacks. */
+  template?: HeatTemplate;
 }
 
 type ServiceType = 'orchestration' | 'compute';
@@ -135,12 +137,21 @@ export class OpenStackClient {
     return parseBody(HeatResourceListResponse, response, 'Heat resource list').resources;
   }
 
-  /** Heat PATCH update (existing template, new parameter values); resolves when Heat accepted it (202). */
+  /**
+   * Heat PATCH update: new parameter values and/or a new template, the rest as it is; resolves
+   * when Heat accepted it (202).
+   */
   async updateStack(stackName: string, stackId: string, update: UpdateStackRequest): Promise<void> {
-    await this.#call(
-      { service: 'orchestration', method: 'PATCH', path: stackPath(stackName, stackId), body: { parameters: update.parameters } },
-      [202],
-    );
+    const body: Record<string, unknown> = {};
+    if (update.template) body.template = update.template;
+    if (update.parameters || !update.template) body.parameters = update.parameters ?? {};
+    await this.#call({ service: 'orchestration', method: 'PATCH', path: stackPath(stackName, stackId), body }, [202]);
+  }
+
+  /** Heat stack template show: the template the stack was created or last updated with. */
+  async getTemplate(stackName: string, stackId: string): Promise<HeatTemplate> {
+    const response = await this.#call({ service: 'orchestration', method: 'GET', path: `${stackPath(stackName, stackId)}/template` }, [200]);
+    return parseBody(HeatTemplate, response, 'Heat template show');
   }
 
   /** Heat stack create (POST /stacks) from a template; resolves with the new stack's id (201). */

@@ -71,6 +71,12 @@ export type HeatResource = z.infer<typeof HeatResource>;
 
 export const HeatResourceListResponse = z.looseObject({ resources: z.array(HeatResource) });
 
+/** A HOT template as Heat answers `GET …/template`: its resources by name, the rest as it is. */
+export const HeatTemplate = z.looseObject({
+  resources: z.record(z.string(), z.looseObject({ type: z.string().min(1) })).default({}),
+});
+export type HeatTemplate = z.infer<typeof HeatTemplate>;
+
 // --- Nova v2.1 (microversion 2.47+ embeds the flavor instead of linking it) ---
 
 export const NovaServer = z.looseObject({
@@ -80,6 +86,8 @@ export const NovaServer = z.looseObject({
   // A server booted from a volume has `image: ""`; we report that as null.
   image: z.union([z.looseObject({ id: z.string().min(1) }), z.literal('').transform(() => null)]),
   flavor: z.looseObject({ original_name: z.string().min(1) }),
+  /** Per network, the server's addresses (`OS-EXT-IPS:type` fixed or floating). */
+  addresses: z.record(z.string(), z.array(z.looseObject({ addr: z.string(), version: z.number().optional() }))).default({}),
 });
 export type NovaServer = z.infer<typeof NovaServer>;
 

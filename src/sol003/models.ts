@@ -36,13 +36,32 @@ export const VduParam = z.object({
 });
 export type VduParam = z.infer<typeof VduParam>;
 
+/**
+ * The external load balancer of a Blue-Green change (Tacker's fields; more are handed to the
+ * coordinate script as they are). `password` is a secret like the others.
+ */
+export const ExternalLbParam = z.looseObject({
+  ip_address: z.union([z.ipv4(), z.ipv6(), z.hostname()]).describe('address or host name of the load balancer'),
+  username: z.string().min(1),
+  password: z.string(),
+  /** The load balancer's management port, when it is not the protocol's own (an extension). */
+  port: z.number().int().min(1).max(65535).optional(),
+});
+export type ExternalLbParam = z.infer<typeof ExternalLbParam>;
+
 export const ChangeVnfPkgAdditionalParams = z.looseObject({
-  upgrade_type: z.enum(['RollingUpdate']),
+  upgrade_type: z.enum(['RollingUpdate', 'BlueGreen']),
   'lcm-operation-coordinate-new-vnf': z.string().min(1).optional(),
   'lcm-operation-coordinate-old-vnf': z.string().min(1).optional(),
   vdu_params: z.array(VduParam).min(1),
-  external_lb_param: z.object({ ip_address: z.string(), username: z.string(), password: z.string() }).optional(),
+  external_lb_param: ExternalLbParam.optional(),
 }).superRefine((params, ctx) => {
+  if (params.upgrade_type === 'BlueGreen') {
+    // The switch to green and back is the coordinate scripts' work, with the load balancer's address.
+    for (const key of ['external_lb_param', 'lcm-operation-coordinate-new-vnf', 'lcm-operation-coordinate-old-vnf'] as const) {
+      if (params[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `upgrade_type BlueGreen needs ${key}` });
+    }
+  }
   const seen = new Set<string>();
   params.vdu_params.forEach((p, i) => {
     if (seen.has(p.vdu_id)) ctx.addIssue({ code: 'custom', path: ['vdu_params', i, 'vdu_id'], message: `VDU ${p.vdu_id} is listed twice` });

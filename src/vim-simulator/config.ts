@@ -8,6 +8,7 @@ export function vimSimulatorOptions(config = loadVimSimulatorConfig()): VimSimul
     port: config.VIM_PORT,
     stateFile: config.VIM_STATE_FILE,
     updateDelayMs: config.VIM_UPDATE_DELAY_MS,
+    guestPort: config.VIM_GUEST_PORT,
     username: config.VIM_USERNAME,
     password: config.VIM_PASSWORD,
     projectName: config.VIM_PROJECT,

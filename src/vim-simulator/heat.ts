@@ -1,5 +1,7 @@
-// Heat orchestration API v1, the part the VNFM uses: stack lookup and show, resource list
-// with nested_depth, and PATCH updates that complete (or fail) after a delay.
+// Heat orchestration API v1, the part the VNFM uses: stack create, lookup, show and template,
+// resource list with nested_depth, and PATCH updates (new parameter values of a member stack,
+// or a new template of a VNF's stack that adds and deletes groups of VNFCs) that complete (or
+// fail) after a delay.
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../http/app.ts';
@@ -7,6 +9,7 @@ import { requireToken, type TokenRegistry } from './keystone.ts';
 import type { LocatedResource, VimModel } from './model.ts';
 import { OpenStackFault, speaks } from './openstack-faults.ts';
 import type { SimStack } from './state.ts';
+import { HEAT_TEMPLATE_VERSION, VnfTemplate } from './template.ts';
 
 const STACKS_PATH = '/heat/v1/:projectId/stacks';
 
@@ -26,22 +29,13 @@ const StackParams = ProjectParams.extend({ stackName: z.string(), stackId: z.str
 
 const StackCreate = z.looseObject({
   stack_name: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/).max(255),
-  template: z.looseObject({
-    resources: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/), z.looseObject({
-      type: z.literal('OS::Heat::AutoScalingGroup'),
-      properties: z.looseObject({
-        desired_capacity: z.number().int().min(1).max(100),
-        resource: z.looseObject({
-          type: z.string(),
-          properties: z.looseObject({ image: z.string().min(1), flavor: z.string().min(1) }),
-        }),
-      }),
-    })).refine((r) => Object.keys(r).length > 0, 'at least one resource'),
-  }),
+  template: VnfTemplate,
 });
 
+/** Heat's PATCH: the parameter values given replace the stack's; a template given replaces its template. */
 const StackPatch = z.looseObject({
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  template: VnfTemplate.optional(),
 });
 
 export function heatRoutes(scope: App, deps: HeatDeps): void {
@@ -65,13 +59,7 @@ export function heatRoutes(scope: App, deps: HeatDeps): void {
   scope.post(STACKS_PATH, { schema: { params: ProjectParams, body: StackCreate } }, async (request, reply) => {
     const { stack_name: name, template } = request.body;
     if (deps.model.findVnfStack(name)) throw new OpenStackFault(409, `The Stack (${name}) already exists.`, 'StackExists');
-    const vdus = Object.entries(template.resources).map(([vduId, resource]) => ({
-      vduId,
-      count: resource.properties.desired_capacity,
-      image: resource.properties.resource.properties.image,
-      flavor: resource.properties.resource.properties.flavor,
-    }));
-    const stack = deps.model.createVnfStack(name, vdus, Date.now());
+    const stack = deps.model.createVnfStack(name, [], Date.now(), template);
     deps.changed();
     const location = stackUrl(deps.publicUrl(request), deps.model.state.projectId, stack);
     return reply.code(201).header('Location', location).send({ stack: { id: stack.id, links: [{ rel: 'self', href: location }] } });
@@ -97,6 +85,11 @@ export function heatRoutes(scope: App, deps: HeatDeps): void {
     return { stack: stackBody(stack, deps.publicUrl(request), deps.model) };
   });
 
+  scope.get(`${STACKS_PATH}/:stackName/:stackId/template`, { schema: { params: StackParams } }, (request) => {
+    const stack = requireStack(deps.model, request.params);
+    return stack.parent ? nestedTemplate(stack) : deps.model.templateOf(stack);
+  });
+
   scope.get(`${STACKS_PATH}/:stackName/:stackId/resources`, {
     schema: { params: StackParams, querystring: z.looseObject({ nested_depth: z.string().optional() }) },
   }, (request) => {
@@ -108,17 +101,20 @@ export function heatRoutes(scope: App, deps: HeatDeps): void {
 
   scope.patch(`${STACKS_PATH}/:stackName/:stackId`, { schema: { params: StackParams, body: StackPatch } }, async (request, reply) => {
     const stack = requireStack(deps.model, request.params);
-    const { parameters } = request.body;
-    const rejection = updateRejection(stack, parameters);
-    deps.model.recordPatch({
-      time: new Date().toISOString(), stackName: stack.name, stackId: stack.id, parameters, status: rejection?.status ?? 202,
-    });
-    if (rejection) {
-      deps.changed();
-      throw rejection;
+    const { parameters, template } = request.body;
+    let rejection = updateRejection(stack, parameters, template);
+    if (!rejection && template) {
+      const refusal = deps.model.beginTemplateUpdate(stack, template, Date.now(), deps.updateDelayMs());
+      if (refusal) rejection = new OpenStackFault(400, refusal, 'StackValidationFailed');
+    } else if (!rejection) {
+      deps.model.beginUpdate(stack, stringValues(parameters), Date.now(), deps.updateDelayMs());
     }
-    deps.model.beginUpdate(stack, stringValues(parameters), Date.now(), deps.updateDelayMs());
+    deps.model.recordPatch({
+      time: new Date().toISOString(), stackName: stack.name, stackId: stack.id, parameters,
+      ...(template ? { templateResources: Object.keys(template.resources) } : {}), status: rejection?.status ?? 202,
+    });
     deps.changed();
+    if (rejection) throw rejection;
     return reply.code(202).send({ message: 'The request is accepted for processing.', code: '202 Accepted', title: 'Accepted' });
   });
 }
@@ -134,15 +130,28 @@ function stackNotFound(identity: string): OpenStackFault {
 }
 
 /** What real Heat refuses: an update while another runs, and parameters the template lacks. */
-function updateRejection(stack: SimStack, parameters: Record<string, unknown>): OpenStackFault | undefined {
+function updateRejection(stack: SimStack, parameters: Record<string, unknown>, template: VnfTemplate | undefined): OpenStackFault | undefined {
   if (stack.pendingUpdate) {
     return new OpenStackFault(409, `Stack ${stack.name} already has an action (UPDATE) in progress.`, 'ActionInProgress');
   }
+  if (template && stack.parent) {
+    return new OpenStackFault(400, `the VIM simulator takes a new template for a VNF's top-level stack only, not for ${stack.name}`, 'StackValidationFailed');
+  }
+  if (template) return undefined; // the template's own parameters are checked by its schema
   const unknown = Object.keys(parameters).find((name) => !(name in stack.parameters));
   if (unknown !== undefined) {
     return new OpenStackFault(400, `The Parameter (${unknown}) was not defined in template.`, 'UnknownUserParameter');
   }
   return undefined;
+}
+
+/** A nested stack's template, as far as the simulator knows it: its parameters and resource types. */
+function nestedTemplate(stack: SimStack): unknown {
+  return {
+    heat_template_version: HEAT_TEMPLATE_VERSION,
+    parameters: Object.fromEntries(Object.keys(stack.parameters).map((name) => [name, { type: 'string' }])),
+    resources: Object.fromEntries(stack.resources.map((resource) => [resource.name, { type: resource.type }])),
+  };
 }
 
 function nestedDepth(raw: string | undefined): number {

@@ -3,7 +3,7 @@ import { vimSimulatorOptions } from './config.ts';
 import { startVimSimulator } from './server.ts';
 
 const simulator = await startVimSimulator(vimSimulatorOptions());
-console.log(`vim-simulator listening on ${simulator.url}`);
+console.log(`vim-simulator listening on ${simulator.url}; servers' guest applications on their own addresses, port ${simulator.guestPort ?? 'none'}`);
 
 const shutdown = (): void => {
   simulator.close().then(

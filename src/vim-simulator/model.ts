@@ -11,6 +11,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeadlineQueue } from './deadline-queue.ts';
 import type { PatchRecord, PendingUpdate, SimResource, SimServer, SimStack, VimState } from './state.ts';
+import { groupsOf, templateOfGroups, updatePlan, type GroupSpec, type VnfTemplate } from './template.ts';
 
 export const SERVER_TYPE = 'OS::Nova::Server';
 export const SCALING_GROUP_TYPE = 'OS::Heat::AutoScalingGroup';
@@ -27,10 +28,13 @@ export interface VduSpec {
 
 export interface VnfcView {
   vduId: string;
+  /** The group (AutoScalingGroup resource of the top-level stack) the VNFC belongs to. */
+  group: string;
   memberStackName: string;
   memberStackId: string;
   memberStackStatus: string;
   serverId: string;
+  address?: string;
   image: string;
   flavor: string;
 }
@@ -73,6 +77,8 @@ export class VimModel {
       this.indexName(stack);
       if (stack.pendingUpdate) this.schedule(stack, stack.pendingUpdate);
     }
+    // Servers of state files written before servers had addresses get theirs now.
+    for (const server of Object.values(state.servers)) server.address ??= this.nextAddress();
   }
 
   /** Heat accepts a stack's name or its id wherever it asks for a stack identity. */
@@ -94,13 +100,22 @@ export class VimModel {
     return this.state.servers[serverId];
   }
 
-  createVnfStack(stackName: string, vdus: VduSpec[], now: number): SimStack {
+  /** A VNF's stack with one group per VDU named after it, or the groups a template declares. */
+  createVnfStack(stackName: string, vdus: VduSpec[], now: number, template?: VnfTemplate): SimStack {
     const top = this.addStack(stackName, undefined, {}, now);
-    for (const vdu of vdus) {
-      const group = this.addNestedStack(top, vdu.vduId, SCALING_GROUP_TYPE, {}, now);
-      for (let index = 0; index < vdu.count; index++) this.addMember(group, vdu, now);
-    }
+    top.template = template ?? templateOfGroups(vdus.map((vdu) => ({ name: vdu.vduId, ...vdu })));
+    for (const group of groupsOf(top.template)) this.addGroup(top, group, now);
     return top;
+  }
+
+  /** The template of a top-level stack: as created or last updated (derived for stacks of older state files). */
+  templateOf(top: SimStack): VnfTemplate {
+    return top.template ?? templateOfGroups(this.nestedStacksOf(top).map(({ stack, resource }) => {
+      const members = this.nestedStacksOf(stack);
+      const first = members[0]?.stack;
+      const vduId = members[0]?.resource.type.replace(/\.yaml$/, '') ?? resource.name;
+      return { name: resource.name, vduId, count: members.length, image: first?.parameters.image ?? '', flavor: first?.parameters.flavor ?? '' };
+    }));
   }
 
   /** Removes a stack with every nested stack and server below it (Heat stack delete). */
@@ -123,10 +138,12 @@ export class VimModel {
         if (!serverResource || !server) continue;
         vnfcs.push({
           vduId: serverResource.name,
+          group: group.resource.name,
           memberStackName: member.stack.name,
           memberStackId: member.stack.id,
           memberStackStatus: member.stack.status,
           serverId: server.id,
+          ...(server.address ? { address: server.address } : {}),
           image: server.image,
           flavor: server.flavor,
         });
@@ -156,6 +173,21 @@ export class VimModel {
     this.schedule(stack, stack.pendingUpdate);
     setStatus(stack, 'UPDATE_IN_PROGRESS', 'Stack UPDATE started', now);
     for (const resource of this.serverResourcesOf(stack)) setStatus(resource, 'UPDATE_IN_PROGRESS', 'state changed', now);
+  }
+
+  /**
+   * Accepts a top-level stack update to a new template: the groups it adds are created and the
+   * groups it lacks deleted when the update completes. The stack shows the new template at once,
+   * as Heat does; a refusal (a group changed in place) is answered instead.
+   */
+  beginTemplateUpdate(top: SimStack, template: VnfTemplate, now: number, delayMs: number): string | undefined {
+    const plan = updatePlan(this.templateOf(top), new Set(top.resources.map((r) => r.name)), template);
+    if ('refusal' in plan) return plan.refusal;
+    top.template = template;
+    top.pendingUpdate = { completesAt: now + delayMs, parameters: { ...top.parameters }, template };
+    this.schedule(top, top.pendingUpdate);
+    setStatus(top, 'UPDATE_IN_PROGRESS', 'Stack UPDATE started', now);
+    return undefined;
   }
 
   /** Completes every update whose deadline has passed; true when anything changed. */
@@ -204,6 +236,11 @@ export class VimModel {
     delete stack.pendingUpdate;
     // The update finished at its deadline, whenever the simulator happens to notice.
     const at = pending.completesAt;
+    if (pending.template) {
+      this.applyTemplate(stack, pending.template, at);
+      setStatus(stack, 'UPDATE_COMPLETE', 'Stack UPDATE completed successfully', at);
+      return;
+    }
     if (pending.failureReason !== undefined) {
       setStatus(stack, 'UPDATE_FAILED', pending.failureReason, at);
       for (const resource of this.serverResourcesOf(stack)) setStatus(resource, 'UPDATE_FAILED', pending.failureReason, at);
@@ -217,6 +254,31 @@ export class VimModel {
       server.flavor = pending.parameters.flavor ?? server.flavor;
       server.updatedAt = at;
     }
+  }
+
+  /** Creates the groups the template adds and deletes those it lacks (the plan was checked when the update was accepted). */
+  private applyTemplate(top: SimStack, template: VnfTemplate, at: number): void {
+    const plan = updatePlan(this.templateOf(top), new Set(top.resources.map((r) => r.name)), template);
+    if ('refusal' in plan) return;
+    for (const name of plan.remove) {
+      const resource = top.resources.find((r) => r.name === name);
+      const nested = resource?.nestedStackId === undefined ? undefined : this.state.stacks[resource.nestedStackId];
+      if (nested) this.deleteStack(nested);
+      top.resources = top.resources.filter((r) => r.name !== name);
+    }
+    for (const group of plan.add) this.addGroup(top, group, at);
+  }
+
+  private addGroup(top: SimStack, group: GroupSpec, now: number): void {
+    const nested = this.addNestedStack(top, group.name, SCALING_GROUP_TYPE, {}, now);
+    for (let index = 0; index < group.count; index++) this.addMember(nested, group, now);
+  }
+
+  /** The next fixed address: 127.77.0.1, 127.77.0.2, … (loopback, so a guest application can listen on it). */
+  private nextAddress(): string {
+    const n = (this.state.addressesAssigned ?? 0) + 1;
+    this.state.addressesAssigned = n;
+    return `127.77.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
   }
 
   private schedule(stack: SimStack, update: PendingUpdate): void {
@@ -239,10 +301,12 @@ export class VimModel {
     else this.stacksByName.delete(stack.name);
   }
 
-  private addMember(group: SimStack, vdu: VduSpec, now: number): void {
+  private addMember(group: SimStack, vdu: Omit<VduSpec, 'count'>, now: number): void {
     const resourceName = `${vdu.vduId.toLowerCase()}-${shortId()}`;
     const member = this.addNestedStack(group, resourceName, `${vdu.vduId}.yaml`, { image: vdu.image, flavor: vdu.flavor }, now);
-    const server: SimServer = { id: randomUUID(), name: resourceName, stackId: member.id, image: vdu.image, flavor: vdu.flavor, createdAt: now };
+    const server: SimServer = {
+      id: randomUUID(), name: resourceName, stackId: member.id, image: vdu.image, flavor: vdu.flavor, address: this.nextAddress(), createdAt: now,
+    };
     this.state.servers[server.id] = server;
     member.resources.push(createdResource(vdu.vduId, SERVER_TYPE, server.id, now));
   }

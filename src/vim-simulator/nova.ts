@@ -45,7 +45,8 @@ function serverBody(server: SimServer, base: string, model: VimModel): unknown {
     updated: novaTime(server.updatedAt ?? server.createdAt),
     image: { id: server.image, links: [{ rel: 'bookmark', href: `${base}/images/${encodeURIComponent(server.image)}` }] },
     flavor: { original_name: server.flavor, vcpus: 1, ram: 512, disk: 1, ephemeral: 0, swap: 0, extra_specs: {} },
-    addresses: {},
+    // Every server sits on one network with a loopback address of its own (its guest application answers there).
+    addresses: server.address ? { net0: [{ version: 4, addr: server.address, 'OS-EXT-IPS:type': 'fixed' }] } : {},
     metadata: {},
     hostId: '',
     'OS-EXT-STS:vm_state': 'active',

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { createApp, inScope } from '../http/app.ts';
 import { listen } from '../http/listen.ts';
 import { adminRoutes } from './admin.ts';
+import { GuestNetwork } from './guests.ts';
 import { heatRoutes } from './heat.ts';
 import { KEYSTONE_PATH, TokenRegistry, keystoneRoutes } from './keystone.ts';
 import { VimModel, emptyVimState } from './model.ts';
@@ -27,6 +28,11 @@ export interface VimSimulatorOptions {
   projectName?: string;
   /** Base URL put in catalogs, links and redirects; default: http:// + the request's Host header. */
   publicUrl?: string;
+  /**
+   * Port of the servers' guest application on their own addresses (see guests.ts); 0 picks one
+   * free port for all. Without it no server answers on its address.
+   */
+  guestPort?: number;
   /** Let non-loopback clients use the admin API (containers on a private network). Default false. */
   adminRemote?: boolean;
   /** One line per request; default stdout. */
@@ -40,6 +46,10 @@ export interface VimSimulator {
   authUrl: string;
   /** The id of the one project, as it appears in the Heat endpoint. */
   projectId: string;
+  /** Where servers' guest applications answer (on each server's address), when the option was given. */
+  guestPort?: number;
+  /** Resolves once every server's guest application listens or has stopped as the state says now. */
+  guestsSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,12 +61,17 @@ export async function startVimSimulator(options: VimSimulatorOptions): Promise<V
   const settings = { updateDelayMs: options.updateDelayMs ?? 2000 };
   const tokens = new TokenRegistry();
   const saves = new SaveScheduler(stateFile, model.state, options.saveIntervalMs ?? 1000, log);
-  const completions = new CompletionTimer(model, () => saves.changed());
+  const guests = options.guestPort === undefined ? undefined : new GuestNetwork(model, options.guestPort, log);
+  const completions = new CompletionTimer(model, () => {
+    saves.changed();
+    guests?.sync();
+  });
 
   // Updates that were due while the simulator was down completed at their deadlines.
   model.completeDueUpdates(Date.now());
   await stateFile.save(model.state);
   completions.arm();
+  await guests?.start();
 
   let url = '';
   const publicUrl = (request: FastifyRequest): string => {
@@ -69,6 +84,7 @@ export async function startVimSimulator(options: VimSimulatorOptions): Promise<V
     refresh: () => completions.refresh(),
     changed: () => {
       saves.changed();
+      guests?.sync();
       completions.arm();
     },
   };
@@ -98,8 +114,13 @@ export async function startVimSimulator(options: VimSimulatorOptions): Promise<V
     url,
     authUrl: `${url}${KEYSTONE_PATH}`,
     projectId: model.state.projectId,
+    ...(guests ? { guestPort: guests.guestPort } : {}),
+    guestsSettled: async () => {
+      await guests?.settled();
+    },
     close: async () => {
       completions.stop();
+      await guests?.close();
       await app.close();
       await saves.close();
     },

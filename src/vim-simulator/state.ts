@@ -1,6 +1,7 @@
 // The simulator's persisted state: what a Heat + Nova database would hold for our stacks.
 // The schema validates the file on load, so a hand-edited or truncated file fails loudly.
 import { z } from 'zod';
+import { VnfTemplate } from './template.ts';
 
 const Parameters = z.record(z.string(), z.string());
 
@@ -24,6 +25,8 @@ export type SimResource = z.infer<typeof SimResource>;
 export const PendingUpdate = z.object({
   completesAt: z.number(),
   parameters: Parameters,
+  /** A top-level stack's new template (PATCH with `template`): its groups are added and deleted on completion. */
+  template: VnfTemplate.optional(),
   failureReason: z.string().optional(),
 });
 export type PendingUpdate = z.infer<typeof PendingUpdate>;
@@ -36,6 +39,8 @@ export const SimStack = z.object({
   statusReason: z.string(),
   parameters: Parameters,
   resources: z.array(SimResource),
+  /** A top-level stack's template (state files of earlier versions have none: it is derived). */
+  template: VnfTemplate.optional(),
   createdAt: z.number(),
   updatedAt: z.number().optional(),
   pendingUpdate: PendingUpdate.optional(),
@@ -48,6 +53,8 @@ export const SimServer = z.object({
   stackId: z.string(),
   image: z.string(),
   flavor: z.string(),
+  /** Its fixed IPv4 address, a loopback one of its own (127.77.x.y), where its guest application answers. */
+  address: z.string().optional(),
   createdAt: z.number(),
   updatedAt: z.number().optional(),
 });
@@ -58,6 +65,8 @@ export const PatchRecord = z.object({
   stackName: z.string(),
   stackId: z.string(),
   parameters: z.record(z.string(), z.unknown()),
+  /** The resources of the template the PATCH carried, if it carried one. */
+  templateResources: z.array(z.string()).optional(),
   status: z.number(),
 });
 export type PatchRecord = z.infer<typeof PatchRecord>;
@@ -73,5 +82,7 @@ export const VimState = z.object({
   /** Injected failure reasons by server id. */
   faults: z.record(z.string(), z.string()),
   patchRequests: z.array(PatchRecord),
+  /** Addresses handed out so far (the next server gets the next one). */
+  addressesAssigned: z.number().int().min(0).optional(),
 });
 export type VimState = z.infer<typeof VimState>;

@@ -3,7 +3,7 @@
 // schedule-to-close add it at the call site.
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type {
-  EmActivities, InventoryActivities, NotificationActivities, ScriptActivities, VimActivities,
+  EmActivities, InventoryActivities, LoadBalancerActivities, NotificationActivities, ScriptActivities, VimActivities,
 } from '../activities/index.ts';
 
 const VIM_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 } as const;
@@ -45,6 +45,17 @@ export const scripts = proxyActivities<ScriptActivities>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '20 seconds',
   retry: { maximumAttempts: 1 },
+});
+
+/**
+ * The load balancer switch of a Blue-Green change: the package's script, bounded by its own
+ * timeout. Unlike other scripts it is run again when it fails (a switch sets the whole pool, so
+ * running it twice is safe), a few times, before the step fails.
+ */
+export const loadBalancer = proxyActivities<LoadBalancerActivities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
 
 /** The VNFM's own inventory (a local file): fast, idempotent, retried until it succeeds. */

@@ -10,6 +10,7 @@ import type { ChangeVnfPkgInput, ParsedChangeVnfPkgInput } from '../lcm/change-v
 import { withTuningDefaults } from '../lcm/change-vnfpkg-tuning.ts';
 import { redactSecrets } from '../sol003/redact.ts';
 import { inventory } from './activities.ts';
+import { changeBlueGreen } from './blue-green.ts';
 import { ChangeContext, type VnfcSide } from './change-context.ts';
 import { cancelOpenCoordinations, coordinateVnfc } from './coordination.ts';
 import { OperationOccurrence } from './operation-occurrence.ts';
@@ -19,6 +20,7 @@ import { updateVnfcOnVim } from './vim-update.ts';
 
 export async function changeVnfPkg(rawInput: ChangeVnfPkgInput, resumed?: OperationState): Promise<OperationState> {
   const input = parseInput(rawInput);
+  if (input.request.additionalParams.upgrade_type === 'BlueGreen') return changeBlueGreen(input, resumed);
   const state = resumed ?? initialState(input);
   state.runs += resumed ? 1 : 0;
   const occurrence = new OperationOccurrence({

@@ -30,12 +30,17 @@ export async function coordinateVnfc(ctx: ChangeContext, vnfc: VnfcProgress, ste
 export async function cancelOpenCoordinations(ctx: ChangeContext): Promise<void> {
   for (const vnfc of ctx.state.vnfcs) {
     for (const [step, side] of [[vnfc, 'new'], [vnfc.rollback, 'old']] as const) {
-      const open = step?.coordination;
-      const param = ctx.vnfcParam(vnfc, side);
-      if (open?.location && param?.endpoint) await cancelAtEm(ctx, vnfc, open.actionName, emTarget({ ...param, endpoint: param.endpoint }), open.location);
-      if (step) step.coordination = undefined;
+      if (step) await cancelOpenCoordination(ctx, vnfc, step, side);
     }
   }
+}
+
+/** The coordination the step has open, if any, is cancelled at the EM (best effort) and forgotten. */
+export async function cancelOpenCoordination(ctx: ChangeContext, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide): Promise<void> {
+  const open = step.coordination;
+  const param = ctx.vnfcParam(vnfc, side);
+  if (open?.location && param?.endpoint) await cancelAtEm(ctx, vnfc, open.actionName, emTarget({ ...param, endpoint: param.endpoint }), open.location);
+  step.coordination = undefined;
 }
 
 /**

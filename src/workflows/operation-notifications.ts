@@ -7,6 +7,7 @@ import {
 } from '@temporalio/workflow';
 import { START_STATES } from '../lcm/operation-lifecycle.ts';
 import type { OperationNotificationDraft as NotificationDraft } from '../notifications/models.ts';
+import { affectedVnfcsOf } from './affected-vnfcs.ts';
 import { deliverOperationNotifications, NOTIFICATIONS_PATCH, notifierWorkflowId, notifySignal } from './notifications.ts';
 import type { OperationState } from './operation-state.ts';
 
@@ -83,12 +84,7 @@ export class OccurrenceNotifications {
 /** SOL003 §5.5.2.17, built from the operation state; id and timeStamp are deterministic workflow values. */
 export function operationNotification(state: OperationState, links: OccurrenceLinks): NotificationDraft {
   const result = !START_STATES.has(state.operationState);
-  const affectedVnfcs = state.vnfcs.filter((v) => v.phase !== 'PENDING').map((v) => ({
-    id: v.id,
-    vduId: v.vduId,
-    changeType: 'MODIFIED' as const,
-    computeResource: { ...(v.vimConnectionId ? { vimConnectionId: v.vimConnectionId } : {}), resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
-  }));
+  const affectedVnfcs = affectedVnfcsOf(state);
   return {
     id: uuid4(),
     notificationType: 'VnfLcmOperationOccurrenceNotification',

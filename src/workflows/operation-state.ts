@@ -1,6 +1,7 @@
 // The operation occurrence as the workflow keeps it. Serializable: it is carried across
 // continue-as-new, returned by the `operation` query and rendered by the gateway.
 import type { ProblemDetails } from '../http/problem.ts';
+import type { BlueGreenProgress } from './blue-green-state.ts';
 import type { LcmOperationKind, OccurrenceStanding } from '../lcm/operation-lifecycle.ts';
 import type {
   LcmCoordinationRecord, LcmOperationStateType, RejectedLcmCoordinationRecord, VnfInfoModifications,
@@ -64,6 +65,8 @@ export interface OperationState extends OccurrenceStanding {
   stateEnteredTime: string;
   startTime: string;
   vnfcs: VnfcProgress[];
+  /** A Blue-Green change's own progress (its VNFCs are here, not in `vnfcs`). */
+  blueGreen?: BlueGreenProgress;
   lcmCoordinations: LcmCoordinationRecord[];
   rejectedLcmCoordinations: RejectedLcmCoordinationRecord[];
   error?: ProblemDetails;

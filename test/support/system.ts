@@ -74,6 +74,8 @@ const quietLogger = {
 export interface SystemOptions {
   em?: ReferenceEmOptions;
   vimUpdateDelayMs?: number;
+  /** Servers of the VIM simulator answer on their own addresses at this port (0: any free one); see guests.ts. */
+  vimGuestPort?: number;
   /** Start no in-process worker (a test runs its own, e.g. as a subprocess). */
   withoutWorker?: boolean;
   tuning?: Partial<ChangeVnfPkgTuning>;
@@ -137,7 +139,9 @@ export async function startBareSystem(name: string, options: SystemOptions = {})
   const taskQueue = `${name}-${Date.now()}`;
   const log = options.log ?? ((): void => undefined);
 
-  const vim = await startVimSimulator({ stateFile: join(dataDir, 'vim.json'), port: 0, updateDelayMs: options.vimUpdateDelayMs ?? 50, log });
+  const vim = await startVimSimulator({
+    stateFile: join(dataDir, 'vim.json'), port: 0, updateDelayMs: options.vimUpdateDelayMs ?? 50, guestPort: options.vimGuestPort, log,
+  });
   const em = await startReferenceEm({ port: 0, log, auth: { methods: ['BASIC'] }, ...options.em });
   const inventory = new InventoryStore(join(dataDir, 'inventory.json'));
   const packageRepository = new PackageRepository(join(dataDir, 'packages'));
@@ -164,7 +168,7 @@ export async function startBareSystem(name: string, options: SystemOptions = {})
       workflowBundle: await workflowBundle(),
       dataConverter,
       activities: createActivities({
-        coordination: coordinationClient, openstack, inventory, subscriptions, notificationClient, packages: packageRepository, scriptSandbox: TEST_SCRIPT_SANDBOX,
+        coordination: coordinationClient, openstack, inventory, subscriptions, notificationClient, packages: packageRepository, scriptSandbox: TEST_SCRIPT_SANDBOX, egress,
       }),
     });
     running = worker.run();
