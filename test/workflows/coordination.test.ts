@@ -119,14 +119,16 @@ describe('the deadline of a coordination', () => {
   it('never waits past the deadline: the last wait is cut short to end at it', async () => {
     const { em, activities } = fakes({ accepted: { retryAfterMs: 10_000 }, held: true });
     em.answerSkewMs = 0;
-    const input = changeInput({ vnfcResourceInfo, timeoutSec: 0.3 });
+    // 2 s, not less: the POST must come back before the deadline for there to be a wait to cut,
+    // and on a loaded machine a workflow task and an activity can take a few hundred ms.
+    const input = changeInput({ vnfcResourceInfo, timeoutSec: 2 });
 
     const state = await harness.withWorker(activities, async (taskQueue) => reachState(await startChange(harness.client, taskQueue, input), 'FAILED_TEMP'));
 
     expect(state.error?.status).toBe(504);
     const timers = await timerDurations(harness.client, input.vnfLcmOpOccId);
     expect(timers).toHaveLength(1);
-    expect(timers[0]).toBeLessThanOrEqual(300);
+    expect(timers[0]).toBeLessThanOrEqual(2_000);
   });
 });
 
