@@ -23,8 +23,34 @@ const originList = z
 export const DEFAULT_WORKFLOW_BUNDLE_DIR = join(PROJECT_ROOT, 'dist', 'workflows');
 
 export const Env = z.object({
+  // The Temporal connection, named as Temporal's own environment configuration names it (the
+  // SDKs' envconfig, the CLI): see src/temporal-connection.ts for how they combine.
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** Sent as `Authorization: Bearer`; turns TLS on unless TEMPORAL_TLS=false. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** `true`/`1` TLS on, `false`/`0` off; unset: on when any other TLS setting or an API key is given. */
+  TEMPORAL_TLS: z.enum(['true', 'false', '1', '0']).optional().transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+  /** CA of the frontend's certificate (PEM), as a path or as the PEM itself; the system CAs otherwise. */
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalFile,
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: z.string().min(1).optional(),
+  /** Client certificate and key for mutual TLS (both or neither). */
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalFile,
+  TEMPORAL_TLS_CLIENT_CERT_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalFile,
+  TEMPORAL_TLS_CLIENT_KEY_DATA: z.string().min(1).optional(),
+  /** The name checked in the frontend's certificate (and sent as SNI) instead of the address's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /**
+   * Temporal's switch to skip host name verification. The TypeScript SDK has no such option, and
+   * verification stays on: only `false` is accepted (set TEMPORAL_TLS_SERVER_NAME instead).
+   */
+  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: z.enum(['false', '0'], {
+    error: 'cannot be switched on: the TypeScript SDK always verifies the host name; set TEMPORAL_TLS_SERVER_NAME to the name in the certificate',
+  }).optional(),
+  /** A TOML profile file of Temporal's environment configuration: not read here, refused rather than ignored. */
+  TEMPORAL_CONFIG_FILE: z.undefined({ error: 'TOML profile files are not read: set the TEMPORAL_* variables themselves' }).optional(),
+  TEMPORAL_PROFILE: z.undefined({ error: 'TOML profiles are not read: set the TEMPORAL_* variables themselves' }).optional(),
   TEMPORAL_TASK_QUEUE: z.string().default('vnflcm'),
   /** Workflows a worker keeps in memory between tasks (sticky cache); bounds the worker's RSS. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),

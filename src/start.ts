@@ -21,6 +21,7 @@ import { InventoryStore, type VnfPackageRecord } from './inventory/store.ts';
 import { SEARCH_ATTRIBUTE_KEYS } from './search-attributes.ts';
 import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, temporalCliPath } from './temporal-cli.ts';
 import { PROJECT_ROOT } from './project-root.ts';
+import { temporalConnectionOptions } from './temporal-connection.ts';
 
 interface Part {
   name: string;
@@ -112,7 +113,9 @@ async function main(): Promise<void> {
     VNFM_CODEC_ALLOWED_ORIGINS: ports.VNFM_CODEC_ALLOWED_ORIGINS ?? `${uiUrl},http://localhost:${ports.TEMPORAL_UI_PORT}`,
   });
 
-  await waitFor('Temporal dev server', async () => (await Connection.connect({ address: temporalAddress, connectTimeout: 1000 })).close());
+  // With the TEMPORAL_* connection settings the parts use (the dev server itself is plaintext).
+  const temporal = temporalConnectionOptions({ ...config, TEMPORAL_ADDRESS: temporalAddress });
+  await waitFor('Temporal dev server', async () => (await Connection.connect({ ...temporal, connectTimeout: 1000 })).close());
   await waitFor('VIM simulator', () => httpUp(`${vimUrl}/identity/v3`));
   const inventory = new InventoryStore(inventoryFile(config));
   const packages = await onboardSamplePackagesAsCsar(inventory, new PackageRepository(packageRepositoryDir(config)));

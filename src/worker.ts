@@ -15,6 +15,7 @@ import { SubscriptionStore, subscriptionsFile } from './notifications/store.ts';
 import { OpenStackClient } from './openstack/client.ts';
 import { PackageRepository, packageRepositoryDir } from './packages/repository.ts';
 import type { SandboxPolicy } from './scripts/sandbox.ts';
+import { describeTemporalConnection, temporalConnectionOptions, TemporalSettingsError } from './temporal-connection.ts';
 import { loadWorkflowBundle, WorkflowBundleError } from './workflow-bundle.ts';
 
 
@@ -63,7 +64,7 @@ export async function createWorker(config: Env, overrides: Partial<WorkerOptions
   const workflowCode = overrides.workflowBundle || overrides.workflowsPath
     ? {}
     : { workflowBundle: loadWorkflowBundle(config.WORKFLOW_BUNDLE_DIR) };
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -95,13 +96,13 @@ async function main(): Promise<void> {
   const config = loadConfig();
   boundWorkflowThreadHeap(config);
   const worker = await createWorker(config);
-  console.log(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
+  console.log(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${describeTemporalConnection(config)}`);
   await worker.run();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   main().catch((err: unknown) => {
-    const refusal = err instanceof CodecConfigError || err instanceof WorkflowBundleError;
+    const refusal = err instanceof CodecConfigError || err instanceof WorkflowBundleError || err instanceof TemporalSettingsError;
     console.error(refusal ? `worker refuses to start: ${err.message}` : err);
     process.exit(1);
   });

@@ -11,6 +11,7 @@ import { SubscriptionStore, subscriptionsFile } from '../notifications/store.ts'
 import { recoverInterruptedOnboardings } from '../packages/lifecycle.ts';
 import { CsarInspector } from '../packages/csar-inspection.ts';
 import { PackageRepository, packageRepositoryDir } from '../packages/repository.ts';
+import { temporalConnectionOptions, TemporalSettingsError } from '../temporal-connection.ts';
 import { GatewayAuthenticator } from './auth.ts';
 import { createGatewayApp } from './app.ts';
 
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // Workflow inputs carry secrets: the client encrypts them before they reach the server.
   const dataConverter = codecDataConverter(config);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
   const auth = new GatewayAuthenticator({
     apiTokens: config.GATEWAY_API_TOKENS,
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof CodecConfigError ? `gateway refuses to start: ${err.message}` : err);
+  const refusal = err instanceof CodecConfigError || err instanceof TemporalSettingsError;
+  console.error(refusal ? `gateway refuses to start: ${err.message}` : err);
   process.exit(1);
 });
