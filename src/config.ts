@@ -55,6 +55,14 @@ export const Env = z.object({
   /** Workflows a worker keeps in memory between tasks (sticky cache); bounds the worker's RSS. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
   DATA_DIR: z.string().default(join(PROJECT_ROOT, '.data')),
+  /**
+   * PostgreSQL of the VNFM's own records (packages and their content, instances, subscriptions),
+   * shared by the gateways and workers of a cluster: `postgres://user:password@host:port/db`
+   * (libpq's `sslmode`/`sslrootcert` parameters apply). Unset: files in DATA_DIR, one machine.
+   */
+  VNFM_DATABASE_URL: z.url().refine((url) => /^postgres(ql)?:$/.test(new URL(url).protocol), 'must be a postgres:// URL').optional(),
+  /** Connections each process keeps open to VNFM_DATABASE_URL. */
+  VNFM_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).default(10),
   /** The workflow bundle and its manifest, as `npm run build` writes them (verified before it is loaded). */
   WORKFLOW_BUNDLE_DIR: z.string().min(1).default(DEFAULT_WORKFLOW_BUNDLE_DIR),
   /** Read only to see whether the operator bounded the heap already (--max-old-space-size). */

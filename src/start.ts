@@ -13,11 +13,10 @@ import { loadKeyring } from './codec/keyring.ts';
 import { defaultTokenFile, loadCodecToken } from './codec/token.ts';
 import { gatewayApiRoot, loadConfig, loadStartConfig } from './config.ts';
 import { credentialsEnv, embeddedCredentials } from './gateway/credentials.ts';
-import { inventoryFile } from './inventory/location.ts';
 import { ensureSampleInstance, SAMPLE_VNF_INSTANCE_ID } from './inventory/sample.ts';
 import { onboardSamplePackagesAsCsar } from './packages/onboard-samples.ts';
-import { PackageRepository, packageRepositoryDir } from './packages/repository.ts';
-import { InventoryStore, type VnfPackageRecord } from './inventory/store.ts';
+import type { VnfPackageRecord } from './inventory/store.ts';
+import { openStores } from './stores.ts';
 import { SEARCH_ATTRIBUTE_KEYS } from './search-attributes.ts';
 import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, temporalCliPath } from './temporal-cli.ts';
 import { PROJECT_ROOT } from './project-root.ts';
@@ -117,8 +116,9 @@ async function main(): Promise<void> {
   const temporal = temporalConnectionOptions({ ...config, TEMPORAL_ADDRESS: temporalAddress });
   await waitFor('Temporal dev server', async () => (await Connection.connect({ ...temporal, connectTimeout: 1000 })).close());
   await waitFor('VIM simulator', () => httpUp(`${vimUrl}/identity/v3`));
-  const inventory = new InventoryStore(inventoryFile(config));
-  const packages = await onboardSamplePackagesAsCsar(inventory, new PackageRepository(packageRepositoryDir(config)));
+  const stores = await openStores(config);
+  const { inventory } = stores;
+  const packages = await onboardSamplePackagesAsCsar(inventory, stores.packages);
   const instance = await ensureSampleInstance(inventory, vimUrl, packages[0] as VnfPackageRecord);
 
   const shared = { TEMPORAL_ADDRESS: temporalAddress, DATA_DIR: config.DATA_DIR, VIM_AUTH_URL: `${vimUrl}/identity/v3` };

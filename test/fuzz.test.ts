@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayAuthenticator } from '../src/gateway/auth.ts';
 import { createGatewayApp } from '../src/gateway/app.ts';
 import { listenThenBuild, type RunningApp } from '../src/http/listen.ts';
-import { PackageRepository } from '../src/packages/repository.ts';
+import { FilePackageRepository } from '../src/packages/repository.ts';
 import { pythonTool } from './support/python-tools.ts';
 import { startSystem, TEST_TUNING, type TestSystem } from './support/system.ts';
 
@@ -71,7 +71,7 @@ beforeAll(async () => {
     defaultCoordinationAction: 'prv.default', tuning: TEST_TUNING,
     auth: new GatewayAuthenticator({ apiTokens: [API_TOKEN] }),
     subscriptions: { store: system.subscriptions, client: system.notificationClient },
-    packages: new PackageRepository(join(system.dataDir, 'packages')),
+    packages: new FilePackageRepository(join(system.dataDir, 'packages')),
   }));
   url = gateway.url;
 });

@@ -79,7 +79,7 @@ export async function scaleOut(ctx: BenchContext, options: { operations: number;
       previous = t;
     }
     const destination = stage.destination.vnfd.vnfdId;
-    const inventoryUpdated = instances.filter((i) => stage.inventory.instance(i.id)?.vnfdId === destination).length;
+    const inventoryUpdated = (await Promise.all(instances.map(async (i) => (await stage.inventory.instance(i.id))?.vnfdId))).filter((id) => id === destination).length;
     return {
       operations: options.operations,
       vnfcsPerOperation: options.vnfcs,

@@ -5,18 +5,16 @@ import type { TargetPackage } from '../lcm/change-vnfpkg-input.ts';
 export function createInventoryActivities(store: InventoryStore) {
   return {
     recordInstantiation(record: { vnfInstanceId: string; stack: { name: string; id: string }; flavourId: string; vnfcResourceInfo: VnfcResourceInfo[] }): Promise<void> {
-      store.recordInstantiation(record.vnfInstanceId, record.stack, record.vnfcResourceInfo);
-      return Promise.resolve();
+      return store.recordInstantiation(record.vnfInstanceId, record.stack, record.vnfcResourceInfo);
     },
 
     recordTermination({ vnfInstanceId }: { vnfInstanceId: string }): Promise<void> {
-      store.recordTermination(vnfInstanceId);
-      return Promise.resolve();
+      return store.recordTermination(vnfInstanceId);
     },
 
     /** The instance now runs the destination package (idempotent: writes the same values again). */
     recordPackageChange({ vnfInstanceId, target }: { vnfInstanceId: string; target: TargetPackage }): Promise<void> {
-      store.recordPackageChange(vnfInstanceId, {
+      return store.recordPackageChange(vnfInstanceId, {
         vnfdId: target.vnfdId,
         vnfProvider: target.vnfProvider ?? '',
         vnfProductName: target.vnfProductName ?? '',
@@ -25,7 +23,6 @@ export function createInventoryActivities(store: InventoryStore) {
         vdus: target.vdus,
         coordinationActionNames: target.coordinationActionNames,
       });
-      return Promise.resolve();
     },
   };
 }

@@ -15,12 +15,11 @@ export type DeliveryOutcome =
 export function createNotificationActivities(store: SubscriptionStore, client: NotificationClient) {
   return {
     /** Ids of the subscriptions whose filter the notification passes, oldest first. */
-    matchingSubscriptions(summary: NotificationSummary): Promise<string[]> {
-      const ids = store.list()
+    async matchingSubscriptions(summary: NotificationSummary): Promise<string[]> {
+      return (await store.list())
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
         .filter((s) => matchesFilter(s.filter, summary))
         .map((s) => s.id);
-      return Promise.resolve(ids);
     },
 
     /**
@@ -29,7 +28,7 @@ export function createNotificationActivities(store: SubscriptionStore, client: N
      * retryable failure, for the workflow's retry policy.
      */
     async deliverNotification({ subscriptionId, notification }: { subscriptionId: string; notification: NotificationDraft }): Promise<DeliveryOutcome> {
-      const subscription = store.get(subscriptionId);
+      const subscription = await store.get(subscriptionId);
       if (!subscription) return { kind: 'subscription-gone' };
       const { status } = await asApplicationFailure('Notification',
         () => client.deliver(subscription, addressedTo(notification, subscriptionId, subscription.verbosity)),

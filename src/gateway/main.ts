@@ -4,13 +4,10 @@ import { codecDataConverter } from '../codec/data-converter.ts';
 import { CodecConfigError } from '../codec/keyring.ts';
 import { gatewayApiRoot, loadConfig } from '../config.ts';
 import { listen } from '../http/listen.ts';
-import { inventoryFile } from '../inventory/location.ts';
-import { InventoryStore } from '../inventory/store.ts';
 import { NotificationClient } from '../notifications/client.ts';
-import { SubscriptionStore, subscriptionsFile } from '../notifications/store.ts';
 import { recoverInterruptedOnboardings } from '../packages/lifecycle.ts';
 import { CsarInspector } from '../packages/csar-inspection.ts';
-import { PackageRepository, packageRepositoryDir } from '../packages/repository.ts';
+import { describeStores, openStores } from '../stores.ts';
 import { temporalConnectionOptions, TemporalSettingsError } from '../temporal-connection.ts';
 import { GatewayAuthenticator } from './auth.ts';
 import { createGatewayApp } from './app.ts';
@@ -27,8 +24,7 @@ async function main(): Promise<void> {
     oauth2Clients: config.GATEWAY_OAUTH2_CLIENTS.map(([clientId, clientSecret]) => ({ clientId, clientSecret })),
     ...(config.GATEWAY_TOKEN_SECRET ? { tokenSecret: config.GATEWAY_TOKEN_SECRET } : {}),
   });
-  const inventory = new InventoryStore(inventoryFile(config));
-  const packages = new PackageRepository(packageRepositoryDir(config));
+  const { inventory, packages, subscriptions } = await openStores(config);
   // An onboarding cut short by a stop is undone before anything is served.
   const interrupted = await recoverInterruptedOnboardings({ inventory, repository: packages });
   if (interrupted.length) console.log(`VNF packages whose onboarding was interrupted, back to CREATED: ${interrupted.join(', ')}`);
@@ -44,10 +40,10 @@ async function main(): Promise<void> {
     apiRoot: gatewayApiRoot(config),
     defaultCoordinationAction: config.DEFAULT_COORDINATION_ACTION,
     log: (line) => console.log(line),
-    subscriptions: { store: new SubscriptionStore(subscriptionsFile(config)), client: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }) },
+    subscriptions: { store: subscriptions, client: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }) },
   });
   const url = await listen(app, config.GATEWAY_HOST, config.GATEWAY_PORT);
-  console.log(`gateway listening on ${url} (SOL003 vnflcm v2, SOL005 vnfpkgm v1)`);
+  console.log(`gateway listening on ${url} (SOL003 vnflcm v2, SOL005 vnfpkgm v1); records: ${describeStores(config)}`);
 }
 
 main().catch((err: unknown) => {

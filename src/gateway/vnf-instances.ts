@@ -22,8 +22,8 @@ export interface VnfInstanceDependencies {
 }
 
 /** A new VNF instance resource (NOT_INSTANTIATED) of an onboarded, enabled package; 422 without one. */
-export function newInstance(inventory: InventoryStore, request: CreateVnfRequest): VnfInstanceRecord {
-  const pkg = inventory.packageByVnfdId(request.vnfdId);
+export async function newInstance(inventory: InventoryStore, request: CreateVnfRequest): Promise<VnfInstanceRecord> {
+  const pkg = await inventory.packageByVnfdId(request.vnfdId);
   if (!pkg || pkg.onboardingState !== 'ONBOARDED' || pkg.operationalState !== 'ENABLED') {
     throw new HttpProblem(422, `no ONBOARDED and ENABLED VNF package has vnfdId ${request.vnfdId}`);
   }
@@ -48,13 +48,13 @@ export async function deleteInstance(deps: Pick<VnfInstanceDependencies, 'client
   }
   const active = await activeOperation(deps.client, instance.id);
   if (active) throw new HttpProblem(409, `VNF instance ${instance.id} has operation ${active} in progress or in FAILED_TEMP`);
-  deps.inventory.deleteInstance(instance.id);
+  await deps.inventory.deleteInstance(instance.id);
 }
 
 /** The start of an instantiate operation, or the 409/422 that refuses it. */
-export function instantiateStart(deps: Pick<VnfInstanceDependencies, 'inventory' | 'apiRoot'>, instance: VnfInstanceRecord, request: InstantiateVnfRequest): StartOperation {
+export async function instantiateStart(deps: Pick<VnfInstanceDependencies, 'inventory' | 'apiRoot'>, instance: VnfInstanceRecord, request: InstantiateVnfRequest): Promise<StartOperation> {
   if (instance.instantiationState !== 'NOT_INSTANTIATED') throw new HttpProblem(409, `VNF instance ${instance.id} is INSTANTIATED already`);
-  const pkg = deps.inventory.packageByVnfdId(instance.vnfdId);
+  const pkg = await deps.inventory.packageByVnfdId(instance.vnfdId);
   if (!pkg) throw new HttpProblem(422, `the VNF package of vnfdId ${instance.vnfdId} is no longer onboarded`);
   const layout = request.additionalParams?.vdu_layout ?? {};
   for (const vduId of Object.keys(layout)) {
@@ -146,8 +146,8 @@ async function activeOperation(client: Client, vnfInstanceId: string): Promise<s
   }
 }
 
-export function instanceOrThrow(inventory: InventoryStore, id: string): VnfInstanceRecord {
-  const instance = inventory.instance(id);
+export async function instanceOrThrow(inventory: InventoryStore, id: string): Promise<VnfInstanceRecord> {
+  const instance = await inventory.instance(id);
   if (!instance) throw new HttpProblem(404, `VNF instance ${id} does not exist`);
   return instance;
 }

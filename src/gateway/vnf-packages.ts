@@ -8,7 +8,7 @@ import { VNFPKGM_BASE, type VnfPkgInfo } from '../sol005/models.ts';
 
 export const PACKAGES = `${VNFPKGM_BASE}/vnf_packages`;
 
-export function renderVnfPkgInfo(pkg: VnfPkgInfoRecord, inventory: InventoryStore, apiRoot: string): VnfPkgInfo {
+export async function renderVnfPkgInfo(pkg: VnfPkgInfoRecord, inventory: InventoryStore, apiRoot: string): Promise<VnfPkgInfo> {
   const self = `${apiRoot}${PACKAGES}/${pkg.id}`;
   const { vnfd } = pkg;
   return {
@@ -24,7 +24,7 @@ export function renderVnfPkgInfo(pkg: VnfPkgInfoRecord, inventory: InventoryStor
     softwareImages: pkg.softwareImages,
     onboardingState: pkg.onboardingState,
     operationalState: pkg.operationalState,
-    usageState: usageState(inventory, pkg),
+    usageState: await usageState(inventory, pkg),
     userDefinedData: pkg.userDefinedData ?? {},
     onboardingFailureDetails: pkg.onboardingFailureDetails,
     _links: {
@@ -35,8 +35,8 @@ export function renderVnfPkgInfo(pkg: VnfPkgInfoRecord, inventory: InventoryStor
   };
 }
 
-export function lookup(inventory: InventoryStore, id: string): VnfPkgInfoRecord {
-  return refusing(() => packageOrThrow(inventory, id));
+export function lookup(inventory: InventoryStore, id: string): Promise<VnfPkgInfoRecord> {
+  return refusingAsync(() => packageOrThrow(inventory, id));
 }
 
 export function onboarded(pkg: VnfPkgInfoRecord): VnfPkgInfoRecord {
@@ -45,14 +45,6 @@ export function onboarded(pkg: VnfPkgInfoRecord): VnfPkgInfoRecord {
 }
 
 /** Runs a lifecycle step, its refusals (not found, wrong state, invalid CSAR) as ProblemDetails. */
-export function refusing<T>(call: () => T): T {
-  try {
-    return call();
-  } catch (err) {
-    throw packageProblem(err);
-  }
-}
-
 export async function refusingAsync<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();

@@ -19,11 +19,11 @@ import { CsarInspector } from '../../src/packages/csar-inspection.ts';
 import { listenThenBuild } from '../../src/http/listen.ts';
 import { ensureSampleInstance } from '../../src/inventory/sample.ts';
 import { onboardSamplePackagesAsCsar } from '../../src/packages/onboard-samples.ts';
-import { PackageRepository } from '../../src/packages/repository.ts';
-import { InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../../src/inventory/store.ts';
+import { FilePackageRepository } from '../../src/packages/repository.ts';
+import { FileInventoryStore, type InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../../src/inventory/store.ts';
 import { CoordinationClient } from '../../src/lcmcoord/client.ts';
 import { NotificationClient } from '../../src/notifications/client.ts';
-import { SubscriptionStore } from '../../src/notifications/store.ts';
+import { FileSubscriptionStore, type SubscriptionStore } from '../../src/notifications/store.ts';
 import { OpenStackClient } from '../../src/openstack/client.ts';
 import type { VnfLcmOpOcc } from '../../src/sol003/models.ts';
 import { startVimSimulator, type VimSimulator } from '../../src/vim-simulator/server.ts';
@@ -117,8 +117,8 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
 
   const vim = await startVimSimulator({ stateFile: join(dataDir, 'vim.json'), port: 0, updateDelayMs: options.vimUpdateDelayMs ?? 50, log });
   const em = await startReferenceEm({ port: 0, log, auth: { methods: ['BASIC'] }, ...options.em });
-  const inventory = new InventoryStore(join(dataDir, 'inventory.json'));
-  const packageRepository = new PackageRepository(join(dataDir, 'packages'));
+  const inventory = new FileInventoryStore(join(dataDir, 'inventory.json'));
+  const packageRepository = new FilePackageRepository(join(dataDir, 'packages'));
   const packages = await onboardSamplePackagesAsCsar(inventory, packageRepository);
   // Test files share one Temporal server: each system gets its own VNF instance.
   const instance = await ensureSampleInstance(inventory, vim.url, packages[0] as VnfPackageRecord, { instanceId: randomUUID() });
@@ -127,7 +127,7 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, dataConverter });
   const coordinationClient = new CoordinationClient({ responseTimeoutMs: 5_000 });
-  const subscriptions = new SubscriptionStore(join(dataDir, 'subscriptions.json'));
+  const subscriptions = new FileSubscriptionStore(join(dataDir, 'subscriptions.json'));
   const notificationClient = new NotificationClient({ responseTimeoutMs: 2_000 });
   const openstack = new OpenStackClient({
     authUrl: vim.authUrl, username: 'admin', password: 'admin', projectName: 'admin',

@@ -19,7 +19,7 @@ const started = () => empty('accepted; Location is the VNF LCM operation occurre
 
 export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & ChangeVnfPkgDependencies): void {
   const { inventory, apiRoot } = deps;
-  const render = (id: string): VnfInstance => renderVnfInstance(instanceOrThrow(inventory, id), apiRoot);
+  const render = async (id: string): Promise<VnfInstance> => renderVnfInstance(await instanceOrThrow(inventory, id), apiRoot);
 
   scope.post('/vnf_instances', {
     schema: {
@@ -28,14 +28,14 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
       response: { 201: json(VnfInstance, 'created', LOCATION), 422: problem('no onboarded, enabled VNF package has the vnfdId') },
     },
   }, async (request, reply) => {
-    const record = newInstance(inventory, request.body);
-    inventory.putInstance(record);
+    const record = await newInstance(inventory, request.body);
+    await inventory.putInstance(record);
     return reply.header('Location', `${apiRoot}${VNFLCM_BASE}/vnf_instances/${record.id}`).code(201).send(renderVnfInstance(record, apiRoot));
   });
 
   scope.get('/vnf_instances', {
     schema: { operationId: 'listVnfInstances', tags, summary: 'VNF instances', response: { 200: json(z.array(VnfInstance), 'every VNF instance') } },
-  }, () => inventory.instances().map((i) => renderVnfInstance(i, apiRoot)));
+  }, async () => (await inventory.instances()).map((i) => renderVnfInstance(i, apiRoot)));
 
   scope.get('/vnf_instances/:id', {
     schema: { operationId: 'getVnfInstance', tags, summary: 'One VNF instance', params: IdParams, response: { 200: json(VnfInstance, 'the VNF instance') } },
@@ -47,7 +47,7 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
       response: { 204: empty('deleted'), 409: problem('the VNF instance is INSTANTIATED, or an LCM operation holds it'), ...TEMPORAL_UNREACHABLE },
     },
   }, async (request, reply) => {
-    await deleteInstance(deps, instanceOrThrow(inventory, request.params.id));
+    await deleteInstance(deps, await instanceOrThrow(inventory, request.params.id));
     return reply.code(204).send();
   });
 
@@ -60,8 +60,8 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
       },
     },
   }, async (request, reply) => {
-    const instance = instanceOrThrow(inventory, request.params.id);
-    const start = instantiateStart(deps, instance, request.body);
+    const instance = await instanceOrThrow(inventory, request.params.id);
+    const start = await instantiateStart(deps, instance, request.body);
     await startOperation(deps, instance.id, start);
     return reply.header('Location', opOccUrl(apiRoot, start.vnfLcmOpOccId)).code(202).send();
   });
@@ -72,7 +72,7 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
       response: { 202: started(), 409: problem('the VNF instance is NOT_INSTANTIATED or has an LCM operation in progress'), ...TEMPORAL_UNREACHABLE },
     },
   }, async (request, reply) => {
-    const instance = instanceOrThrow(inventory, request.params.id);
+    const instance = await instanceOrThrow(inventory, request.params.id);
     const start = terminateStart(apiRoot, instance, request.body);
     await startOperation(deps, instance.id, start);
     return reply.header('Location', opOccUrl(apiRoot, start.vnfLcmOpOccId)).code(202).send();
@@ -90,8 +90,8 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
       },
     },
   }, async (request, reply) => {
-    const instance = instanceOrThrow(inventory, request.params.id);
-    const start = changeVnfPkgStart(deps, randomUUID(), instance, request.body);
+    const instance = await instanceOrThrow(inventory, request.params.id);
+    const start = await changeVnfPkgStart(deps, randomUUID(), instance, request.body);
     await startOperation(deps, instance.id, start);
     return reply.header('Location', opOccUrl(apiRoot, start.vnfLcmOpOccId)).code(202).send();
   });

@@ -7,7 +7,6 @@
 // with the ProblemDetails (400 no ZIP, 413 too large, 422 invalid CSAR, 409 vnfdId taken),
 // nothing of it is stored, and the package is back in CREATED with the same ProblemDetails
 // in onboardingFailureDetails, ready for another upload.
-import { createReadStream, existsSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import fastifyAccepts from '@fastify/accepts';
 import type { FastifyRequest } from 'fastify';
@@ -22,11 +21,11 @@ import { buildCsar, DEFAULT_CSAR_LIMITS, type CsarLimits } from '../../packages/
 import {
   abandonUpload, beginUpload, createVnfPackage, deleteVnfPackage, modifyVnfPackage, packageProblem, processUpload, type PackageStores,
 } from '../../packages/lifecycle.ts';
-import { readVnfdFiles, type PackageRepository } from '../../packages/repository.ts';
+import type { PackageRepository } from '../../packages/repository.ts';
 import { CreateVnfPkgInfoRequest, VnfPkgInfo, VnfPkgInfoModifications } from '../../sol005/models.ts';
 import { binary, bytes, empty, json, LOCATION, problem } from '../answers.ts';
 import { describeStream } from '../openapi.ts';
-import { lookup, onboarded, PACKAGES, readUpload, refusing, refusingAsync, renderVnfPkgInfo } from '../vnf-packages.ts';
+import { lookup, onboarded, PACKAGES, readUpload, refusingAsync, renderVnfPkgInfo } from '../vnf-packages.ts';
 import type { CsarInspector } from '../../packages/csar-inspection.ts';
 import { filter, IdParams } from './params.ts';
 
@@ -57,7 +56,7 @@ const UploadedPackage = describeStream(z.custom<Readable>((body) => body instanc
 export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies): void {
   const stores: PackageStores = { inventory: deps.inventory, repository: deps.repository, inspector: deps.inspector };
   const limits: CsarLimits = { ...DEFAULT_CSAR_LIMITS, ...deps.limits };
-  const render = (id: string): VnfPkgInfo => renderVnfPkgInfo(lookup(deps.inventory, id), deps.inventory, deps.apiRoot);
+  const render = async (id: string): Promise<VnfPkgInfo> => renderVnfPkgInfo(await lookup(deps.inventory, id), deps.inventory, deps.apiRoot);
   void scope.register(fastifyAccepts);
 
   scope.post('/vnf_packages', {
@@ -67,9 +66,9 @@ export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies):
       response: { 201: json(VnfPkgInfo, 'created', LOCATION) },
     },
   }, async (request, reply) => {
-    const pkg = createVnfPackage(deps.inventory, request.body);
+    const pkg = await createVnfPackage(deps.inventory, request.body);
     deps.log?.(`VNF package ${pkg.id} created`);
-    return reply.header('Location', `${deps.apiRoot}${PACKAGES}/${pkg.id}`).code(201).send(renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot));
+    return reply.header('Location', `${deps.apiRoot}${PACKAGES}/${pkg.id}`).code(201).send(await renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot));
   });
 
   scope.get('/vnf_packages', {
@@ -78,13 +77,14 @@ export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies):
       querystring: z.looseObject({ filter }),
       response: { 200: json(z.array(VnfPkgInfo), 'the matching packages') },
     },
-  }, (request) => {
+  }, async (request) => {
     const query = request.query as Record<string, unknown>;
     for (const selector of UNSUPPORTED_SELECTORS) {
       if (selector in query) throw new HttpProblem(400, `the query parameter ${selector} is not supported; all attributes are returned`);
     }
     const terms = parseFilter(request.query.filter ?? null, FILTERABLE);
-    return deps.inventory.packageInfos().map((pkg) => renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot)).filter((pkg) => matchesFilter(pkg, terms));
+    const all = await Promise.all((await deps.inventory.packageInfos()).map((pkg) => renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot)));
+    return all.filter((pkg) => matchesFilter(pkg, terms));
   });
 
   scope.get('/vnf_packages/:id', {
@@ -103,10 +103,10 @@ export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies):
           409: problem('the package is not ONBOARDED, or already in that operational state'),
         },
       },
-    }, (request) => {
+    }, async (request) => {
       const { id } = request.params;
-      lookup(deps.inventory, id);
-      const applied = refusing(() => modifyVnfPackage(deps.inventory, id, request.body));
+      await lookup(deps.inventory, id);
+      const applied = await refusingAsync(() => modifyVnfPackage(deps.inventory, id, request.body));
       deps.log?.(`VNF package ${id} modified: ${Object.keys(applied).join(', ')}`);
       return applied;
     });
@@ -119,7 +119,7 @@ export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies):
     },
   }, async (request, reply) => {
     const { id } = request.params;
-    lookup(deps.inventory, id);
+    await lookup(deps.inventory, id);
     await refusingAsync(() => deleteVnfPackage(stores, id));
     deps.log?.(`VNF package ${id} deleted`);
     return reply.code(204).send();
@@ -142,18 +142,18 @@ export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies):
       },
     }, async (request, reply) => {
       const { id } = request.params;
-      lookup(deps.inventory, id);
+      await lookup(deps.inventory, id);
       const declared = Number(request.headers['content-length'] ?? NaN);
       if (declared > limits.maxArchiveBytes) {
         throw new HttpProblem(413, `the package is ${declared} bytes; at most ${limits.maxArchiveBytes} are accepted`);
       }
-      refusing(() => beginUpload(deps.inventory, id));
+      await refusingAsync(() => beginUpload(deps.inventory, id));
       let archive: Uint8Array;
       try {
         archive = await readUpload(request.body, limits.maxArchiveBytes);
       } catch (err) {
         const refusal = packageProblem(err);
-        abandonUpload(deps.inventory, id, refusal);
+        await abandonUpload(deps.inventory, id, refusal);
         throw refusal;
       }
       try {
@@ -178,11 +178,11 @@ export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies):
       },
     },
   }, async (request, reply) => {
-    const pkg = onboarded(lookup(deps.inventory, request.params.id));
+    const pkg = onboarded(await lookup(deps.inventory, request.params.id));
     acceptable(request, [ZIP]);
     reply.type(ZIP);
-    const archivePath = deps.repository.archivePath(pkg.id);
-    if (existsSync(archivePath)) return reply.header('Content-Length', statSync(archivePath).size).send(createReadStream(archivePath));
+    const archive = await deps.repository.archive(pkg.id);
+    if (archive) return reply.header('Content-Length', archive.size).send(archive.body instanceof Uint8Array ? Buffer.from(archive.body) : archive.body);
     if (!pkg.contentDir) throw new HttpProblem(500, `VNF package ${pkg.id} has no stored content`);
     // Onboarded from a folder by the older sample seeding: zip the folder.
     return reply.send(buildCsar(pkg.contentDir));
@@ -198,10 +198,9 @@ export function vnfPackageRoutes(scope: App, deps: VnfPackageRouteDependencies):
       },
     },
   }, async (request, reply) => {
-    const pkg = onboarded(lookup(deps.inventory, request.params.id));
+    const pkg = onboarded(await lookup(deps.inventory, request.params.id));
     const accepted = acceptable(request, ['text/plain', ZIP]);
-    if (!pkg.contentDir) throw new HttpProblem(500, `VNF package ${pkg.id} has no stored content`);
-    const { meta, files } = readVnfdFiles(pkg.contentDir);
+    const { meta, files } = await deps.repository.vnfdFiles(pkg.id);
     const yamlFiles = [...files.keys()].filter((p) => /\.ya?ml$/i.test(p));
     const entry = files.get(meta.entryDefinitions);
     if (accepted.includes('text/plain') && yamlFiles.length === 1 && entry) return reply.type('text/plain; charset=utf-8').send(Buffer.from(entry));
