@@ -136,7 +136,33 @@ export type Env = z.infer<typeof Env>;
 export const ToolsEnv = z.object({
   /** A Temporal CLI binary to use instead of the one `npm ci` provisioned into .temporal/bin. */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** The cluster's parts, instead of what scripts/provision-cluster.mjs built into .temporal/cluster-<version>/. */
+  TEMPORAL_SERVER_PATH: z.string().min(1).optional(),
+  TEMPORAL_SQL_TOOL_PATH: z.string().min(1).optional(),
+  TEMPORAL_UI_SERVER_PATH: z.string().min(1).optional(),
+  /** The server's schema folder (holding postgresql/v12/{temporal,visibility}/versioned). */
+  TEMPORAL_SCHEMA_DIR: z.string().min(1).optional(),
+  /** PostgreSQL's server programs (initdb, postgres); default: the newest under /usr/lib/postgresql. */
+  POSTGRES_BIN_DIR: z.string().min(1).optional(),
 });
+
+/** `npm run cluster` only: where its state lives and the ports of the parts it runs. */
+export const ClusterEnv = z.object({
+  CLUSTER_DIR: z.string().min(1).default(join(PROJECT_ROOT, '.cluster')),
+  CLUSTER_POSTGRES_PORT: port.default(55432),
+  /** The frontend's gRPC port; the other services take the next ports (see src/cluster/plan.ts). */
+  CLUSTER_TEMPORAL_PORT: port.default(7233),
+  CLUSTER_UI_PORT: port.default(8233),
+  CLUSTER_GATEWAY_A_PORT: port.default(9890),
+  CLUSTER_GATEWAY_B_PORT: port.default(9892),
+  CLUSTER_CODEC_PORT: port.default(8234),
+  CLUSTER_EM_PORT: port.default(6789),
+  CLUSTER_VIM_PORT: port.default(9891),
+});
+
+export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof ClusterEnv> {
+  return parseOrExplain(ClusterEnv, env, 'cluster');
+}
 
 export function loadToolsConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof ToolsEnv> {
   return ToolsEnv.parse(env);
