@@ -26,7 +26,7 @@ import { vnfInstanceRoutes } from './routes/vnf-instances.ts';
 import { vnfLcmOpOccRoutes } from './routes/vnf-lcm-op-occs.ts';
 import { vnfPackageRoutes, type VnfPackageRouteDependencies } from './routes/vnf-packages.ts';
 import { versioned } from './version-header.ts';
-import { temporalUnavailable } from './temporal-errors.ts';
+import { recordsUnavailable, temporalUnavailable } from './temporal-errors.ts';
 import { VNFLCM_BASE } from './vnf-instances.ts';
 
 /** What the subscription routes need: the store, and a client for the endpoint test. */
@@ -61,7 +61,7 @@ export interface GatewayDependencies {
 
 /** The gateway as a Fastify app; `listen` it, or serve it from a server of your own (requestListener). */
 export function createGatewayApp(deps: GatewayDependencies): App {
-  const app = createApp({ log: deps.log, mapError: temporalUnavailable });
+  const app = createApp({ log: deps.log, mapError: (err) => temporalUnavailable(err) ?? recordsUnavailable(err) });
   registerOpenApi(app, deps.apiRoot);
   inScope(app, (gateway) => {
     answerInScope(gateway, kitAnswers);

@@ -86,11 +86,12 @@ export class PostgresInventoryStore implements InventoryStore {
     const client = await this.db.connect();
     try {
       await client.query('BEGIN');
-      const rows = await client.query<{ record: unknown }>('SELECT record FROM vnf_instances WHERE id = $1 FOR UPDATE', [instanceId]);
-      if (!rows.rows[0]) throw new Error(`no VNF instance ${instanceId}`);
-      const instance = parse(VnfInstanceRecord, rows.rows[0].record, 'VNF instance');
+      const rows = await client.query<{ record: Record<string, unknown> }>('SELECT record FROM vnf_instances WHERE id = $1 FOR UPDATE', [instanceId]);
+      const stored = rows.rows[0]?.record;
+      if (!stored) throw new Error(`no VNF instance ${instanceId}`);
+      const instance = parse(VnfInstanceRecord, stored, 'VNF instance');
       change(instance);
-      await writeInstance(client, VnfInstanceRecord.parse(instance));
+      await writeInstance(client, keepUnknownFields(stored, VnfInstanceRecord.parse(instance)));
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -99,6 +100,19 @@ export class PostgresInventoryStore implements InventoryStore {
       client.release();
     }
   }
+}
+
+/**
+ * The changed record over the stored document: fields this code's schema does not know (written
+ * by a newer gateway during a rolling upgrade) survive the change; known fields are as changed,
+ * and those the change removed (an instance's stack at termination) are removed.
+ */
+function keepUnknownFields(stored: Record<string, unknown>, changed: VnfInstanceRecord): VnfInstanceRecord {
+  const document: Record<string, unknown> = { ...stored, ...changed };
+  for (const key of Object.keys(VnfInstanceRecord.shape)) {
+    if ((changed as Record<string, unknown>)[key] === undefined) delete document[key];
+  }
+  return document as VnfInstanceRecord;
 }
 
 function writeInstance(db: Database | PoolClient, record: VnfInstanceRecord): Promise<unknown> {
