@@ -17,7 +17,7 @@ import { buildCsar, readCsar } from '../../src/packages/csar.ts';
 import { PackageIntegrityError, PostgresPackageRepository } from '../../src/packages/postgres-repository.ts';
 import { PackageFileError } from '../../src/packages/repository.ts';
 import { migrate, MigrationError, MIGRATIONS, type Migration } from '../../src/persistence/migrations.ts';
-import { openDatabase, type Database } from '../../src/persistence/postgres.ts';
+import { isDatabaseUnavailable, openDatabase, type Database } from '../../src/persistence/postgres.ts';
 import { childProcessPort } from '../support/ports.ts';
 
 let dir: string;
@@ -170,5 +170,23 @@ describe('package content', () => {
     const repository = new PostgresPackageRepository(await host(), mkdtempSync(join(tmpdir(), 'cache-unknown-')));
     await expect(repository.locateScript('no-such-package', './Scripts/coordinate_vnf.py')).rejects.toThrow(PackageFileError);
     await expect(repository.locateScript('../escape', './Scripts/coordinate_vnf.py')).rejects.toThrow(PackageFileError);
+  });
+});
+
+describe('PostgreSQL away', () => {
+  it('a query while it is stopped fails as unavailable (the gateway\'s 503), and the pool works again once it is back', async () => {
+    const store = new PostgresInventoryStore(await host());
+    await store.putInstance(instanceRecord('outage-1'));
+    await server.stop();
+    let failure: unknown;
+    try {
+      await store.instance('outage-1');
+    } catch (err) {
+      failure = err;
+    } finally {
+      await server.start();
+    }
+    expect(isDatabaseUnavailable(failure)).toBe(true);
+    expect(await store.instance('outage-1')).toEqual(instanceRecord('outage-1'));
   });
 });
