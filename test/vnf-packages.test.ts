@@ -690,4 +690,25 @@ describe('recoverInterruptedOnboardings', () => {
     expect(pkg.onboardingFailureDetails?.detail).toMatch(/interrupted/);
     expect(storedPackages()).toEqual([]);
   });
+
+  it('with records shared by gateways, undoes an upload only once it is older than any upload can last', async () => {
+    const id = await createPackage();
+    await beginUpload(inventory, id);
+    const started = Date.parse((await inventory.packageInfo(id))!.onboardingStartedAt!);
+    const shared = (at: number) => recoverInterruptedOnboardings({ inventory, repository }, { inProgressForMs: 60_000, now: () => at });
+    expect(await shared(started + 1_000)).toEqual([]);
+    expect((await getPackage(id)).onboardingState).toBe('UPLOADING');
+    expect(await shared(started + 61_000)).toEqual([id]);
+    expect((await getPackage(id)).onboardingState).toBe('CREATED');
+  });
+
+  it('with records shared by gateways, keeps the content of an upload under way', async () => {
+    const id = await createPackage();
+    await beginUpload(inventory, id);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dataDir, 'packages', id), { recursive: true });
+    expect(await recoverInterruptedOnboardings({ inventory, repository }, { inProgressForMs: 60_000 })).toEqual([]);
+    expect(storedPackages()).toEqual([id]);
+    expect((await getPackage(id)).onboardingState).toBe('UPLOADING');
+  });
 });

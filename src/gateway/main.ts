@@ -5,7 +5,7 @@ import { CodecConfigError } from '../codec/keyring.ts';
 import { gatewayApiRoot, loadConfig } from '../config.ts';
 import { listen } from '../http/listen.ts';
 import { NotificationClient } from '../notifications/client.ts';
-import { recoverInterruptedOnboardings } from '../packages/lifecycle.ts';
+import { recoverInterruptedOnboardings, SHARED_ONBOARDING_BOUND_MS } from '../packages/lifecycle.ts';
 import { CsarInspector } from '../packages/csar-inspection.ts';
 import { describeStores, openStores } from '../stores.ts';
 import { temporalConnectionOptions, TemporalSettingsError } from '../temporal-connection.ts';
@@ -24,9 +24,11 @@ async function main(): Promise<void> {
     oauth2Clients: config.GATEWAY_OAUTH2_CLIENTS.map(([clientId, clientSecret]) => ({ clientId, clientSecret })),
     ...(config.GATEWAY_TOKEN_SECRET ? { tokenSecret: config.GATEWAY_TOKEN_SECRET } : {}),
   });
-  const { inventory, packages, subscriptions } = await openStores(config);
-  // An onboarding cut short by a stop is undone before anything is served.
-  const interrupted = await recoverInterruptedOnboardings({ inventory, repository: packages });
+  const { inventory, packages, subscriptions, kind } = await openStores(config);
+  // An onboarding cut short by a stop is undone before anything is served; with records shared
+  // by several gateways, only one older than any upload can last (another may be uploading now).
+  const interrupted = await recoverInterruptedOnboardings({ inventory, repository: packages },
+    kind === 'postgres' ? { inProgressForMs: SHARED_ONBOARDING_BOUND_MS } : {});
   if (interrupted.length) console.log(`VNF packages whose onboarding was interrupted, back to CREATED: ${interrupted.join(', ')}`);
   const app = createGatewayApp({
     auth,

@@ -32,6 +32,11 @@ export const VnfPackageRecord = z.object({
   /** Of the uploaded ZIP archive. */
   checksum: Checksum.optional(),
   softwareImages: z.array(VnfPackageSoftwareImageInfo).optional(),
+  /**
+   * When the upload under way began (UPLOADING, PROCESSING): with gateways sharing the records, a
+   * gateway that starts undoes only onboardings older than any upload can last.
+   */
+  onboardingStartedAt: z.string().optional(),
   /** Why the last upload failed; present only while the package is back in CREATED. */
   onboardingFailureDetails: ProblemDetails.optional(),
 });

@@ -63,7 +63,7 @@ export async function beginUpload(inventory: InventoryStore, id: string): Promis
   if (pkg.onboardingState !== 'CREATED') {
     throw new PackageStateError('conflict', `VNF package ${id} is ${pkg.onboardingState}; package content can be uploaded only while it is CREATED`);
   }
-  const uploading: VnfPkgInfoRecord = { ...pkg, onboardingState: 'UPLOADING', onboardingFailureDetails: undefined };
+  const uploading: VnfPkgInfoRecord = { ...pkg, onboardingState: 'UPLOADING', onboardingStartedAt: new Date().toISOString(), onboardingFailureDetails: undefined };
   await inventory.putPackage(uploading);
   return uploading;
 }
@@ -72,7 +72,7 @@ export async function beginUpload(inventory: InventoryStore, id: string): Promis
 export async function abandonUpload(inventory: InventoryStore, id: string, problem: HttpProblem): Promise<void> {
   const pkg = await inventory.packageInfo(id);
   if (!pkg || (pkg.onboardingState !== 'UPLOADING' && pkg.onboardingState !== 'PROCESSING')) return;
-  await inventory.putPackage({ ...pkg, onboardingState: 'CREATED', onboardingFailureDetails: problem.toProblemDetails() });
+  await inventory.putPackage({ ...pkg, onboardingState: 'CREATED', onboardingStartedAt: undefined, onboardingFailureDetails: problem.toProblemDetails() });
 }
 
 export interface ProcessOptions {
@@ -109,6 +109,7 @@ export async function processUpload(stores: PackageStores, id: string, archive: 
       contentDir,
       checksum: { algorithm: 'SHA-256', hash: createHash('sha256').update(archive).digest('hex') },
       softwareImages: softwareImages(csar, (options.now?.() ?? new Date()).toISOString()),
+      onboardingStartedAt: undefined,
       onboardingFailureDetails: undefined,
     };
     await inventory.putPackage(onboarded);
@@ -167,18 +168,45 @@ export async function deleteVnfPackage(stores: PackageStores, id: string): Promi
 }
 
 /**
- * At start, before serving: an onboarding that a stop interrupted goes back to CREATED (upload
- * again), and folders that belong to no ONBOARDED package are removed. Returns the ids reset.
+ * Longer than any upload can last (a request ends after 5 minutes, src/http/app.ts): with
+ * gateways sharing the records, an onboarding older than this was interrupted, a younger one may
+ * be under way in another gateway.
  */
-export async function recoverInterruptedOnboardings(stores: PackageStores): Promise<string[]> {
+export const SHARED_ONBOARDING_BOUND_MS = 10 * 60_000;
+
+export interface RecoveryOptions {
+  /**
+   * Only onboardings begun longer ago than this are interrupted ones (records shared by several
+   * gateways); unset: every onboarding is (one gateway, starting: none can be under way).
+   */
+  inProgressForMs?: number;
+  now?: () => number;
+}
+
+/**
+ * At start, before serving: an onboarding that a stop interrupted goes back to CREATED (upload
+ * again), and content that belongs to no ONBOARDED package (nor to an onboarding still under way)
+ * is removed. Returns the ids reset.
+ */
+export async function recoverInterruptedOnboardings(stores: PackageStores, options: RecoveryOptions = {}): Promise<string[]> {
   const { inventory, repository } = stores;
+  const now = options.now?.() ?? Date.now();
+  const underWay = (pkg: VnfPkgInfoRecord | undefined): boolean => {
+    if (!pkg || (pkg.onboardingState !== 'UPLOADING' && pkg.onboardingState !== 'PROCESSING')) return false;
+    if (options.inProgressForMs === undefined || pkg.onboardingStartedAt === undefined) return false;
+    return now - Date.parse(pkg.onboardingStartedAt) < options.inProgressForMs;
+  };
   const reset: string[] = [];
   for (const pkg of await inventory.packageInfos()) {
     if (pkg.onboardingState !== 'UPLOADING' && pkg.onboardingState !== 'PROCESSING') continue;
+    if (underWay(pkg)) continue;
     await abandonUpload(inventory, pkg.id, new HttpProblem(500, `onboarding of VNF package ${pkg.id} was interrupted by a stop of the VNFM; upload the package content again`));
     reset.push(pkg.id);
   }
-  await repository.sweep(async (id) => (await inventory.packageInfo(id))?.onboardingState === 'ONBOARDED');
+  await repository.sweep(async (id) => {
+    const pkg = await inventory.packageInfo(id);
+    return pkg?.onboardingState === 'ONBOARDED' || underWay(pkg);
+  });
   return reset;
 }
 
