@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { loadConfig } from '../config.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { temporalConnectionOptions, type TemporalConnectionOptions } from '../temporal-connection.ts';
 import { ensureClusterPki, type ClusterPki } from './pki.ts';
@@ -167,14 +168,8 @@ export class Cluster {
 
   /** How an in-process client (the launcher, a test, a benchmark) connects as the VNFM does. */
   temporalConnection(): TemporalConnectionOptions {
-    const env = this.temporalEnv();
-    return temporalConnectionOptions({
-      TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS ?? '', TEMPORAL_NAMESPACE: this.plan.namespace, TEMPORAL_API_KEY: undefined, TEMPORAL_TLS: true,
-      TEMPORAL_TLS_SERVER_CA_CERT_PATH: this.pki.ca, TEMPORAL_TLS_SERVER_CA_CERT_DATA: undefined,
-      TEMPORAL_TLS_CLIENT_CERT_PATH: this.pki.vnfm.cert, TEMPORAL_TLS_CLIENT_CERT_DATA: undefined,
-      TEMPORAL_TLS_CLIENT_KEY_PATH: this.pki.vnfm.key, TEMPORAL_TLS_CLIENT_KEY_DATA: undefined,
-      TEMPORAL_TLS_SERVER_NAME: 'localhost',
-    });
+    // Read as any VNFM process reads its environment.
+    return temporalConnectionOptions(loadConfig(this.temporalEnv()));
   }
 
   /** Everything a gateway or worker named `name` is configured with; its data folder is its own. */
