@@ -79,6 +79,13 @@ export class ManagedProcess {
     });
   }
 
+  /** Resolves (with how) when the process started last ends; at once if none runs. */
+  exited(): Promise<string> {
+    const child = this.child;
+    if (!child || !this.running) return Promise.resolve('not running');
+    return new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
+  }
+
   /** SIGTERM (or `signal`), and SIGKILL if it has not exited after `graceMs`. */
   async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000): Promise<void> {
     const child = this.child;

@@ -205,7 +205,13 @@ export class Cluster {
       database: 'temporal', visibilityDatabase: 'temporal_visibility',
     });
     for (const service of TEMPORAL_SERVICES) this.temporal[service].start();
-    await prepareNamespace(this.temporalConnection(), this.plan.namespace);
+    // A service that exits at start (a port taken, a bad config) fails the start at once.
+    const serviceDied = Promise.race(TEMPORAL_SERVICES.map(async (service) => {
+      const how = await this.temporal[service].exited();
+      throw new Error(`temporal-${service} exited at start (${how}):\n${this.temporal[service].output()}`);
+    }));
+    serviceDied.catch(() => undefined);
+    await Promise.race([prepareNamespace(this.temporalConnection(), this.plan.namespace), serviceDied]);
     await Promise.all([
       startAndWait(this.vim, /vim-simulator listening/),
       startAndWait(this.codec, /codec endpoint listening/),

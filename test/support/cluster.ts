@@ -64,6 +64,7 @@ export async function startTestCluster(name: string, attempts = 3): Promise<Test
       };
     } catch (err) {
       await cluster.stop().catch(() => undefined);
+      console.warn(`cluster ${name}: start ${attempt} of ${attempts} failed: ${(err as Error).message.split('\n')[0]}`);
       if (attempt >= attempts) throw new Error(`the cluster did not start (log: ${logFile}): ${(err as Error).message}`);
       rmSync(dir, { recursive: true, force: true });
     }
