@@ -107,6 +107,12 @@ export function temporalServiceProcesses(options: TemporalClusterOptions): Recor
   };
 }
 
+/** Until the frontend answers (it has written the cluster's metadata by then). */
+export async function waitForFrontend(connectionOptions: TemporalConnectionOptions, timeoutMs = 120_000): Promise<void> {
+  const connection = await retry('the Temporal frontend', Date.now() + timeoutMs, () => Connection.connect({ ...connectionOptions, connectTimeout: 2_000 }));
+  await connection.close();
+}
+
 /**
  * Waits for the frontend, then makes sure the namespace exists and the VNFM's search attributes
  * are registered on it (both idempotent), and that a workflow list answers (the namespace has

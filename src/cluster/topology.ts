@@ -16,7 +16,7 @@ import { ensureClusterPki, type ClusterPki } from './pki.ts';
 import { PostgresServer, type DatabaseRole } from './postgres.ts';
 import { ManagedProcess, type LogSink } from './processes.ts';
 import {
-  prepareNamespace, setupTemporalSchemas, TEMPORAL_SERVICES, temporalServiceProcesses,
+  prepareNamespace, setupTemporalSchemas, TEMPORAL_SERVICES, temporalServiceProcesses, waitForFrontend,
   type TemporalPorts, type TemporalService,
 } from './temporal.ts';
 import { clusterTools, type ClusterTools } from './tools.ts';
@@ -204,14 +204,22 @@ export class Cluster {
       host: '127.0.0.1', port: this.plan.ports.postgres, user: this.temporalRole.user, password: this.temporalRole.password,
       database: 'temporal', visibilityDatabase: 'temporal_visibility',
     });
-    for (const service of TEMPORAL_SERVICES) this.temporal[service].start();
     // A service that exits at start (a port taken, a bad config) fails the start at once.
-    const serviceDied = Promise.race(TEMPORAL_SERVICES.map(async (service) => {
-      const how = await this.temporal[service].exited();
-      throw new Error(`temporal-${service} exited at start (${how}):\n${this.temporal[service].output()}`);
-    }));
-    serviceDied.catch(() => undefined);
-    await Promise.race([prepareNamespace(this.temporalConnection(), this.plan.namespace), serviceDied]);
+    const diedAtStart = (services: readonly TemporalService[]) => {
+      const died = Promise.race(services.map(async (service) => {
+        const how = await this.temporal[service].exited();
+        throw new Error(`temporal-${service} exited at start (${how}):\n${this.temporal[service].output()}`);
+      }));
+      died.catch(() => undefined);
+      return died;
+    };
+    // The frontend first: on a new database every service would write the cluster's metadata
+    // record, and the losers of that race exit ("failed to initialize current cluster metadata").
+    this.temporal.frontend.start();
+    await Promise.race([waitForFrontend(this.temporalConnection()), diedAtStart(['frontend'])]);
+    const others = TEMPORAL_SERVICES.filter((service) => service !== 'frontend');
+    for (const service of others) this.temporal[service].start();
+    await Promise.race([prepareNamespace(this.temporalConnection(), this.plan.namespace), diedAtStart(TEMPORAL_SERVICES)]);
     await Promise.all([
       startAndWait(this.vim, /vim-simulator listening/),
       startAndWait(this.codec, /codec endpoint listening/),

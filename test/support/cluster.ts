@@ -64,9 +64,9 @@ export async function startTestCluster(name: string, attempts = 3): Promise<Test
       };
     } catch (err) {
       await cluster.stop().catch(() => undefined);
-      console.warn(`cluster ${name}: start ${attempt} of ${attempts} failed: ${(err as Error).message.split('\n')[0]}`);
+      // Said in full (the part's last lines are in the message); the folder and its log are kept.
+      console.warn(`cluster ${name}: start ${attempt} of ${attempts} failed (log: ${logFile}): ${(err as Error).message}`);
       if (attempt >= attempts) throw new Error(`the cluster did not start (log: ${logFile}): ${(err as Error).message}`);
-      rmSync(dir, { recursive: true, force: true });
     }
   }
 }
