@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceEm, type ReferenceEm } from '../../src/em/server.ts';
 import { PROJECT_ROOT } from '../../src/project-root.ts';
@@ -81,12 +82,22 @@ async function roundWith(name: string, fault: (release: () => void) => Promise<v
   const ops = await Promise.all(opIds.map((opId, index) => waitForOpState(tc.cluster, index % 2, opId, ['COMPLETED', 'FAILED_TEMP', 'FAILED'], 300_000)));
   const recoveredMs = Date.now() - faultAt;
   const facts = await Promise.all(opIds.map((opId) => historyFacts(client, opId)));
+  const causes: Record<string, number> = {};
+  for (const opId of opIds) {
+    for (const event of (await client.workflow.getHandle(opId).fetchHistory()).events ?? []) {
+      const failed = event.workflowTaskFailedEventAttributes;
+      if (!failed) continue;
+      const cause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause[failed.cause ?? 0] ?? String(failed.cause);
+      causes[cause] = (causes[cause] ?? 0) + 1;
+    }
+  }
   figures[name] = {
     operations: OPERATIONS,
     completed: ops.filter((op) => op.operationState === 'COMPLETED').length,
     secondsFromFaultToLastCompletion: Math.round(recoveredMs / 100) / 10,
     workflowTasksTimedOut: facts.reduce((sum, f) => sum + f.timedOut, 0),
     workflowTasksFailed: facts.reduce((sum, f) => sum + f.failed, 0),
+    workflowTaskFailureCauses: causes,
     activitiesRetried: facts.reduce((sum, f) => sum + f.retriedActivities, 0),
     postsAfterContinue: [...postsAfterResult(em.requests.entries()).values()].reduce((sum, n) => sum + n, 0),
   };
