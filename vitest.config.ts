@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'], exclude: ['**/node_modules/**'],
+    // test/cluster/ needs the provisioned Temporal server and PostgreSQL: `npm run test:cluster`.
+    include: ['test/**/*.test.ts'], exclude: ['**/node_modules/**', 'test/cluster/**'],
     // Native Temporal workers segfault under worker threads; each file gets its own process.
     pool: 'forks',
     maxWorkers: 2,

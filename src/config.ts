@@ -24,12 +24,46 @@ const originList = z
 export const DEFAULT_WORKFLOW_BUNDLE_DIR = join(PROJECT_ROOT, 'dist', 'workflows');
 
 export const Env = z.object({
+  // The Temporal connection, named as Temporal's own environment configuration names it (the
+  // SDKs' envconfig, the CLI): see src/temporal-connection.ts for how they combine.
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** Sent as `Authorization: Bearer`; turns TLS on unless TEMPORAL_TLS=false. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** `true`/`1` TLS on, `false`/`0` off; unset: on when any other TLS setting or an API key is given. */
+  TEMPORAL_TLS: z.enum(['true', 'false', '1', '0']).optional().transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+  /** CA of the frontend's certificate (PEM), as a path or as the PEM itself; the system CAs otherwise. */
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalFile,
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: z.string().min(1).optional(),
+  /** Client certificate and key for mutual TLS (both or neither). */
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalFile,
+  TEMPORAL_TLS_CLIENT_CERT_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalFile,
+  TEMPORAL_TLS_CLIENT_KEY_DATA: z.string().min(1).optional(),
+  /** The name checked in the frontend's certificate (and sent as SNI) instead of the address's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /**
+   * Temporal's switch to skip host name verification. The TypeScript SDK has no such option, and
+   * verification stays on: only `false` is accepted (set TEMPORAL_TLS_SERVER_NAME instead).
+   */
+  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: z.enum(['false', '0'], {
+    error: 'cannot be switched on: the TypeScript SDK always verifies the host name; set TEMPORAL_TLS_SERVER_NAME to the name in the certificate',
+  }).optional(),
+  /** A TOML profile file of Temporal's environment configuration: not read here, refused rather than ignored. */
+  TEMPORAL_CONFIG_FILE: z.undefined({ error: 'TOML profile files are not read: set the TEMPORAL_* variables themselves' }).optional(),
+  TEMPORAL_PROFILE: z.undefined({ error: 'TOML profiles are not read: set the TEMPORAL_* variables themselves' }).optional(),
   TEMPORAL_TASK_QUEUE: z.string().default('vnflcm'),
   /** Workflows a worker keeps in memory between tasks (sticky cache); bounds the worker's RSS. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
   DATA_DIR: z.string().default(join(PROJECT_ROOT, '.data')),
+  /**
+   * PostgreSQL of the VNFM's own records (packages and their content, instances, subscriptions),
+   * shared by the gateways and workers of a cluster: `postgres://user:password@host:port/db`
+   * (libpq's `sslmode`/`sslrootcert` parameters apply). Unset: files in DATA_DIR, one machine.
+   */
+  VNFM_DATABASE_URL: z.url().refine((url) => /^postgres(ql)?:$/.test(new URL(url).protocol), 'must be a postgres:// URL').optional(),
+  /** Connections each process keeps open to VNFM_DATABASE_URL. */
+  VNFM_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).default(10),
   /** The workflow bundle and its manifest, as `npm run build` writes them (verified before it is loaded). */
   WORKFLOW_BUNDLE_DIR: z.string().min(1).default(DEFAULT_WORKFLOW_BUNDLE_DIR),
   /** Read only to see whether the operator bounded the heap already (--max-old-space-size). */
@@ -115,7 +149,33 @@ export type Env = z.infer<typeof Env>;
 export const ToolsEnv = z.object({
   /** A Temporal CLI binary to use instead of the one `npm ci` provisioned into .temporal/bin. */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** The cluster's parts, instead of what scripts/provision-cluster.mjs built into .temporal/cluster-<version>/. */
+  TEMPORAL_SERVER_PATH: z.string().min(1).optional(),
+  TEMPORAL_SQL_TOOL_PATH: z.string().min(1).optional(),
+  TEMPORAL_UI_SERVER_PATH: z.string().min(1).optional(),
+  /** The server's schema folder (holding postgresql/v12/{temporal,visibility}/versioned). */
+  TEMPORAL_SCHEMA_DIR: z.string().min(1).optional(),
+  /** PostgreSQL's server programs (initdb, postgres); default: the newest under /usr/lib/postgresql. */
+  POSTGRES_BIN_DIR: z.string().min(1).optional(),
 });
+
+/** `npm run cluster` only: where its state lives and the ports of the parts it runs. */
+export const ClusterEnv = z.object({
+  CLUSTER_DIR: z.string().min(1).default(join(PROJECT_ROOT, '.cluster')),
+  CLUSTER_POSTGRES_PORT: port.default(55432),
+  /** The frontend's gRPC port; the other services take the next ports (see src/cluster/plan.ts). */
+  CLUSTER_TEMPORAL_PORT: port.default(7233),
+  CLUSTER_UI_PORT: port.default(8233),
+  CLUSTER_GATEWAY_A_PORT: port.default(9890),
+  CLUSTER_GATEWAY_B_PORT: port.default(9892),
+  CLUSTER_CODEC_PORT: port.default(8234),
+  CLUSTER_EM_PORT: port.default(6789),
+  CLUSTER_VIM_PORT: port.default(9891),
+});
+
+export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof ClusterEnv> {
+  return parseOrExplain(ClusterEnv, env, 'cluster');
+}
 
 export function loadToolsConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof ToolsEnv> {
   return ToolsEnv.parse(env);

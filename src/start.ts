@@ -12,16 +12,16 @@ import { defaultTokenFile, loadCodecToken } from './codec/token.ts';
 import { gatewayApiRoot, loadConfig, loadLoadBalancerSimulatorConfig, loadStartConfig } from './config.ts';
 import { ensureSamplePool } from './load-balancer-simulator/sample-pool.ts';
 import { credentialsEnv, embeddedCredentials } from './gateway/credentials.ts';
-import { inventoryFile } from './inventory/location.ts';
 import { ensureSampleInstance, SAMPLE_VNF_INSTANCE_ID } from './inventory/sample.ts';
 import { onboardSamplePackagesAsCsar } from './packages/onboard-samples.ts';
-import { PackageRepository, packageRepositoryDir } from './packages/repository.ts';
-import { InventoryStore, type VnfPackageRecord } from './inventory/store.ts';
+import type { VnfPackageRecord } from './inventory/store.ts';
+import { openStores } from './stores.ts';
 import { SEARCH_ATTRIBUTE_KEYS } from './search-attributes.ts';
 import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, temporalCliPath } from './temporal-cli.ts';
 import { PROJECT_ROOT } from './project-root.ts';
 import { prepareDataDir } from './persistence/data-dir.ts';
 import { Supervisor } from './supervisor.ts';
+import { temporalConnectionOptions } from './temporal-connection.ts';
 
 const supervisor = new Supervisor({
   log: (line) => console.log(line),
@@ -113,10 +113,13 @@ async function main(): Promise<void> {
     VNFM_CODEC_ALLOWED_ORIGINS: ports.VNFM_CODEC_ALLOWED_ORIGINS ?? `${uiUrl},http://localhost:${ports.TEMPORAL_UI_PORT}`,
   });
 
-  await waitFor('Temporal dev server', async () => (await Connection.connect({ address: temporalAddress, connectTimeout: 1000 })).close());
+  // With the TEMPORAL_* connection settings the parts use (the dev server itself is plaintext).
+  const temporal = temporalConnectionOptions({ ...config, TEMPORAL_ADDRESS: temporalAddress });
+  await waitFor('Temporal dev server', async () => (await Connection.connect({ ...temporal, connectTimeout: 1000 })).close());
   await waitFor('VIM simulator', () => httpUp(`${vimUrl}/identity/v3`));
-  const inventory = new InventoryStore(inventoryFile(config));
-  const packages = await onboardSamplePackagesAsCsar(inventory, new PackageRepository(packageRepositoryDir(config)));
+  const stores = await openStores(config);
+  const { inventory } = stores;
+  const packages = await onboardSamplePackagesAsCsar(inventory, stores.packages);
   const instance = await ensureSampleInstance(inventory, vimUrl, packages[0] as VnfPackageRecord);
   const lbAdmin = { adminUrl: lbAdminUrl, username: lbConfig.LB_USERNAME, password: lbConfig.LB_PASSWORD };
   await waitFor('load balancer simulator', () => ensureSamplePool(lbAdmin, vimUrl, instance));

@@ -7,19 +7,17 @@ import { createActivities } from './activities/index.ts';
 import { codecDataConverter } from './codec/data-converter.ts';
 import { CodecConfigError } from './codec/keyring.ts';
 import { egressPolicyOf, loadConfig, readOptionalFile, type Env } from './config.ts';
-import { inventoryFile } from './inventory/location.ts';
-import { InventoryStore } from './inventory/store.ts';
 import { CoordinationClient } from './lcmcoord/client.ts';
 import { NotificationClient } from './notifications/client.ts';
-import { SubscriptionStore, subscriptionsFile } from './notifications/store.ts';
 import { OpenStackClient } from './openstack/client.ts';
-import { PackageRepository, packageRepositoryDir } from './packages/repository.ts';
 import type { SandboxPolicy } from './scripts/sandbox.ts';
+import { describeStores, openStores, type VnfmStores } from './stores.ts';
+import { describeTemporalConnection, temporalConnectionOptions, TemporalSettingsError } from './temporal-connection.ts';
 import { loadWorkflowBundle, WorkflowBundleError } from './workflow-bundle.ts';
 import { prepareDataDir } from './persistence/data-dir.ts';
 
 
-export function createActivityDependencies(config: Env) {
+export function createActivityDependencies(config: Env, stores: Pick<VnfmStores, 'inventory' | 'subscriptions' | 'packages'>) {
   const egress = egressPolicyOf(config);
   return {
     coordination: new CoordinationClient({
@@ -41,10 +39,10 @@ export function createActivityDependencies(config: Env) {
       caCertPem: readOptionalFile(config.VIM_CA_FILE),
       insecureSkipVerify: config.VIM_TLS_INSECURE, // the client logs it when on
     }),
-    inventory: new InventoryStore(inventoryFile(config)),
-    subscriptions: new SubscriptionStore(subscriptionsFile(config)),
+    inventory: stores.inventory,
+    subscriptions: stores.subscriptions,
     notificationClient: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }, { egress }),
-    packages: new PackageRepository(packageRepositoryDir(config)),
+    packages: stores.packages,
     scriptSandbox: scriptSandboxPolicy(config),
     egress,
   };
@@ -60,19 +58,20 @@ function scriptSandboxPolicy(config: Env): SandboxPolicy {
  * before it is loaded: webpack never runs in this process. `overrides.workflowBundle` (or
  * `workflowsPath`) replaces it.
  */
-export async function createWorker(config: Env, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {
+export async function createWorker(config: Env, overrides: Partial<WorkerOptions> = {}, stores?: VnfmStores): Promise<Worker> {
   // Before connecting: without a key the worker refuses to start rather than write plaintext.
   const dataConverter = codecDataConverter(config);
   const workflowCode = overrides.workflowBundle || overrides.workflowsPath
     ? {}
     : { workflowBundle: loadWorkflowBundle(config.WORKFLOW_BUNDLE_DIR) };
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const records = stores ?? await openStores(config);
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...workflowCode,
-    activities: createActivities(createActivityDependencies(config)),
+    activities: createActivities(createActivityDependencies(config, records)),
     dataConverter,
     // Bounded memory: the SDK would size the cache from the heap limit (thousands of workflows);
     // an evicted workflow is replayed from history when it next has work.
@@ -99,13 +98,13 @@ async function main(): Promise<void> {
   prepareDataDir(config.DATA_DIR);
   boundWorkflowThreadHeap(config);
   const worker = await createWorker(config);
-  console.log(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
+  console.log(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${describeTemporalConnection(config)}; records: ${describeStores(config)}`);
   await worker.run();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   main().catch((err: unknown) => {
-    const refusal = err instanceof CodecConfigError || err instanceof WorkflowBundleError;
+    const refusal = err instanceof CodecConfigError || err instanceof WorkflowBundleError || err instanceof TemporalSettingsError;
     console.error(refusal ? `worker refuses to start: ${err.message}` : err);
     process.exit(1);
   });

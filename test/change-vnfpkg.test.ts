@@ -12,9 +12,9 @@ afterAll(async () => {
   await system?.close();
 });
 
-function destination() {
+async function destination() {
   const [v1, v2] = system.packages;
-  const current = system.inventory.instance(system.instance.id)?.vnfdId;
+  const current = (await system.inventory.instance(system.instance.id))?.vnfdId;
   return current === v1?.vnfd.vnfdId ? v2! : v1!;
 }
 
@@ -28,7 +28,7 @@ describe('change_vnfpkg', () => {
   it('rolls every VNFC onto the new package with a synchronous EM, highest vnfcResourceInfo index first', async () => {
     system.em.behaviours.set({ default: { mode: 'sync' } });
     system.em.requests.clear();
-    const target = destination();
+    const target = await destination();
 
     const { status, location } = await postChange(system, changeRequest(system, target.vnfd.vnfdId));
     expect(status).toBe(202);
@@ -45,7 +45,7 @@ describe('change_vnfpkg', () => {
     expect(op.lcmCoordinations).toHaveLength(4);
     expect(op.lcmCoordinations?.every((c) => c.coordinationResult === 'CONTINUE' && c.endTime)).toBe(true);
     expect(op.modificationsTriggeredByVnfPkgChange?.vnfdId).toBe(target.vnfd.vnfdId);
-    expect(system.inventory.instance(system.instance.id)?.vnfdId).toBe(target.vnfd.vnfdId);
+    expect((await system.inventory.instance(system.instance.id))?.vnfdId).toBe(target.vnfd.vnfdId);
     await recordHistory(system.client, opIdOf(location), 'change-sync-em');
     await recordHistory(system.client, `${opIdOf(location)}/notifications`, 'change-notifier');
   });
@@ -53,7 +53,7 @@ describe('change_vnfpkg', () => {
   it('rolls every VNFC onto the new package with an asynchronous EM that is polled until it answers', async () => {
     system.em.behaviours.set({ default: { mode: 'async', polls: 2, retryAfter: 0 } });
     system.em.requests.clear();
-    const target = destination();
+    const target = await destination();
 
     const { status, location } = await postChange(system, changeRequest(system, target.vnfd.vnfdId));
     expect(status).toBe(202);
@@ -71,7 +71,7 @@ describe('change_vnfpkg', () => {
   it('waits at least Retry-After before polling the coordination again', async () => {
     system.em.behaviours.set({ default: { mode: 'async', polls: 1, retryAfter: 1 } });
     system.em.requests.clear();
-    const target = destination();
+    const target = await destination();
     const body = changeRequest(system, target.vnfd.vnfdId);
     (body.additionalParams as { vdu_params: unknown[] }).vdu_params.splice(1); // VDU1 only: 2 VNFCs
 
@@ -94,7 +94,7 @@ describe('change_vnfpkg', () => {
 
   it('fails the step to FAILED_TEMP with the EM detail when the EM answers ABORT', async () => {
     system.em.behaviours.set({ default: { mode: 'sync', result: 'ABORT', error: 'VNFC not drained' } });
-    const target = destination();
+    const target = await destination();
 
     const { location } = await postChange(system, changeRequest(system, target.vnfd.vnfdId));
     const op = await waitForState(system, opIdOf(location), ['COMPLETED', 'FAILED_TEMP']);

@@ -15,7 +15,7 @@ import { AuthThrottle } from '../src/gateway/auth-throttle.ts';
 import { GatewayAuthenticator } from '../src/gateway/auth.ts';
 import { createGatewayApp } from '../src/gateway/app.ts';
 import { listenThenBuild, type RunningApp } from '../src/http/listen.ts';
-import { PackageRepository } from '../src/packages/repository.ts';
+import { FilePackageRepository } from '../src/packages/repository.ts';
 import { pythonTool } from './support/python-tools.ts';
 import { startSystem, TEST_TUNING, type TestSystem } from './support/system.ts';
 
@@ -75,7 +75,7 @@ beforeAll(async () => {
     // throttle would answer its later cases 429. The throttle has its own specification (gateway-auth).
     authThrottle: new AuthThrottle({ maxFailures: Number.POSITIVE_INFINITY }),
     subscriptions: { store: system.subscriptions, client: system.notificationClient },
-    packages: new PackageRepository(join(system.dataDir, 'packages')),
+    packages: new FilePackageRepository(join(system.dataDir, 'packages')),
   }));
   url = gateway.url;
 });

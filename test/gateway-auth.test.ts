@@ -10,7 +10,7 @@ import { GatewayAuthenticator } from '../src/gateway/auth.ts';
 import { createGatewayApp } from '../src/gateway/app.ts';
 import type { App } from '../src/http/app.ts';
 import { listen } from '../src/http/listen.ts';
-import { InventoryStore } from '../src/inventory/store.ts';
+import { FileInventoryStore } from '../src/inventory/store.ts';
 
 let app: App;
 let url: string;
@@ -27,7 +27,7 @@ beforeAll(async () => {
     tokenLifetimeSec: 60,
   }, () => clock);
   app = createGatewayApp({
-    client: new Client({ connection }), taskQueue: 'unused', inventory: new InventoryStore(join(mkdtempSync(join(tmpdir(), 'auth-')), 'inv.json')),
+    client: new Client({ connection }), taskQueue: 'unused', inventory: new FileInventoryStore(join(mkdtempSync(join(tmpdir(), 'auth-')), 'inv.json')),
     apiRoot: 'http://127.0.0.1', defaultCoordinationAction: 'x', auth,
   });
   url = await listen(app, '127.0.0.1', 0);

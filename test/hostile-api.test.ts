@@ -19,8 +19,8 @@ import { PageMarkers } from '../src/gateway/page-markers.ts';
 import { createApp, type App } from '../src/http/app.ts';
 import { MAX_JSON_DEPTH } from '../src/http/body-parsers.ts';
 import { listen } from '../src/http/listen.ts';
-import { InventoryStore } from '../src/inventory/store.ts';
-import { SubscriptionStore } from '../src/notifications/store.ts';
+import { FileInventoryStore } from '../src/inventory/store.ts';
+import { FileSubscriptionStore } from '../src/notifications/store.ts';
 import { NotificationClient } from '../src/notifications/client.ts';
 
 const API_TOKEN = 'api-token-0123456789';
@@ -47,9 +47,9 @@ afterAll(async () => {
 async function startGateway(throttle = new AuthThrottle(), auth: GatewayAuthConfig = AUTH): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'hostile-api-'));
   const app = createGatewayApp({
-    client, taskQueue: TASK_QUEUE, inventory: new InventoryStore(join(dir, 'inventory.json')),
+    client, taskQueue: TASK_QUEUE, inventory: new FileInventoryStore(join(dir, 'inventory.json')),
     apiRoot: 'http://127.0.0.1', defaultCoordinationAction: 'prv.test', auth: new GatewayAuthenticator(auth), authThrottle: throttle,
-    subscriptions: { store: new SubscriptionStore(join(dir, 'subscriptions.json')), client: new NotificationClient() },
+    subscriptions: { store: new FileSubscriptionStore(join(dir, 'subscriptions.json')), client: new NotificationClient() },
   });
   apps.push(app);
   return listen(app, '127.0.0.1', 0);

@@ -11,14 +11,14 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/wait.ts';
 import { createScriptActivities } from '../src/activities/scripts.ts';
-import { PackageRepository } from '../src/packages/repository.ts';
+import { FilePackageRepository } from '../src/packages/repository.ts';
 import type { SandboxPolicy } from '../src/scripts/sandbox.ts';
 
 const SANDBOX: SandboxPolicy = { mode: 'user', user: 'nobody' };
 const PASSWORD = 'vnfc-ssh-password-7c1e';
 
 let dataDir: string;
-let repository: PackageRepository;
+let repository: FilePackageRepository;
 const PACKAGE_ID = 'hostile-package';
 const SCRIPTS: Record<string, string> = {};
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'vnfm-hostile-scripts-'));
   chmodSync(dataDir, 0o700);
   writeFileSync(join(dataDir, 'codec-keys.json'), '{"keys":[{"id":"k","key":"TOP-SECRET"}]}', { mode: 0o600 });
-  repository = new PackageRepository(join(dataDir, 'packages'));
+  repository = new FilePackageRepository(join(dataDir, 'packages'));
   const scripts = SCRIPTS;
   Object.assign(scripts, {
     'Scripts/environment.py': 'import os, sys\nsys.stderr.write(repr(sorted(os.environ.items())))\n',

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../src/inventory/store.ts';
+import { FileInventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../src/inventory/store.ts';
 import { PROJECT_ROOT } from '../src/project-root.ts';
 import type { VnfdSummary } from '../src/vnfd/vnfd.ts';
 
@@ -48,104 +48,104 @@ function instanceFile(id: string): string {
 }
 
 describe('records shared by processes', () => {
-  it('a record written by one store is read by another store on the same path', () => {
-    new InventoryStore(path).putInstance(instanceRecord('vnf-1'));
-    expect(new InventoryStore(path).instance('vnf-1')).toEqual(instanceRecord('vnf-1'));
+  it('a record written by one store is read by another store on the same path', async () => {
+    await new FileInventoryStore(path).putInstance(instanceRecord('vnf-1'));
+    expect(await new FileInventoryStore(path).instance('vnf-1')).toEqual(instanceRecord('vnf-1'));
   });
 
-  it('an update by another store is seen by a store that has read the record before', () => {
-    const gateway = new InventoryStore(path);
-    const worker = new InventoryStore(path);
-    gateway.putInstance(instanceRecord('vnf-1', '1.0'));
-    expect(gateway.instance('vnf-1')?.vnfdVersion).toBe('1.0');
+  it('an update by another store is seen by a store that has read the record before', async () => {
+    const gateway = new FileInventoryStore(path);
+    const worker = new FileInventoryStore(path);
+    await gateway.putInstance(instanceRecord('vnf-1', '1.0'));
+    expect((await gateway.instance('vnf-1'))?.vnfdVersion).toBe('1.0');
     // Same size and within the same timestamp tick as the write before: only the content differs.
-    worker.recordPackageChange('vnf-1', vnfd('2.0'));
-    expect(gateway.instance('vnf-1')?.vnfdVersion).toBe('2.0');
+    await worker.recordPackageChange('vnf-1', vnfd('2.0'));
+    expect((await gateway.instance('vnf-1'))?.vnfdVersion).toBe('2.0');
   });
 
-  it('an update made by a separate process is seen by this one', () => {
-    const store = new InventoryStore(path);
-    store.putInstance(instanceRecord('vnf-1', '1.0'));
-    expect(store.instance('vnf-1')?.vnfdVersion).toBe('1.0');
+  it('an update made by a separate process is seen by this one', async () => {
+    const store = new FileInventoryStore(path);
+    await store.putInstance(instanceRecord('vnf-1', '1.0'));
+    expect((await store.instance('vnf-1'))?.vnfdVersion).toBe('1.0');
     execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', [
-      "import { InventoryStore } from './src/inventory/store.ts';",
+      "import { FileInventoryStore } from './src/inventory/store.ts';",
       'const target = JSON.parse(process.env.TARGET_VNFD);',
-      "new InventoryStore(process.env.INVENTORY).recordPackageChange('vnf-1', target);",
+      "new FileInventoryStore(process.env.INVENTORY).recordPackageChange('vnf-1', target);",
     ].join('\n')], { cwd: PROJECT_ROOT, env: { ...process.env, INVENTORY: path, TARGET_VNFD: JSON.stringify(vnfd('2.0')) } });
-    expect(store.instance('vnf-1')?.vnfdVersion).toBe('2.0');
+    expect((await store.instance('vnf-1'))?.vnfdVersion).toBe('2.0');
   });
 
-  it('a record another store deletes leaves the lists', () => {
-    const gateway = new InventoryStore(path);
-    const other = new InventoryStore(path);
-    gateway.putInstance(instanceRecord('vnf-1'));
-    gateway.putInstance(instanceRecord('vnf-2'));
-    expect(other.instances().map((i) => i.id)).toEqual(['vnf-1', 'vnf-2']);
-    gateway.deleteInstance('vnf-1');
-    expect(other.instances().map((i) => i.id)).toEqual(['vnf-2']);
+  it('a record another store deletes leaves the lists', async () => {
+    const gateway = new FileInventoryStore(path);
+    const other = new FileInventoryStore(path);
+    await gateway.putInstance(instanceRecord('vnf-1'));
+    await gateway.putInstance(instanceRecord('vnf-2'));
+    expect((await other.instances()).map((i) => i.id)).toEqual(['vnf-1', 'vnf-2']);
+    await gateway.deleteInstance('vnf-1');
+    expect((await other.instances()).map((i) => i.id)).toEqual(['vnf-2']);
   });
 });
 
 describe('one file per record', () => {
-  it('recording a package change rewrites only that instance\'s file', () => {
-    const store = new InventoryStore(path);
-    for (const id of ['vnf-1', 'vnf-2', 'vnf-3']) store.putInstance(instanceRecord(id));
+  it('recording a package change rewrites only that instance\'s file', async () => {
+    const store = new FileInventoryStore(path);
+    for (const id of ['vnf-1', 'vnf-2', 'vnf-3']) await store.putInstance(instanceRecord(id));
     const before = ['vnf-1', 'vnf-3'].map((id) => statSync(instanceFile(id), { bigint: true }));
-    store.recordPackageChange('vnf-2', vnfd('2.0'));
+    await store.recordPackageChange('vnf-2', vnfd('2.0'));
     const after = ['vnf-1', 'vnf-3'].map((id) => statSync(instanceFile(id), { bigint: true }));
     expect(after.map((s) => [s.ino, s.mtimeNs])).toEqual(before.map((s) => [s.ino, s.mtimeNs]));
     expect(JSON.parse(readFileSync(instanceFile('vnf-2'), 'utf8'))).toMatchObject({ vnfdVersion: '2.0' });
   });
 
-  it('packages and instances live in their own folders, named by id', () => {
-    const store = new InventoryStore(path);
-    store.putPackage(packageRecord('pkg-1', '1.0'));
-    store.putInstance(instanceRecord('vnf-1'));
+  it('packages and instances live in their own folders, named by id', async () => {
+    const store = new FileInventoryStore(path);
+    await store.putPackage(packageRecord('pkg-1', '1.0'));
+    await store.putInstance(instanceRecord('vnf-1'));
     expect(readdirSync(join(dataDir, 'inventory', 'packages'))).toEqual(['pkg-1.json']);
     expect(readdirSync(join(dataDir, 'inventory', 'instances'))).toEqual(['vnf-1.json']);
   });
 
-  it('a temporary file left by a crash during a write is not listed', () => {
-    const store = new InventoryStore(path);
-    store.putInstance(instanceRecord('vnf-1'));
+  it('a temporary file left by a crash during a write is not listed', async () => {
+    const store = new FileInventoryStore(path);
+    await store.putInstance(instanceRecord('vnf-1'));
     writeFileSync(join(dataDir, 'inventory', 'instances', '.vnf-2.json.0a1b.tmp'), '{"id":');
-    expect(store.instances().map((i) => i.id)).toEqual(['vnf-1']);
+    expect((await store.instances()).map((i) => i.id)).toEqual(['vnf-1']);
   });
 
-  it('changing a returned record does not change the stored one', () => {
-    const store = new InventoryStore(path);
-    store.putInstance(instanceRecord('vnf-1'));
-    const read = store.instance('vnf-1');
+  it('changing a returned record does not change the stored one', async () => {
+    const store = new FileInventoryStore(path);
+    await store.putInstance(instanceRecord('vnf-1'));
+    const read = await store.instance('vnf-1');
     if (!read) throw new Error('no record');
     read.vnfdId = 'changed in memory';
     read.vnfcResourceInfo.length = 0;
-    expect(store.instance('vnf-1')).toEqual(instanceRecord('vnf-1'));
+    expect(await store.instance('vnf-1')).toEqual(instanceRecord('vnf-1'));
   });
 });
 
 describe('ids', () => {
   it.each(['../escape', 'a/b', 'a\\b', '.hidden', '..', ''])('an id like %j is refused on write, and nothing is written', (id) => {
-    const store = new InventoryStore(path);
+    const store = new FileInventoryStore(path);
     expect(() => store.putInstance(instanceRecord(id))).toThrow(/refusing record id/);
     expect(readdirSync(dataDir, { recursive: true })).toEqual([]);
   });
 
-  it('an id that cannot name a record file finds no record', () => {
+  it('an id that cannot name a record file finds no record', async () => {
     writeFileSync(join(dataDir, 'outside.json'), JSON.stringify(instanceRecord('outside')));
-    expect(new InventoryStore(path).instance('../../outside')).toBeUndefined();
+    expect(await new FileInventoryStore(path).instance('../../outside')).toBeUndefined();
   });
 });
 
 describe('malformed record files', () => {
   it('a record file that is not JSON gives an error naming the file', () => {
-    const store = new InventoryStore(path);
+    const store = new FileInventoryStore(path);
     mkdirSync(join(dataDir, 'inventory', 'instances'), { recursive: true });
     writeFileSync(instanceFile('vnf-1'), '{"id": "vnf-1",');
     expect(() => store.instance('vnf-1')).toThrow(`${instanceFile('vnf-1')} is not valid JSON`);
   });
 
   it('a record file that does not match the schema gives an error naming the file and the field', () => {
-    const store = new InventoryStore(path);
+    const store = new FileInventoryStore(path);
     mkdirSync(join(dataDir, 'inventory', 'instances'), { recursive: true });
     const record: Partial<VnfInstanceRecord> = instanceRecord('vnf-1');
     delete record.vnfdId;
@@ -154,7 +154,7 @@ describe('malformed record files', () => {
   });
 
   it('a record file holding another id gives an error naming the file', () => {
-    const store = new InventoryStore(path);
+    const store = new FileInventoryStore(path);
     mkdirSync(join(dataDir, 'inventory', 'instances'), { recursive: true });
     writeFileSync(instanceFile('vnf-1'), JSON.stringify(instanceRecord('vnf-2')));
     expect(() => store.instance('vnf-1')).toThrow(`${instanceFile('vnf-1')} holds the record "vnf-2", not "vnf-1"`);
@@ -169,24 +169,24 @@ describe('migration from the single inventory.json of earlier versions', () => {
     }, null, 2));
   }
 
-  it('the first store opened keeps every package and instance of the document', () => {
+  it('the first store opened keeps every package and instance of the document', async () => {
     writeSingleDocument();
-    const store = new InventoryStore(path);
-    expect(store.packageInfos()).toEqual([packageRecord('pkg-1', '1.0'), packageRecord('pkg-2', '2.0')]);
-    expect(store.instances()).toEqual([instanceRecord('vnf-1'), instanceRecord('vnf-2', '2.0')]);
+    const store = new FileInventoryStore(path);
+    expect(await store.packageInfos()).toEqual([packageRecord('pkg-1', '1.0'), packageRecord('pkg-2', '2.0')]);
+    expect(await store.instances()).toEqual([instanceRecord('vnf-1'), instanceRecord('vnf-2', '2.0')]);
   });
 
   it('the document is kept as inventory.json.migrated and no longer read', () => {
     writeSingleDocument();
-    new InventoryStore(path);
+    new FileInventoryStore(path);
     expect(existsSync(path)).toBe(false);
     expect(JSON.parse(readFileSync(`${path}.migrated`, 'utf8'))).toMatchObject({ instances: { 'vnf-1': { id: 'vnf-1' } } });
   });
 
-  it('a document found again after the migration does not undo later updates', () => {
+  it('a document found again after the migration does not undo later updates', async () => {
     writeSingleDocument();
-    new InventoryStore(path).recordPackageChange('vnf-1', vnfd('2.0'));
+    await new FileInventoryStore(path).recordPackageChange('vnf-1', vnfd('2.0'));
     writeSingleDocument();
-    expect(new InventoryStore(path).instance('vnf-1')?.vnfdVersion).toBe('2.0');
+    expect((await new FileInventoryStore(path).instance('vnf-1'))?.vnfdVersion).toBe('2.0');
   });
 });

@@ -7,14 +7,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, expect, it } from 'vitest';
 import { createLoadBalancerActivities } from '../src/activities/load-balancer.ts';
 import { EgressPolicy, LOOPBACK, NEVER_REACHED } from '../src/outbound/egress.ts';
-import { PackageRepository } from '../src/packages/repository.ts';
+import { FilePackageRepository } from '../src/packages/repository.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lb-egress-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('refuses to run the switch for a load balancer the egress policy denies, naming the address and nothing else', async () => {
   const activities = createLoadBalancerActivities(
-    new PackageRepository(join(dir, 'packages')), { mode: 'off', user: 'nobody' }, new EgressPolicy({ deny: [...LOOPBACK, ...NEVER_REACHED] }),
+    new FilePackageRepository(join(dir, 'packages')), { mode: 'off', user: 'nobody' }, new EgressPolicy({ deny: [...LOOPBACK, ...NEVER_REACHED] }),
   );
   const failure = await activities.switchLoadBalancer({
     packageId: 'any', script: './Scripts/coordinate_vnf.py', timeoutMs: 1_000, members: [], context: {},

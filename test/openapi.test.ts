@@ -15,10 +15,10 @@ import { GatewayAuthenticator } from '../src/gateway/auth.ts';
 import { createGatewayApp } from '../src/gateway/app.ts';
 import { COMPONENTS, WILDCARD_PARAMETER } from '../src/gateway/openapi.ts';
 import { listenThenBuild, type RunningApp } from '../src/http/listen.ts';
-import { InventoryStore } from '../src/inventory/store.ts';
+import { FileInventoryStore, type InventoryStore } from '../src/inventory/store.ts';
 import { NotificationClient } from '../src/notifications/client.ts';
-import { SubscriptionStore } from '../src/notifications/store.ts';
-import { PackageRepository } from '../src/packages/repository.ts';
+import { FileSubscriptionStore } from '../src/notifications/store.ts';
+import { FilePackageRepository } from '../src/packages/repository.ts';
 
 const API_TOKEN = 'openapi-test-token-0123';
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -51,14 +51,14 @@ let document: Document;
 beforeAll(async () => {
   connection = await Connection.connect({ address: inject('temporalAddress') });
   dataDir = mkdtempSync(join(tmpdir(), 'openapi-'));
-  inventory = new InventoryStore(join(dataDir, 'inventory.json'));
+  inventory = new FileInventoryStore(join(dataDir, 'inventory.json'));
   gateway = await listenThenBuild('127.0.0.1', 0, (apiRoot) => {
     // Every optional face switched on: authentication, subscriptions, packages.
     const app = createGatewayApp({
       client: new Client({ connection }), taskQueue: 'openapi-unused', inventory, apiRoot, defaultCoordinationAction: 'x',
       auth: new GatewayAuthenticator({ apiTokens: [API_TOKEN], oauth2Clients: [{ clientId: 'nfvo', clientSecret: 's3cret-s3cret' }] }),
-      subscriptions: { store: new SubscriptionStore(join(dataDir, 'subscriptions.json')), client: new NotificationClient({ responseTimeoutMs: 500 }) },
-      packages: new PackageRepository(join(dataDir, 'packages')),
+      subscriptions: { store: new FileSubscriptionStore(join(dataDir, 'subscriptions.json')), client: new NotificationClient({ responseTimeoutMs: 500 }) },
+      packages: new FilePackageRepository(join(dataDir, 'packages')),
     });
     // The routes are registered when the app starts, so this hook sees every one of them.
     app.addHook('onRoute', (route) => {
@@ -222,7 +222,7 @@ describe('the OpenAPI document of the gateway', () => {
     expect(pkg.status).toBe(201);
     const packageId = (JSON.parse(pkg.body) as { id: string }).id;
     const instanceId = 'openapi-instance';
-    inventory.putInstance({
+    await inventory.putInstance({
       id: instanceId, vnfdId: 'none', vnfProvider: 'p', vnfProductName: 'n', vnfSoftwareVersion: '1', vnfdVersion: '1',
       instantiationState: 'NOT_INSTANTIATED', vnfcResourceInfo: [],
     });

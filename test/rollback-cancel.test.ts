@@ -66,7 +66,7 @@ describe('rollback', () => {
     expect(await imagesOf(instance)).toEqual(before);
     const rolledBack = system.em.requests.entries().filter((e) => e.method === 'POST').map((e) => e.vnfcInstanceId);
     expect(rolledBack).toEqual([order[1]!.id, order[0]!.id]);
-    expect(system.inventory.instance(instance.id)?.vnfdId).toBe(system.packages[0]!.vnfd.vnfdId);
+    expect((await system.inventory.instance(instance.id))?.vnfdId).toBe(system.packages[0]!.vnfd.vnfdId);
     expect(op._links.retry).toBeUndefined();
   });
 

@@ -13,11 +13,11 @@ import { vnfpkgmApi } from '../src/gateway/app.ts';
 import { createApp, inScope } from '../src/http/app.ts';
 import { listen, listenThenBuild, type RunningApp } from '../src/http/listen.ts';
 import { SAMPLE_PACKAGES, SAMPLES_DIR } from '../src/inventory/sample.ts';
-import { InventoryStore, type VnfInstanceRecord } from '../src/inventory/store.ts';
+import { FileInventoryStore, type InventoryStore, type VnfInstanceRecord } from '../src/inventory/store.ts';
 import { buildCsar, CsarError, readCsar } from '../src/packages/csar.ts';
 import { beginUpload, recoverInterruptedOnboardings } from '../src/packages/lifecycle.ts';
 import { onboardSamplePackagesAsCsar } from '../src/packages/onboard-samples.ts';
-import { PackageRepository } from '../src/packages/repository.ts';
+import { FilePackageRepository } from '../src/packages/repository.ts';
 import { VnfPkgInfo } from '../src/sol005/models.ts';
 import { eventually } from './support/wait.ts';
 
@@ -31,7 +31,7 @@ let sampleV1: Uint8Array;
 let sampleV1Vnfd: string;
 let dataDir: string;
 let inventory: InventoryStore;
-let repository: PackageRepository;
+let repository: FilePackageRepository;
 let server: RunningApp;
 let baseUrl: string;
 
@@ -42,8 +42,8 @@ beforeAll(() => {
 
 beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'vnf-packages-'));
-  inventory = new InventoryStore(join(dataDir, 'inventory.json'));
-  repository = new PackageRepository(join(dataDir, 'packages'));
+  inventory = new FileInventoryStore(join(dataDir, 'inventory.json'));
+  repository = new FilePackageRepository(join(dataDir, 'packages'));
   server = await listenThenBuild('127.0.0.1', 0, (apiRoot) => {
     const app = createApp();
     inScope(app, (scope) => vnfpkgmApi(scope, { inventory, repository, apiRoot, limits: { maxArchiveBytes: MAX_ARCHIVE_BYTES } }));
@@ -221,7 +221,7 @@ describe('POST /vnf_packages', () => {
 
   it('creates nothing when refused', async () => {
     await call('POST', '/vnf_packages', { body: { userDefinedData: 1 } });
-    expect(inventory.packageInfos()).toEqual([]);
+    expect(await inventory.packageInfos()).toEqual([]);
   });
 });
 
@@ -304,7 +304,7 @@ describe('GET /vnf_packages/{id}', () => {
 
   it('a package whose vnfdId a VNF instance has is IN_USE', async () => {
     const id = await onboardedPackage();
-    inventory.putInstance(sampleInstance(V1_VNFD_ID));
+    await inventory.putInstance(sampleInstance(V1_VNFD_ID));
     expect((await getPackage(id)).usageState).toBe('IN_USE');
   });
 
@@ -330,7 +330,7 @@ describe('PUT /vnf_packages/{id}/package_content', () => {
     const folder = join(dataDir, 'packages', id);
     expect(readFileSync(join(folder, 'package.zip'))).toEqual(Buffer.from(sampleV1));
     expect(readFileSync(join(folder, 'content', 'Scripts', 'coordinate_vnf.py'), 'utf8')).toBe(readFileSync(join(V1_DIR, 'Scripts', 'coordinate_vnf.py'), 'utf8'));
-    expect(inventory.packageInfo(id)?.contentDir).toBe(join(folder, 'content'));
+    expect((await inventory.packageInfo(id))?.contentDir).toBe(join(folder, 'content'));
   });
 
   it('a second upload is 409', async () => {
@@ -452,7 +452,7 @@ describe('PUT /vnf_packages/{id}/package_content', () => {
       method: 'PUT', headers: { Version: VERSION, 'Content-Type': 'application/zip' }, body,
     });
     body.write(Buffer.from(sampleV1.subarray(0, 100)));
-    await eventually('the upload to begin', () => inventory.packageInfo(id)?.onboardingState === 'UPLOADING');
+    await eventually('the upload to begin', async () => (await inventory.packageInfo(id))?.onboardingState === 'UPLOADING');
     const second = await call('PUT', `/vnf_packages/${id}/package_content`, { body: sampleV1 });
     expect(second.status).toBe(409);
     expect(problem(second).detail).toMatch(/is UPLOADING/);
@@ -549,7 +549,7 @@ describe('DELETE /vnf_packages/{id}', () => {
   it('a DISABLED package that a VNF instance uses is 409', async () => {
     const id = await onboardedPackage();
     await call('PATCH', `/vnf_packages/${id}`, { body: { operationalState: 'DISABLED' } });
-    inventory.putInstance(sampleInstance(V1_VNFD_ID));
+    await inventory.putInstance(sampleInstance(V1_VNFD_ID));
     const reply = await call('DELETE', `/vnf_packages/${id}`);
     expect(reply.status).toBe(409);
     expect(problem(reply).detail).toMatch(/IN_USE by VNF instance\(s\) a0f0c8c2-5d8e-4a52-9f3c-7d1b2c3d4e5f/);
@@ -722,7 +722,7 @@ describe('the life of a package', () => {
     expect((await call('PUT', `/vnf_packages/${id}/package_content`, { body: sampleV1 })).status).toBe(202);
     const pkg = await getPackage(id);
     expect(pkg).toMatchObject({ onboardingState: 'ONBOARDED', operationalState: 'ENABLED', vnfdId: V1_VNFD_ID, userDefinedData: { owner: 'test' } });
-    expect(inventory.packageByVnfdId(V1_VNFD_ID)?.id).toBe(id);
+    expect((await inventory.packageByVnfdId(V1_VNFD_ID))?.id).toBe(id);
 
     const vnfd = await call('GET', `/vnf_packages/${id}/vnfd`, { headers: { Accept: 'text/plain' } });
     expect(vnfd.text).toContain(`descriptor_id: ${V1_VNFD_ID}`);
@@ -731,7 +731,7 @@ describe('the life of a package', () => {
     expect((await call('DELETE', `/vnf_packages/${id}`)).status).toBe(204);
     expect((await call('GET', `/vnf_packages/${id}`)).status).toBe(404);
     expect(storedPackages()).toEqual([]);
-    expect(inventory.packageInfos()).toEqual([]);
+    expect(await inventory.packageInfos()).toEqual([]);
   });
 });
 
@@ -775,17 +775,17 @@ describe('onboardSamplePackagesAsCsar', () => {
   it('onboards again a sample that the older seeding recorded from its folder, keeping it DISABLED', async () => {
     const [v1] = SAMPLE_PACKAGES;
     const { vnfd } = readCsar(sampleV1);
-    inventory.putPackage({ id: v1.id, vnfd, onboardingState: 'ONBOARDED', operationalState: 'DISABLED', contentDir: V1_DIR });
+    await inventory.putPackage({ id: v1.id, vnfd, onboardingState: 'ONBOARDED', operationalState: 'DISABLED', contentDir: V1_DIR });
     const [record] = await onboardSamplePackagesAsCsar(inventory, repository);
     expect(record).toMatchObject({ id: v1.id, operationalState: 'DISABLED', contentDir: repository.contentDir(v1.id) });
-    expect(repository.has(v1.id)).toBe(true);
+    expect(await repository.has(v1.id)).toBe(true);
   });
 });
 
 describe('recoverInterruptedOnboardings', () => {
   it('puts an upload a stop interrupted back to CREATED and sweeps folders of no onboarded package', async () => {
     const id = await createPackage();
-    beginUpload(inventory, id);
+    await beginUpload(inventory, id);
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(dataDir, 'packages', `.staging-${id}-x`), { recursive: true });
     mkdirSync(join(dataDir, 'packages', id), { recursive: true });
@@ -794,5 +794,26 @@ describe('recoverInterruptedOnboardings', () => {
     expect(pkg.onboardingState).toBe('CREATED');
     expect(pkg.onboardingFailureDetails?.detail).toMatch(/interrupted/);
     expect(storedPackages()).toEqual([]);
+  });
+
+  it('with records shared by gateways, undoes an upload only once it is older than any upload can last', async () => {
+    const id = await createPackage();
+    await beginUpload(inventory, id);
+    const started = Date.parse((await inventory.packageInfo(id))!.onboardingStartedAt!);
+    const shared = (at: number) => recoverInterruptedOnboardings({ inventory, repository }, { inProgressForMs: 60_000, now: () => at });
+    expect(await shared(started + 1_000)).toEqual([]);
+    expect((await getPackage(id)).onboardingState).toBe('UPLOADING');
+    expect(await shared(started + 61_000)).toEqual([id]);
+    expect((await getPackage(id)).onboardingState).toBe('CREATED');
+  });
+
+  it('with records shared by gateways, keeps the content of an upload under way', async () => {
+    const id = await createPackage();
+    await beginUpload(inventory, id);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dataDir, 'packages', id), { recursive: true });
+    expect(await recoverInterruptedOnboardings({ inventory, repository }, { inProgressForMs: 60_000 })).toEqual([]);
+    expect(storedPackages()).toEqual([id]);
+    expect((await getPackage(id)).onboardingState).toBe('UPLOADING');
   });
 });

@@ -69,11 +69,11 @@ describe('POST change_vnfpkg refuses bad input', () => {
 
   it('answers 422 for a disabled destination package', async () => {
     const pkg = system.packages[1]!;
-    system.inventory.putPackage({ ...pkg, operationalState: 'DISABLED' });
+    await system.inventory.putPackage({ ...pkg, operationalState: 'DISABLED' });
     try {
       expectProblem(await call('POST', changePath(), { body: JSON.stringify(changeRequest(system, pkg.vnfd.vnfdId)) }), 422, /ONBOARDED\/DISABLED/);
     } finally {
-      system.inventory.putPackage(pkg);
+      await system.inventory.putPackage(pkg);
     }
   });
 

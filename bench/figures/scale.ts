@@ -2,7 +2,7 @@
 // coordinated asynchronously (Retry-After: 1, a few 202 polls per VNFC), on one worker: the
 // production entry as a subprocess, its peak RSS read from /proc. The gateway's GET op occ is
 // sampled during the run. Every operation must complete.
-import { InventoryStore } from '../../src/inventory/store.ts';
+import { FileInventoryStore } from '../../src/inventory/store.ts';
 import { changeRequest, completed, getOpOcc, postChange } from '../lib/ops.ts';
 import { Stage, type BenchContext } from '../lib/parts.ts';
 import { accountCpu, temporalServerPid, type CpuReport } from '../lib/cpu.ts';
@@ -101,8 +101,8 @@ export async function waitingAtScale(ctx: BenchContext, options: ScaleOptions): 
     if (capped) ctx.log(`  stopped waiting after ${options.capMs / 60000} min: ${finishedAt.size} of ${options.operations} completed`);
     const durations = [...finishedAt.values()];
     const destination = stage.destination.vnfd.vnfdId;
-    const after = new InventoryStore(stage.inventory.file);
-    const inventoryUpdated = instances.filter((i) => after.instance(i.id)?.vnfdId === destination).length;
+    const after = new FileInventoryStore(stage.inventory.file);
+    const inventoryUpdated = (await Promise.all(instances.map(async (i) => (await after.instance(i.id))?.vnfdId))).filter((id) => id === destination).length;
     return {
       operations: options.operations,
       vnfcsPerOperation: options.vnfcs,

@@ -20,8 +20,8 @@ import { listenThenBuild } from '../../src/http/listen.ts';
 import { inventoryFile } from '../../src/inventory/location.ts';
 import { ensureSampleInstance } from '../../src/inventory/sample.ts';
 import { onboardSamplePackagesAsCsar } from '../../src/packages/onboard-samples.ts';
-import { PackageRepository } from '../../src/packages/repository.ts';
-import { InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../../src/inventory/store.ts';
+import { FilePackageRepository } from '../../src/packages/repository.ts';
+import { FileInventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../../src/inventory/store.ts';
 import { PROJECT_ROOT } from '../../src/project-root.ts';
 import { startVimSimulator } from '../../src/vim-simulator/server.ts';
 import type { ChangeVnfPkgTuning } from '../../src/lcm/change-vnfpkg-input.ts';
@@ -96,7 +96,7 @@ export interface StageOptions {
 /** One figure's world: data folder, VIM, inventory with the sample packages, task queue. */
 export class Stage {
   readonly taskQueue: string;
-  readonly inventory: InventoryStore;
+  readonly inventory: FileInventoryStore;
   readonly packages: VnfPackageRecord[];
   private readonly closers: (() => Promise<unknown>)[] = [];
 
@@ -105,7 +105,7 @@ export class Stage {
     readonly dataDir: string,
     readonly vim: VimHandle,
     name: string,
-    inventory: InventoryStore,
+    inventory: FileInventoryStore,
     packages: VnfPackageRecord[],
   ) {
     this.taskQueue = `bench-${name}-${Date.now()}`;
@@ -120,8 +120,8 @@ export class Stage {
       ? await startVimProcess(dataDir, options.vimUpdateDelayMs)
       : await startVimInProcess(dataDir, options.vimUpdateDelayMs);
     // The samples are onboarded as CSARs, through the same code path as the API and npm start.
-    const inventory = new InventoryStore(inventoryFile({ DATA_DIR: dataDir }));
-    const packages = await onboardSamplePackagesAsCsar(inventory, new PackageRepository(join(dataDir, 'packages')));
+    const inventory = new FileInventoryStore(inventoryFile({ DATA_DIR: dataDir }));
+    const packages = await onboardSamplePackagesAsCsar(inventory, new FilePackageRepository(join(dataDir, 'packages')));
     return new Stage(ctx, dataDir, vim, options.name, inventory, packages);
   }
 

@@ -8,37 +8,30 @@ import type { VnfInfoModifications } from '../sol003/models.ts';
 export function createInventoryActivities(store: InventoryStore, vim?: VimIdentity) {
   return {
     recordInstantiation(record: { vnfInstanceId: string; stack: { name: string; id: string }; flavourId: string; vnfcResourceInfo: VnfcResourceInfo[] }): Promise<void> {
-      if (!vim) {
-        store.recordInstantiation(record.vnfInstanceId, record.stack, record.vnfcResourceInfo);
-        return Promise.resolve();
-      }
+      if (!vim) return store.recordInstantiation(record.vnfInstanceId, record.stack, record.vnfcResourceInfo);
       // Direct mode (SOL003): every resource handle names the VIM connection that reaches it.
       const { vimConnectionId, info } = vimConnectionEntry(vim);
       const vnfcs = record.vnfcResourceInfo.map((v) => ({ ...v, computeResource: { ...v.computeResource, vimConnectionId } }));
-      store.recordInstantiation(record.vnfInstanceId, record.stack, vnfcs, { vimConnectionInfo: { [vimConnectionId]: info }, flavourId: record.flavourId });
-      return Promise.resolve();
+      return store.recordInstantiation(record.vnfInstanceId, record.stack, vnfcs, { vimConnectionInfo: { [vimConnectionId]: info }, flavourId: record.flavourId });
     },
 
     recordTermination({ vnfInstanceId }: { vnfInstanceId: string }): Promise<void> {
-      store.recordTermination(vnfInstanceId);
-      return Promise.resolve();
+      return store.recordTermination(vnfInstanceId);
     },
 
     /** MODIFY_INFO: the changes merged into the instance's record (idempotent). */
     recordModification({ vnfInstanceId, changes }: { vnfInstanceId: string; changes: VnfInfoModifications }): Promise<void> {
-      store.recordModification(vnfInstanceId, changes);
-      return Promise.resolve();
+      return store.recordModification(vnfInstanceId, changes);
     },
 
     /** The VNFCs a Blue-Green change removed and added (idempotent). */
     recordVnfcReplacement({ vnfInstanceId, removedIds, added }: { vnfInstanceId: string; removedIds: string[]; added: VnfcResourceInfo[] }): Promise<void> {
-      store.replaceVnfcs(vnfInstanceId, removedIds, added);
-      return Promise.resolve();
+      return store.replaceVnfcs(vnfInstanceId, removedIds, added);
     },
 
     /** The instance now runs the destination package (idempotent: writes the same values again). */
     recordPackageChange({ vnfInstanceId, target }: { vnfInstanceId: string; target: TargetPackage }): Promise<void> {
-      store.recordPackageChange(vnfInstanceId, {
+      return store.recordPackageChange(vnfInstanceId, {
         vnfdId: target.vnfdId,
         vnfProvider: target.vnfProvider ?? '',
         vnfProductName: target.vnfProductName ?? '',
@@ -47,7 +40,6 @@ export function createInventoryActivities(store: InventoryStore, vim?: VimIdenti
         vdus: target.vdus,
         coordinationActionNames: target.coordinationActionNames,
       });
-      return Promise.resolve();
     },
   };
 }

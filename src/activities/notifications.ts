@@ -17,13 +17,12 @@ export type DeliveryOutcome =
 export function createNotificationActivities(store: SubscriptionStore, client: NotificationClient, inventory?: InventoryStore) {
   return {
     /** Ids of the subscriptions whose filter the notification passes, oldest first. */
-    matchingSubscriptions(summary: NotificationSummary): Promise<string[]> {
-      const identity = summary.instance ?? inventory?.instance(summary.vnfInstanceId);
-      const ids = store.list()
+    async matchingSubscriptions(summary: NotificationSummary): Promise<string[]> {
+      const identity = summary.instance ?? await inventory?.instance(summary.vnfInstanceId);
+      return (await store.list())
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
         .filter((s) => matchesFilter(s.filter, summary, identity))
         .map((s) => s.id);
-      return Promise.resolve(ids);
     },
 
     /**
@@ -32,7 +31,7 @@ export function createNotificationActivities(store: SubscriptionStore, client: N
      * retryable failure, for the workflow's retry policy.
      */
     async deliverNotification({ subscriptionId, notification }: { subscriptionId: string; notification: NotificationDraft }): Promise<DeliveryOutcome> {
-      const subscription = store.get(subscriptionId);
+      const subscription = await store.get(subscriptionId);
       if (!subscription) return { kind: 'subscription-gone' };
       const { status } = await asApplicationFailure('Notification',
         () => client.deliver(subscription, addressedTo(notification, subscriptionId, subscription.verbosity)),

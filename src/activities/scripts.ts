@@ -1,7 +1,8 @@
 // Tacker-compatible coordinateVNF user scripts from the VNF package: one sandboxed subprocess per
 // call (src/scripts/sandbox.ts), parameters as JSON on stdin, bounded in time and output,
 // heartbeating while it runs. The package and the script are found by the package's id in the
-// worker's own store: no file-system path is ever taken from a workflow's input.
+// worker's own store (in a cluster: its own cache of the package, fetched from PostgreSQL and
+// verified by hash): no file-system path is ever taken from a workflow's input.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { PackageFileError, type PackageRepository } from '../packages/repository.ts';
 import { runSandboxed, SandboxRefusal, type SandboxPolicy } from '../scripts/sandbox.ts';
@@ -24,7 +25,7 @@ export function createScriptActivities(packages: PackageRepository, sandbox: San
     runCoordinateScript: async (input: CoordinateScriptInput): Promise<{ stderrTail: string }> => {
       let located: { contentDir: string; scriptPath: string };
       try {
-        located = packages.locateScript(input.packageId, input.script);
+        located = await packages.locateScript(input.packageId, input.script);
       } catch (err) {
         if (err instanceof PackageFileError) throw ApplicationFailure.nonRetryable(`coordinate script ${input.script}: ${err.message}`, 'Script.Invalid');
         throw err;

@@ -32,7 +32,7 @@ import { DEFAULT_PAGE_SIZE, type ListPaging } from './collections.ts';
 import { negotiated } from './content-negotiation.ts';
 import { PageMarkers } from './page-markers.ts';
 import { cancelTaskOfV1, VNFLCM_V1_BASE, VNFLCM_V1_VERSION } from './routes/vnflcm-v1.ts';
-import { temporalUnavailable } from './temporal-errors.ts';
+import { recordsUnavailable, temporalUnavailable } from './temporal-errors.ts';
 import { VNFLCM_BASE } from './vnf-instances.ts';
 
 /** What the subscription routes need: the store, and a client for the endpoint test. */
@@ -76,7 +76,7 @@ const PUBLIC_PATHS: ReadonlySet<string> = new Set([TOKEN_PATH, OPENAPI_PATH]);
 
 /** The gateway as a Fastify app; `listen` it, or serve it from a server of your own (requestListener). */
 export function createGatewayApp(deps: GatewayDependencies): App {
-  const app = createApp({ log: deps.log, mapError: temporalUnavailable });
+  const app = createApp({ log: deps.log, mapError: (err) => temporalUnavailable(err) ?? recordsUnavailable(err) });
   const throttle = deps.authThrottle ?? new AuthThrottle();
   if (deps.auth) authenticateEveryRequest(app, deps.auth, throttle, PUBLIC_PATHS);
   // Answers no route gives (404 and 405 of the kit) carry the Version of the API they are under, too.

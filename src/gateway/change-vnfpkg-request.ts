@@ -1,10 +1,9 @@
 // A ChangeCurrentVnfPkgRequest resolved against the inventory into the changeVnfPkg workflow's
 // start: the destination package, the VDUs and scripts it names checked (422), the input
 // validated against the workflow's input schema, and what the Temporal UI shows of it.
-import { existsSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
 import { HttpProblem } from '../http/problem.ts';
 import type { InventoryStore, VnfInstanceRecord, VnfPackageRecord } from '../inventory/store.ts';
+import { PackageFileError, type PackageRepository } from '../packages/repository.ts';
 import type { ChangeCurrentVnfPkgRequest } from '../sol003/models.ts';
 import { ChangeVnfPkgInput, type ChangeVnfPkgTuning, type ParsedChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
 import type { StartOperation } from '../workflows/start-operation.ts';
@@ -12,6 +11,8 @@ import { VNFLCM_BASE } from './vnf-instances.ts';
 
 export interface ChangeVnfPkgDependencies {
   inventory: InventoryStore;
+  /** Where the destination package's scripts are looked for (the gateway's package store). */
+  packages?: PackageRepository;
   apiRoot: string;
   /** Used when the destination VNFD declares no coordination action for change_current_package. */
   defaultCoordinationAction: string;
@@ -19,19 +20,19 @@ export interface ChangeVnfPkgDependencies {
 }
 
 /** The start of the operation, or the 409/422 that refuses the request. */
-export function changeVnfPkgStart(
+export async function changeVnfPkgStart(
   deps: ChangeVnfPkgDependencies, opId: string, instance: VnfInstanceRecord, request: ChangeCurrentVnfPkgRequest,
-): StartOperation {
+): Promise<StartOperation> {
   if (instance.instantiationState !== 'INSTANTIATED' || !instance.stack) {
     throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; change_vnfpkg needs INSTANTIATED`);
   }
-  const target = destinationPackage(deps.inventory, request.vnfdId);
+  const target = await destinationPackage(deps.inventory, request.vnfdId);
   checkVduParams(instance, target, request.additionalParams.vdu_params.map((p) => p.vdu_id));
-  checkScripts(target, request);
+  await checkScripts(deps.packages, target, request);
+  const source = await deps.inventory.packageByVnfdId(instance.vnfdId);
   // Blue-Green switches the load balancer back to blue with the source package's coordinate-old-vnf script.
-  const source = deps.inventory.packageByVnfdId(instance.vnfdId);
-  if (request.additionalParams.upgrade_type === 'BlueGreen') checkScript(source, 'lcm-operation-coordinate-old-vnf', request);
-  const input = changeVnfPkgInput(deps, opId, instance, target, request);
+  if (request.additionalParams.upgrade_type === 'BlueGreen') await checkScript(deps.packages, source, 'lcm-operation-coordinate-old-vnf', request);
+  const input = changeVnfPkgInput(deps, opId, instance, source?.id, target, request);
   return {
     kind: 'CHANGE_VNFPKG',
     vnfLcmOpOccId: opId,
@@ -41,8 +42,8 @@ export function changeVnfPkgStart(
   };
 }
 
-function destinationPackage(inventory: InventoryStore, vnfdId: string): VnfPackageRecord {
-  const pkg = inventory.packageByVnfdId(vnfdId);
+async function destinationPackage(inventory: InventoryStore, vnfdId: string): Promise<VnfPackageRecord> {
+  const pkg = await inventory.packageByVnfdId(vnfdId);
   if (!pkg) throw new HttpProblem(422, `no onboarded VNF package has vnfdId ${vnfdId}`);
   if (pkg.onboardingState !== 'ONBOARDED' || pkg.operationalState !== 'ENABLED') {
     throw new HttpProblem(422, `VNF package ${pkg.id} (vnfdId ${vnfdId}) is ${pkg.onboardingState}/${pkg.operationalState}; it must be ONBOARDED and ENABLED`);
@@ -63,23 +64,30 @@ function checkVduParams(instance: VnfInstanceRecord, target: VnfPackageRecord, v
 
 type ScriptKey = 'lcm-operation-coordinate-new-vnf' | 'lcm-operation-coordinate-old-vnf';
 
-/** Tacker's rule: coordinate scripts named in additionalParams must be files of the package. */
-function checkScripts(target: VnfPackageRecord, request: ChangeCurrentVnfPkgRequest): void {
-  for (const key of ['lcm-operation-coordinate-new-vnf', 'lcm-operation-coordinate-old-vnf'] as const) checkScript(target, key, request);
+/**
+ * Tacker's rule: coordinate scripts named in additionalParams must be files of the package, found
+ * the way the worker will find them (PackageRepository.locateScript). A gateway without a
+ * package store has none to check, and the worker refuses a missing script when it runs.
+ */
+async function checkScripts(packages: PackageRepository | undefined, target: VnfPackageRecord, request: ChangeCurrentVnfPkgRequest): Promise<void> {
+  for (const key of ['lcm-operation-coordinate-new-vnf', 'lcm-operation-coordinate-old-vnf'] as const) await checkScript(packages, target, key, request);
 }
 
-function checkScript(pkg: VnfPackageRecord | undefined, key: ScriptKey, request: ChangeCurrentVnfPkgRequest): void {
+async function checkScript(packages: PackageRepository | undefined, pkg: VnfPackageRecord | undefined, key: ScriptKey, request: ChangeCurrentVnfPkgRequest): Promise<void> {
   const script = request.additionalParams[key];
-  if (!script) return;
-  const path = pkg?.contentDir ? resolve(pkg.contentDir, script) : undefined;
-  const inside = path && pkg?.contentDir ? relative(pkg.contentDir, path) : '..';
-  if (!path || inside.startsWith('..') || isAbsolute(inside) || !existsSync(path)) {
-    throw new HttpProblem(422, `additionalParams.${key} names ${script}, which is not a file of VNF package ${pkg?.id ?? `of vnfdId ${request.vnfdId}`}`);
+  if (!script || !packages) return;
+  const refusal = new HttpProblem(422, `additionalParams.${key} names ${script}, which is not a file of VNF package ${pkg?.id ?? `of vnfdId ${request.vnfdId}`}`);
+  if (!pkg) throw refusal;
+  try {
+    await packages.locateScript(pkg.id, script);
+  } catch (err) {
+    if (!(err instanceof PackageFileError)) throw err;
+    throw refusal;
   }
 }
 
 function changeVnfPkgInput(
-  deps: ChangeVnfPkgDependencies, opId: string, instance: VnfInstanceRecord,
+  deps: ChangeVnfPkgDependencies, opId: string, instance: VnfInstanceRecord, sourcePackageId: string | undefined,
   target: VnfPackageRecord, request: ChangeCurrentVnfPkgRequest,
 ): ParsedChangeVnfPkgInput {
   const { vnfd } = target;
@@ -88,7 +96,7 @@ function changeVnfPkgInput(
     vnfLcmOpOccId: opId,
     vnfInstanceId: instance.id,
     sourceVnfdId: instance.vnfdId,
-    sourcePackageId: deps.inventory.packageByVnfdId(instance.vnfdId)?.id,
+    sourcePackageId,
     stack: instance.stack ?? { name: '', id: '' },
     vnfcResourceInfo: instance.vnfcResourceInfo.map((v) => ({
       id: v.id, vduId: v.vduId, serverId: v.computeResource.resourceId,

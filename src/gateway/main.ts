@@ -4,14 +4,12 @@ import { codecDataConverter } from '../codec/data-converter.ts';
 import { CodecConfigError } from '../codec/keyring.ts';
 import { egressPolicyOf, gatewayApiRoot, loadConfig, readOptionalFile } from '../config.ts';
 import { listen } from '../http/listen.ts';
-import { inventoryFile } from '../inventory/location.ts';
-import { InventoryStore } from '../inventory/store.ts';
 import { NotificationClient } from '../notifications/client.ts';
-import { SubscriptionStore, subscriptionsFile } from '../notifications/store.ts';
-import { recoverInterruptedOnboardings } from '../packages/lifecycle.ts';
+import { recoverInterruptedOnboardings, SHARED_ONBOARDING_BOUND_MS } from '../packages/lifecycle.ts';
 import { CsarInspector } from '../packages/csar-inspection.ts';
 import { PackageDownloader } from '../packages/download.ts';
-import { PackageRepository, packageRepositoryDir } from '../packages/repository.ts';
+import { describeStores, openStores } from '../stores.ts';
+import { temporalConnectionOptions, TemporalSettingsError } from '../temporal-connection.ts';
 import { GatewayAuthenticator } from './auth.ts';
 import { createGatewayApp } from './app.ts';
 import { prepareDataDir } from '../persistence/data-dir.ts';
@@ -21,7 +19,7 @@ async function main(): Promise<void> {
   prepareDataDir(config.DATA_DIR);
   // Workflow inputs carry secrets: the client encrypts them before they reach the server.
   const dataConverter = codecDataConverter(config);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
   const auth = new GatewayAuthenticator({
     apiTokens: config.GATEWAY_API_TOKENS,
@@ -29,10 +27,11 @@ async function main(): Promise<void> {
     oauth2Clients: config.GATEWAY_OAUTH2_CLIENTS.map(([clientId, clientSecret]) => ({ clientId, clientSecret })),
     ...(config.GATEWAY_TOKEN_SECRET ? { tokenSecret: config.GATEWAY_TOKEN_SECRET } : {}),
   });
-  const inventory = new InventoryStore(inventoryFile(config));
-  const packages = new PackageRepository(packageRepositoryDir(config));
-  // An onboarding cut short by a stop is undone before anything is served.
-  const interrupted = await recoverInterruptedOnboardings({ inventory, repository: packages });
+  const { inventory, packages, subscriptions, kind } = await openStores(config);
+  // An onboarding cut short by a stop is undone before anything is served; with records shared
+  // by several gateways, only one older than any upload can last (another may be uploading now).
+  const interrupted = await recoverInterruptedOnboardings({ inventory, repository: packages },
+    kind === 'postgres' ? { inProgressForMs: SHARED_ONBOARDING_BOUND_MS } : {});
   if (interrupted.length) console.log(`VNF packages whose onboarding was interrupted, back to CREATED: ${interrupted.join(', ')}`);
   const app = createGatewayApp({
     auth,
@@ -48,13 +47,14 @@ async function main(): Promise<void> {
     apiRoot: gatewayApiRoot(config),
     defaultCoordinationAction: config.DEFAULT_COORDINATION_ACTION,
     log: (line) => console.log(line),
-    subscriptions: { store: new SubscriptionStore(subscriptionsFile(config)), client: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }, { egress: egressPolicyOf(config) }) },
+    subscriptions: { store: subscriptions, client: new NotificationClient({ insecureOrigins: config.TLS_INSECURE_ORIGINS }, { egress: egressPolicyOf(config) }) },
   });
   const url = await listen(app, config.GATEWAY_HOST, config.GATEWAY_PORT);
-  console.log(`gateway listening on ${url} (SOL003 vnflcm v2, SOL005 vnfpkgm v1)`);
+  console.log(`gateway listening on ${url} (SOL003 vnflcm v2, SOL005 vnfpkgm v1); records: ${describeStores(config)}`);
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof CodecConfigError ? `gateway refuses to start: ${err.message}` : err);
+  const refusal = err instanceof CodecConfigError || err instanceof TemporalSettingsError;
+  console.error(refusal ? `gateway refuses to start: ${err.message}` : err);
   process.exit(1);
 });

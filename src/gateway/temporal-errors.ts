@@ -1,8 +1,10 @@
 // What the gateway makes of Temporal's gRPC errors: the engine unreachable is a 503 with
-// Retry-After, never a 500. Codes are @grpc/grpc-js's `status`, the client's own.
+// Retry-After, never a 500. Codes are @grpc/grpc-js's `status`, the client's own. The same for
+// the PostgreSQL of a cluster's records (restarting, or out of reach).
 import { setTimeout as delay } from 'node:timers/promises';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { HttpProblem } from '../http/problem.ts';
+import { isDatabaseUnavailable } from '../persistence/postgres.ts';
 
 const RETRY_AFTER_SECONDS = '5';
 
@@ -10,6 +12,12 @@ const RETRY_AFTER_SECONDS = '5';
 export function temporalUnavailable(err: unknown): HttpProblem | undefined {
   if (!grpcCodes(err).some((code) => code === grpcStatus.UNAVAILABLE || code === grpcStatus.DEADLINE_EXCEEDED)) return undefined;
   return new HttpProblem(503, 'the workflow engine (Temporal) is not reachable now; try again later', { 'Retry-After': RETRY_AFTER_SECONDS });
+}
+
+/** The cluster's PostgreSQL restarting or out of reach: the records cannot be read now, try again later. */
+export function recordsUnavailable(err: unknown): HttpProblem | undefined {
+  if (!isDatabaseUnavailable(err)) return undefined;
+  return new HttpProblem(503, 'the VNFM\'s records (PostgreSQL) are not reachable now; try again later', { 'Retry-After': RETRY_AFTER_SECONDS });
 }
 
 /** How long a GET waits for a workflow task to be retried before it gives up. */

@@ -29,8 +29,8 @@ export interface VnfInstanceDependencies {
 }
 
 /** A new VNF instance resource (NOT_INSTANTIATED) of an onboarded, enabled package; 422 without one. */
-export function newInstance(inventory: InventoryStore, request: CreateVnfRequest): VnfInstanceRecord {
-  const pkg = inventory.packageByVnfdId(request.vnfdId);
+export async function newInstance(inventory: InventoryStore, request: CreateVnfRequest): Promise<VnfInstanceRecord> {
+  const pkg = await inventory.packageByVnfdId(request.vnfdId);
   if (!pkg || pkg.onboardingState !== 'ONBOARDED' || pkg.operationalState !== 'ENABLED') {
     throw new HttpProblem(422, `no ONBOARDED and ENABLED VNF package has vnfdId ${request.vnfdId}`);
   }
@@ -57,12 +57,12 @@ export function newInstance(inventory: InventoryStore, request: CreateVnfRequest
  * (Temporal unreachable), the instance is not kept either, and the caller gets the error.
  */
 export async function createInstance(deps: VnfInstanceDependencies & { notify: boolean }, record: VnfInstanceRecord): Promise<void> {
-  deps.inventory.putInstance(record);
+  await deps.inventory.putInstance(record);
   if (!deps.notify) return;
   try {
     await announceIdentifier(deps, record, 'creation');
   } catch (err) {
-    deps.inventory.deleteInstance(record.id);
+    await deps.inventory.deleteInstance(record.id);
     throw err;
   }
 }
@@ -78,7 +78,7 @@ export async function deleteInstance(deps: VnfInstanceDependencies & { notify: b
   const active = await activeOperation(deps.client, instance.id);
   if (active) throw new HttpProblem(409, `VNF instance ${instance.id} has operation ${active} in progress or in FAILED_TEMP`);
   if (deps.notify) await announceIdentifier(deps, instance, 'deletion');
-  deps.inventory.deleteInstance(instance.id);
+  await deps.inventory.deleteInstance(instance.id);
 }
 
 /** Starts the notifier of the instance's creation or deletion, with its one notification (SOL003 §5.5.2.18–19). */
@@ -103,9 +103,9 @@ async function announceIdentifier(deps: VnfInstanceDependencies, instance: VnfIn
 }
 
 /** The start of an instantiate operation, or the 409/422 that refuses it. */
-export function instantiateStart(deps: Pick<VnfInstanceDependencies, 'inventory' | 'apiRoot'>, instance: VnfInstanceRecord, request: InstantiateVnfRequest): StartOperation {
+export async function instantiateStart(deps: Pick<VnfInstanceDependencies, 'inventory' | 'apiRoot'>, instance: VnfInstanceRecord, request: InstantiateVnfRequest): Promise<StartOperation> {
   if (instance.instantiationState !== 'NOT_INSTANTIATED') throw new HttpProblem(409, `VNF instance ${instance.id} is INSTANTIATED already`);
-  const pkg = deps.inventory.packageByVnfdId(instance.vnfdId);
+  const pkg = await deps.inventory.packageByVnfdId(instance.vnfdId);
   if (!pkg) throw new HttpProblem(422, `the VNF package of vnfdId ${instance.vnfdId} is no longer onboarded`);
   const layout = request.additionalParams?.vdu_layout ?? {};
   for (const vduId of Object.keys(layout)) {
@@ -143,9 +143,9 @@ export function terminateStart(apiRoot: string, instance: VnfInstanceRecord, req
  * as SOL003 allows. A new vnfdId must be of an onboarded, enabled package; it changes the
  * instance's package identity only (nothing on the VIM changes, as in Tacker).
  */
-export function modifyInfoStart(
+export async function modifyInfoStart(
   deps: Pick<VnfInstanceDependencies, 'inventory' | 'apiRoot'>, instance: VnfInstanceRecord, request: VnfInfoModificationRequest,
-): StartOperation {
+): Promise<StartOperation> {
   const unsupported = (['vimConnectionInfo', 'vimConnectionInfoDeleteIds', 'vnfcInfoModifications', 'vnfcInfoModificationsDeleteIds'] as const)
     .filter((key) => request[key] !== undefined);
   if (unsupported.length > 0) {
@@ -154,7 +154,7 @@ export function modifyInfoStart(
   const changes: VnfInfoModifications = Object.fromEntries((['vnfInstanceName', 'vnfInstanceDescription', 'vnfConfigurableProperties', 'metadata', 'extensions'] as const)
     .filter((key) => request[key] !== undefined).map((key) => [key, request[key]]));
   if (request.vnfdId !== undefined && request.vnfdId !== instance.vnfdId) {
-    const pkg = deps.inventory.packageByVnfdId(request.vnfdId);
+    const pkg = await deps.inventory.packageByVnfdId(request.vnfdId);
     if (!pkg || pkg.onboardingState !== 'ONBOARDED' || pkg.operationalState !== 'ENABLED') {
       throw new HttpProblem(422, `no ONBOARDED and ENABLED VNF package has vnfdId ${request.vnfdId}`);
     }
@@ -228,8 +228,8 @@ async function activeOperation(client: Client, vnfInstanceId: string): Promise<s
   }
 }
 
-export function instanceOrThrow(inventory: InventoryStore, id: string): VnfInstanceRecord {
-  const instance = inventory.instance(id);
+export async function instanceOrThrow(inventory: InventoryStore, id: string): Promise<VnfInstanceRecord> {
+  const instance = await inventory.instance(id);
   if (!instance) throw new HttpProblem(404, `VNF instance ${id} does not exist`);
   return instance;
 }

@@ -8,7 +8,7 @@ import { VNFPKGM_BASE, type VnfPkgInfo } from '../sol005/models.ts';
 
 export const PACKAGES = `${VNFPKGM_BASE}/vnf_packages`;
 
-export function renderVnfPkgInfo(pkg: VnfPkgInfoRecord, inventory: InventoryStore, apiRoot: string): VnfPkgInfo {
+export async function renderVnfPkgInfo(pkg: VnfPkgInfoRecord, inventory: InventoryStore, apiRoot: string): Promise<VnfPkgInfo> {
   const self = `${apiRoot}${PACKAGES}/${pkg.id}`;
   const { vnfd } = pkg;
   return {
@@ -25,7 +25,7 @@ export function renderVnfPkgInfo(pkg: VnfPkgInfoRecord, inventory: InventoryStor
     additionalArtifacts: pkg.additionalArtifacts,
     onboardingState: pkg.onboardingState,
     operationalState: pkg.operationalState,
-    usageState: usageState(inventory, pkg),
+    usageState: await usageState(inventory, pkg),
     userDefinedData: pkg.userDefinedData ?? {},
     onboardingFailureDetails: pkg.onboardingFailureDetails,
     _links: {
@@ -36,8 +36,8 @@ export function renderVnfPkgInfo(pkg: VnfPkgInfoRecord, inventory: InventoryStor
   };
 }
 
-export function lookup(inventory: InventoryStore, id: string): VnfPkgInfoRecord {
-  return refusing(() => packageOrThrow(inventory, id));
+export function lookup(inventory: InventoryStore, id: string): Promise<VnfPkgInfoRecord> {
+  return refusingAsync(() => packageOrThrow(inventory, id));
 }
 
 export function onboarded(pkg: VnfPkgInfoRecord): VnfPkgInfoRecord {
@@ -46,14 +46,6 @@ export function onboarded(pkg: VnfPkgInfoRecord): VnfPkgInfoRecord {
 }
 
 /** Runs a lifecycle step, its refusals (not found, wrong state, invalid CSAR) as ProblemDetails. */
-export function refusing<T>(call: () => T): T {
-  try {
-    return call();
-  } catch (err) {
-    throw orUnexpected(err);
-  }
-}
-
 export async function refusingAsync<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();

@@ -32,7 +32,7 @@ export async function ensureSampleInstance(
   store: InventoryStore, vimUrl: string, pkg: VnfPackageRecord,
   { instanceId = SAMPLE_VNF_INSTANCE_ID, layout = SAMPLE_LAYOUT }: { instanceId?: string; layout?: Record<string, number> } = {},
 ): Promise<VnfInstanceRecord> {
-  const existing = store.instance(instanceId);
+  const existing = await store.instance(instanceId);
   if (existing) return existing;
   const vdus = Object.entries(layout).map(([vduId, count]) => {
     const vdu = pkg.vnfd.vdus[vduId];
@@ -65,6 +65,6 @@ export async function ensureSampleInstance(
       computeResource: { vimConnectionId: vim.vimConnectionId, resourceId: v.serverId, vimLevelResourceType: 'OS::Nova::Server' },
     })),
   };
-  store.putInstance(instance);
+  await store.putInstance(instance);
   return instance;
 }

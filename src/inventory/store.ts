@@ -1,8 +1,10 @@
-// The VNF packages and VNF instances the gateway serves, one small JSON file per record in the
-// data folder (`<DATA_DIR>/inventory/packages/<id>.json`, `.../instances/<id>.json`), shared by
-// the gateway and worker processes. Reading or updating a record touches only its own file, so
-// the cost of an operation does not grow with the inventory, and a process updating one record
-// cannot undo another process's update of another record. Each file is replaced atomically.
+// The VNF packages and VNF instances the gateway serves: their records, and the one interface
+// (InventoryStore) both stores implement. The embedded default, FileInventoryStore, keeps one
+// small JSON file per record in the data folder (`<DATA_DIR>/inventory/packages/<id>.json`,
+// `.../instances/<id>.json`), shared by the gateway and worker processes of one machine; a
+// cluster keeps them in PostgreSQL (src/inventory/postgres-store.ts). Reading or updating a
+// record touches only that record, so the cost of an operation does not grow with the inventory,
+// and a process updating one record cannot undo another process's update of another record.
 // Operation state is NOT kept here: it lives in the workflows.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -22,7 +24,10 @@ export const VnfPackageRecord = z.object({
   vnfd: VnfdSummary,
   onboardingState: z.enum(['CREATED', 'UPLOADING', 'PROCESSING', 'ONBOARDED', 'ERROR']),
   operationalState: z.enum(['ENABLED', 'DISABLED']),
-  /** Folder of the unpacked package (scripts are looked up here). */
+  /**
+   * Folder of the unpacked package on the machine that onboarded it (file store only; a cluster's
+   * workers fetch the content by id from the package store instead).
+   */
   contentDir: z.string().optional(),
   // SOL005 VnfPkgInfo attributes kept by the package management API (usageState is computed).
   userDefinedData: KeyValuePairs.optional(),
@@ -31,6 +36,11 @@ export const VnfPackageRecord = z.object({
   softwareImages: z.array(VnfPackageSoftwareImageInfo).optional(),
   /** The package's files besides its VNFD, manifest and images, with their checksums. */
   additionalArtifacts: z.array(VnfPackageArtifactInfo).optional(),
+  /**
+   * When the upload under way began (UPLOADING, PROCESSING): with gateways sharing the records, a
+   * gateway that starts undoes only onboardings older than any upload can last.
+   */
+  onboardingStartedAt: z.string().optional(),
   /** Why the last upload failed; present only while the package is back in CREATED. */
   onboardingFailureDetails: ProblemDetails.optional(),
 });
@@ -69,13 +79,84 @@ export const VnfInstanceRecord = z.object({
 });
 export type VnfInstanceRecord = z.infer<typeof VnfInstanceRecord>;
 
+/** The VIM an instantiated instance's resources are on (direct mode), and its flavour. */
+export interface InstanceVim {
+  vimConnectionInfo: Record<string, VimConnectionInfo>;
+  flavourId: string;
+}
+
 /** The whole inventory as one document: how versions before the record folder kept it. */
 const SingleDocument = z.object({
   packages: z.record(z.string(), VnfPkgInfoRecord).default({}),
   instances: z.record(z.string(), VnfInstanceRecord).default({}),
 });
 
-export class InventoryStore {
+/**
+ * The inventory as every process sees it, whatever keeps it. Records are JSON documents: a field
+ * a record gains is kept by both stores with no change of theirs.
+ */
+export interface InventoryStore {
+  /** Packages with a VNFD (onboarded); packageInfos() lists every package resource. */
+  packages(): Promise<VnfPackageRecord[]>;
+  /** Ordered by id. */
+  packageInfos(): Promise<VnfPkgInfoRecord[]>;
+  packageInfo(id: string): Promise<VnfPkgInfoRecord | undefined>;
+  packageByVnfdId(vnfdId: string): Promise<VnfPackageRecord | undefined>;
+  putPackage(record: VnfPkgInfoRecord): Promise<void>;
+  deletePackage(id: string): Promise<void>;
+  instance(id: string): Promise<VnfInstanceRecord | undefined>;
+  /** Ordered by id. */
+  instances(): Promise<VnfInstanceRecord[]>;
+  /** Ids of the instances whose current VNFD is `vnfdId`, ordered. */
+  instanceIdsOfVnfd(vnfdId: string): Promise<string[]>;
+  putInstance(record: VnfInstanceRecord): Promise<void>;
+  deleteInstance(instanceId: string): Promise<void>;
+  /** `vim`: the VIM connection the resource handles name (direct mode), and the flavour. */
+  recordInstantiation(instanceId: string, stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[], vim?: InstanceVim): Promise<void>;
+  recordTermination(instanceId: string): Promise<void>;
+  /** MODIFY_INFO: the changes merged into the instance (idempotent: merging them again changes nothing). */
+  recordModification(instanceId: string, changes: VnfInfoModifications): Promise<void>;
+  /**
+   * After a Blue-Green change: the removed VNFCs leave vnfcResourceInfo and the added ones join
+   * it (idempotent: a VNFC already there is not added twice).
+   */
+  replaceVnfcs(instanceId: string, removedIds: readonly string[], added: readonly VnfcResourceInfo[]): Promise<void>;
+  /** After a completed change_vnfpkg: the instance now runs the destination package. */
+  recordPackageChange(instanceId: string, vnfd: VnfdSummary): Promise<void>;
+}
+
+/**
+ * What the record* methods change in an instance, for every store: each store reads the record,
+ * applies one of these and writes it back in its own way (a file, a row locked for the change).
+ */
+export const instanceChanges = {
+  instantiation: (stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[], vim?: InstanceVim) => (instance: VnfInstanceRecord): void => {
+    Object.assign(instance, { instantiationState: 'INSTANTIATED', stack, vnfcResourceInfo, ...vim });
+  },
+  termination: () => (instance: VnfInstanceRecord): void => {
+    instance.instantiationState = 'NOT_INSTANTIATED';
+    instance.stack = undefined;
+    instance.vnfcResourceInfo = [];
+    instance.vimConnectionInfo = undefined;
+    instance.flavourId = undefined;
+  },
+  modification: (changes: VnfInfoModifications) => (instance: VnfInstanceRecord): void => {
+    Object.assign(instance, modifiedInstance(instance, changes));
+  },
+  vnfcReplacement: (removedIds: readonly string[], added: readonly VnfcResourceInfo[]) => (instance: VnfInstanceRecord): void => {
+    const kept = instance.vnfcResourceInfo.filter((v) => !removedIds.includes(v.id));
+    instance.vnfcResourceInfo = [...kept, ...added.filter((a) => !kept.some((v) => v.id === a.id))];
+  },
+  packageChange: (vnfd: VnfdSummary) => (instance: VnfInstanceRecord): void => {
+    Object.assign(instance, {
+      vnfdId: vnfd.vnfdId, vnfProvider: vnfd.vnfProvider, vnfProductName: vnfd.vnfProductName,
+      vnfSoftwareVersion: vnfd.vnfSoftwareVersion, vnfdVersion: vnfd.vnfdVersion,
+    });
+  },
+};
+
+/** The embedded default: one JSON file per record under `<DATA_DIR>/inventory/`. */
+export class FileInventoryStore implements InventoryStore {
   /** The folder of the records: `file` without its `.json`, i.e. `<DATA_DIR>/inventory/`. */
   readonly dir: string;
   private readonly packageRecords: JsonRecordFolder<VnfPkgInfoRecord>;
@@ -94,92 +175,72 @@ export class InventoryStore {
     this.instanceRecords = folders.instances;
   }
 
-  /** Packages with a VNFD (onboarded); packageInfos() lists every package resource. */
-  packages(): VnfPackageRecord[] {
-    return this.packageInfos().filter((p): p is VnfPackageRecord => p.vnfd !== undefined);
+  async packages(): Promise<VnfPackageRecord[]> {
+    return (await this.packageInfos()).filter((p): p is VnfPackageRecord => p.vnfd !== undefined);
   }
 
-  /** Ordered by id. */
-  packageInfos(): VnfPkgInfoRecord[] {
-    return this.packageRecords.list();
+  packageInfos(): Promise<VnfPkgInfoRecord[]> {
+    return Promise.resolve(this.packageRecords.list());
   }
 
-  packageInfo(id: string): VnfPkgInfoRecord | undefined {
-    return this.packageRecords.get(id);
+  packageInfo(id: string): Promise<VnfPkgInfoRecord | undefined> {
+    return Promise.resolve(this.packageRecords.get(id));
   }
 
-  packageByVnfdId(vnfdId: string): VnfPackageRecord | undefined {
-    return this.packages().find((p) => p.vnfd.vnfdId === vnfdId);
+  async packageByVnfdId(vnfdId: string): Promise<VnfPackageRecord | undefined> {
+    return (await this.packages()).find((p) => p.vnfd.vnfdId === vnfdId);
   }
 
-  instance(id: string): VnfInstanceRecord | undefined {
-    return this.instanceRecords.get(id);
+  instance(id: string): Promise<VnfInstanceRecord | undefined> {
+    return Promise.resolve(this.instanceRecords.get(id));
   }
 
-  /** Ordered by id. */
-  instances(): VnfInstanceRecord[] {
-    return this.instanceRecords.list();
+  instances(): Promise<VnfInstanceRecord[]> {
+    return Promise.resolve(this.instanceRecords.list());
   }
 
-  putPackage(record: VnfPkgInfoRecord): void {
+  async instanceIdsOfVnfd(vnfdId: string): Promise<string[]> {
+    return (await this.instances()).filter((i) => i.vnfdId === vnfdId).map((i) => i.id);
+  }
+
+  putPackage(record: VnfPkgInfoRecord): Promise<void> {
     this.packageRecords.put(record);
+    return Promise.resolve();
   }
 
-  deletePackage(id: string): void {
+  deletePackage(id: string): Promise<void> {
     this.packageRecords.delete(id);
+    return Promise.resolve();
   }
 
-  putInstance(record: VnfInstanceRecord): void {
+  putInstance(record: VnfInstanceRecord): Promise<void> {
     this.instanceRecords.put(record);
+    return Promise.resolve();
   }
 
-  recordInstantiation(
-    instanceId: string, stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[],
-    vim?: { vimConnectionInfo: Record<string, VimConnectionInfo>; flavourId: string },
-  ): void {
-    this.changeInstance(instanceId, (instance) => {
-      Object.assign(instance, { instantiationState: 'INSTANTIATED', stack, vnfcResourceInfo, ...vim });
-    });
+  recordInstantiation(instanceId: string, stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[], vim?: InstanceVim): Promise<void> {
+    return this.changeInstance(instanceId, instanceChanges.instantiation(stack, vnfcResourceInfo, vim));
   }
 
-  recordTermination(instanceId: string): void {
-    this.changeInstance(instanceId, (instance) => {
-      instance.instantiationState = 'NOT_INSTANTIATED';
-      instance.stack = undefined;
-      instance.vnfcResourceInfo = [];
-      instance.vimConnectionInfo = undefined;
-      instance.flavourId = undefined;
-    });
+  recordTermination(instanceId: string): Promise<void> {
+    return this.changeInstance(instanceId, instanceChanges.termination());
   }
 
-  /** MODIFY_INFO: the changes merged into the instance (idempotent: merging them again changes nothing). */
-  recordModification(instanceId: string, changes: VnfInfoModifications): void {
-    this.changeInstance(instanceId, (instance) => Object.assign(instance, modifiedInstance(instance, changes)));
+  recordModification(instanceId: string, changes: VnfInfoModifications): Promise<void> {
+    return this.changeInstance(instanceId, instanceChanges.modification(changes));
   }
 
-  deleteInstance(instanceId: string): void {
+  replaceVnfcs(instanceId: string, removedIds: readonly string[], added: readonly VnfcResourceInfo[]): Promise<void> {
+    return this.changeInstance(instanceId, instanceChanges.vnfcReplacement(removedIds, added));
+  }
+
+  deleteInstance(instanceId: string): Promise<void> {
     this.instanceRecords.delete(instanceId);
+    return Promise.resolve();
   }
 
-  /** After a completed change_vnfpkg: the instance now runs the destination package. */
-  recordPackageChange(instanceId: string, vnfd: VnfdSummary): void {
-    this.changeInstance(instanceId, (instance) => {
-      Object.assign(instance, {
-        vnfdId: vnfd.vnfdId, vnfProvider: vnfd.vnfProvider, vnfProductName: vnfd.vnfProductName,
-        vnfSoftwareVersion: vnfd.vnfSoftwareVersion, vnfdVersion: vnfd.vnfdVersion,
-      });
-    });
-  }
-
-  /**
-   * After a Blue-Green change: the removed VNFCs leave vnfcResourceInfo and the added ones join
-   * it (idempotent: a VNFC already there is not added twice).
-   */
-  replaceVnfcs(instanceId: string, removedIds: readonly string[], added: readonly VnfcResourceInfo[]): void {
-    this.changeInstance(instanceId, (instance) => {
-      const kept = instance.vnfcResourceInfo.filter((v) => !removedIds.includes(v.id));
-      instance.vnfcResourceInfo = [...kept, ...added.filter((a) => !kept.some((v) => v.id === a.id))];
-    });
+  recordPackageChange(instanceId: string, vnfd: VnfdSummary): Promise<void> {
+    return this.changeInstance(instanceId, instanceChanges.packageChange(vnfd));
   }
 
   /**
@@ -187,11 +248,12 @@ export class InventoryStore {
    * writer at a time (the gateway creates and deletes it, the workflow of the one operation
    * running on the instance records its outcome), and other records are not touched.
    */
-  private changeInstance(instanceId: string, change: (instance: VnfInstanceRecord) => void): void {
+  private changeInstance(instanceId: string, change: (instance: VnfInstanceRecord) => void): Promise<void> {
     const instance = this.instanceRecords.get(instanceId);
-    if (!instance) throw new Error(`no VNF instance ${instanceId}`);
+    if (!instance) return Promise.reject(new Error(`no VNF instance ${instanceId}`));
     change(instance);
     this.instanceRecords.put(instance);
+    return Promise.resolve();
   }
 }
 

@@ -1,6 +1,7 @@
-// The subscriptions of the VNF LCM API, as a small JSON file in the data folder, written by the
-// gateway and read by the worker's delivery activities. The subscriber credentials live here
-// (mode 0600) and nowhere else: not in workflow history, never in an API response.
+// The subscriptions of the VNF LCM API, written by the gateway and read by the worker's delivery
+// activities: in a small JSON file of the data folder (the embedded default) or in PostgreSQL (a
+// cluster, src/notifications/postgres-store.ts). The subscriber credentials live here (the file
+// is mode 0600) and nowhere else: not in workflow history, never in an API response.
 import { join } from 'node:path';
 import { z } from 'zod';
 import { JsonFile } from '../persistence/json-file.ts';
@@ -27,7 +28,24 @@ const SubscriptionFile = z.object({
 });
 type SubscriptionFile = z.infer<typeof SubscriptionFile>;
 
-export class SubscriptionStore {
+/** The subscriptions as every process sees them, whatever keeps them (a file, PostgreSQL). */
+export interface SubscriptionStore {
+  list(): Promise<SubscriptionRecord[]>;
+  get(id: string): Promise<SubscriptionRecord | undefined>;
+  put(record: SubscriptionRecord): Promise<void>;
+  /** True when there was one to delete. */
+  delete(id: string): Promise<boolean>;
+  /**
+   * A subscription with the same callbackUri, filter and verbosity (SOL003 §5.4.18.3.1 lets the
+   * VNFM answer 303 instead of creating a second one). Filters are compared as sets of values.
+   */
+  findDuplicate(candidate: DuplicateCandidate): Promise<SubscriptionRecord | undefined>;
+}
+
+export type DuplicateCandidate = Pick<SubscriptionRecord, 'callbackUri' | 'filter' | 'verbosity'>;
+
+/** The embedded default: every subscription in one small JSON file of the data folder. */
+export class FileSubscriptionStore implements SubscriptionStore {
   // Mode 0600: subscriber credentials are kept here (never returned by the API).
   private readonly document: JsonFile<typeof SubscriptionFile>;
 
@@ -43,39 +61,39 @@ export class SubscriptionStore {
     this.document.update(change);
   }
 
-  list(): SubscriptionRecord[] {
-    return Object.values(this.read().subscriptions);
+  list(): Promise<SubscriptionRecord[]> {
+    return Promise.resolve(Object.values(this.read().subscriptions));
   }
 
   /** Ids come from clients: only the file's own keys count (`constructor` or `__proto__` name nothing). */
-  get(id: string): SubscriptionRecord | undefined {
+  get(id: string): Promise<SubscriptionRecord | undefined> {
     const { subscriptions } = this.read();
-    return Object.hasOwn(subscriptions, id) ? subscriptions[id] : undefined;
+    return Promise.resolve(Object.hasOwn(subscriptions, id) ? subscriptions[id] : undefined);
   }
 
-  put(record: SubscriptionRecord): void {
+  put(record: SubscriptionRecord): Promise<void> {
     this.update((file) => void (file.subscriptions[record.id] = record));
+    return Promise.resolve();
   }
 
-  /** True when there was one to delete. */
-  delete(id: string): boolean {
+  delete(id: string): Promise<boolean> {
     let found = false;
     this.update((file) => {
       found = Object.hasOwn(file.subscriptions, id);
       if (found) delete file.subscriptions[id];
     });
-    return found;
+    return Promise.resolve(found);
   }
 
-  /**
-   * A subscription with the same callbackUri, filter and verbosity (SOL003 §5.4.18.3.1 lets the
-   * VNFM answer 303 instead of creating a second one). Filters are compared as sets of values.
-   */
-  findDuplicate(candidate: Pick<SubscriptionRecord, 'callbackUri' | 'filter' | 'verbosity'>): SubscriptionRecord | undefined {
-    const key = duplicateKey(candidate);
-    return this.list().find((s) => duplicateKey(s) === key);
+  async findDuplicate(candidate: DuplicateCandidate): Promise<SubscriptionRecord | undefined> {
+    return findDuplicateIn(await this.list(), candidate);
   }
+}
 
+/** The first of `records` that duplicates the candidate (same callbackUri, filter as sets, verbosity). */
+export function findDuplicateIn(records: SubscriptionRecord[], candidate: DuplicateCandidate): SubscriptionRecord | undefined {
+  const key = duplicateKey(candidate);
+  return records.find((s) => duplicateKey(s) === key);
 }
 
 /** The resource as the API shows it: explicit fields only, so credentials cannot leak. */

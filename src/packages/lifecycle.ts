@@ -6,8 +6,10 @@
 // A failed upload sends the package back to CREATED with `onboardingFailureDetails` (the same
 // ProblemDetails the uploader receives) and nothing stored, so it can be uploaded again.
 //
-// The inventory is a synchronous JSON file: a check and the write that depends on it run with
-// no await between them, so within one process no other request can slip in.
+// A check and the write that depends on it are two calls to the store: two requests for the same
+// package at once (in one gateway or two) can both pass a check. The states guard what matters
+// (an upload needs UPLOADING, set by beginUpload; a delete needs DISABLED), and the duplicate-
+// vnfdId check is made again after the content is stored.
 import { createHash, randomUUID } from 'node:crypto';
 import { HttpProblem } from '../http/problem.ts';
 import type { InventoryStore, VnfPackageRecord, VnfPkgInfoRecord } from '../inventory/store.ts';
@@ -37,41 +39,41 @@ export class PackageStateError extends Error {
   }
 }
 
-export function createVnfPackage(inventory: InventoryStore, request: CreateVnfPkgInfoRequest, id: string = randomUUID()): VnfPkgInfoRecord {
-  if (inventory.packageInfo(id)) throw new PackageStateError('conflict', `VNF package ${id} exists already`);
+export async function createVnfPackage(inventory: InventoryStore, request: CreateVnfPkgInfoRequest, id: string = randomUUID()): Promise<VnfPkgInfoRecord> {
+  if (await inventory.packageInfo(id)) throw new PackageStateError('conflict', `VNF package ${id} exists already`);
   const record: VnfPkgInfoRecord = {
     id, onboardingState: 'CREATED', operationalState: 'DISABLED', userDefinedData: request.userDefinedData ?? {},
   };
-  inventory.putPackage(record);
+  await inventory.putPackage(record);
   return record;
 }
 
-export function packageOrThrow(inventory: InventoryStore, id: string): VnfPkgInfoRecord {
-  const pkg = inventory.packageInfo(id);
+export async function packageOrThrow(inventory: InventoryStore, id: string): Promise<VnfPkgInfoRecord> {
+  const pkg = await inventory.packageInfo(id);
   if (!pkg) throw new PackageStateError('not-found', `VNF package ${id} does not exist`);
   return pkg;
 }
 
-export function usageState(inventory: InventoryStore, pkg: VnfPkgInfoRecord): 'IN_USE' | 'NOT_IN_USE' {
-  return instancesUsing(inventory, pkg).length > 0 ? 'IN_USE' : 'NOT_IN_USE';
+export async function usageState(inventory: InventoryStore, pkg: VnfPkgInfoRecord): Promise<'IN_USE' | 'NOT_IN_USE'> {
+  return (await instancesUsing(inventory, pkg)).length > 0 ? 'IN_USE' : 'NOT_IN_USE';
 }
 
 /** CREATED → UPLOADING: the package content is on its way. */
-export function beginUpload(inventory: InventoryStore, id: string): VnfPkgInfoRecord {
-  const pkg = packageOrThrow(inventory, id);
+export async function beginUpload(inventory: InventoryStore, id: string): Promise<VnfPkgInfoRecord> {
+  const pkg = await packageOrThrow(inventory, id);
   if (pkg.onboardingState !== 'CREATED') {
     throw new PackageStateError('conflict', `VNF package ${id} is ${pkg.onboardingState}; package content can be uploaded only while it is CREATED`);
   }
-  const uploading: VnfPkgInfoRecord = { ...pkg, onboardingState: 'UPLOADING', onboardingFailureDetails: undefined };
-  inventory.putPackage(uploading);
+  const uploading: VnfPkgInfoRecord = { ...pkg, onboardingState: 'UPLOADING', onboardingStartedAt: new Date().toISOString(), onboardingFailureDetails: undefined };
+  await inventory.putPackage(uploading);
   return uploading;
 }
 
 /** UPLOADING/PROCESSING → CREATED, recording why; nothing of the upload is kept. */
-export function abandonUpload(inventory: InventoryStore, id: string, problem: HttpProblem): void {
-  const pkg = inventory.packageInfo(id);
+export async function abandonUpload(inventory: InventoryStore, id: string, problem: HttpProblem): Promise<void> {
+  const pkg = await inventory.packageInfo(id);
   if (!pkg || (pkg.onboardingState !== 'UPLOADING' && pkg.onboardingState !== 'PROCESSING')) return;
-  inventory.putPackage({ ...pkg, onboardingState: 'CREATED', onboardingFailureDetails: problem.toProblemDetails() });
+  await inventory.putPackage({ ...pkg, onboardingState: 'CREATED', onboardingStartedAt: undefined, onboardingFailureDetails: problem.toProblemDetails() });
 }
 
 export interface ProcessOptions {
@@ -86,20 +88,20 @@ export interface ProcessOptions {
  */
 export async function processUpload(stores: PackageStores, id: string, archive: Uint8Array, options: ProcessOptions = {}): Promise<VnfPackageRecord> {
   const { inventory, repository } = stores;
-  const pkg = packageOrThrow(inventory, id);
+  const pkg = await packageOrThrow(inventory, id);
   if (pkg.onboardingState !== 'UPLOADING') {
     throw new PackageStateError('conflict', `VNF package ${id} is ${pkg.onboardingState}; expected UPLOADING`);
   }
-  inventory.putPackage({ ...pkg, onboardingState: 'PROCESSING' });
+  await inventory.putPackage({ ...pkg, onboardingState: 'PROCESSING' });
   let stored = false;
   try {
     const csar = stores.inspector ? await stores.inspector.inspect(archive, options.limits) : readCsar(archive, options.limits);
-    refuseDuplicateVnfd(inventory, id, csar);
+    await refuseDuplicateVnfd(inventory, id, csar);
     const contentDir = await repository.store(id, csar.files, archive);
     stored = true;
     // Re-read: userDefinedData may have changed while the content was written.
-    const current = packageOrThrow(inventory, id);
-    refuseDuplicateVnfd(inventory, id, csar);
+    const current = await packageOrThrow(inventory, id);
+    await refuseDuplicateVnfd(inventory, id, csar);
     const onboarded: VnfPackageRecord = {
       ...current,
       vnfd: csar.vnfd,
@@ -109,26 +111,27 @@ export async function processUpload(stores: PackageStores, id: string, archive: 
       checksum: { algorithm: 'SHA-256', hash: createHash('sha256').update(archive).digest('hex') },
       softwareImages: softwareImages(csar, (options.now?.() ?? new Date()).toISOString()),
       additionalArtifacts: packageArtifacts(csar),
+      onboardingStartedAt: undefined,
       onboardingFailureDetails: undefined,
     };
-    inventory.putPackage(onboarded);
+    await inventory.putPackage(onboarded);
     return onboarded;
   } catch (err) {
     if (stored) await repository.remove(id);
-    abandonUpload(inventory, id, packageProblem(err));
+    await abandonUpload(inventory, id, packageProblem(err));
     throw err;
   }
 }
 
 /** The whole upload for an archive in hand: CREATED → … → ONBOARDED. */
 export async function onboardVnfPackage(stores: PackageStores, id: string, archive: Uint8Array, options: ProcessOptions = {}): Promise<VnfPackageRecord> {
-  beginUpload(stores.inventory, id);
+  await beginUpload(stores.inventory, id);
   return processUpload(stores, id, archive, options);
 }
 
 /** SOL005 PATCH: operationalState needs ONBOARDED and a change; userDefinedData is merged (RFC 7396). */
-export function modifyVnfPackage(inventory: InventoryStore, id: string, modifications: VnfPkgInfoModifications): VnfPkgInfoModifications {
-  const pkg = packageOrThrow(inventory, id);
+export async function modifyVnfPackage(inventory: InventoryStore, id: string, modifications: VnfPkgInfoModifications): Promise<VnfPkgInfoModifications> {
+  const pkg = await packageOrThrow(inventory, id);
   const next = { ...pkg };
   if (modifications.operationalState !== undefined) {
     if (pkg.onboardingState !== 'ONBOARDED') {
@@ -142,43 +145,70 @@ export function modifyVnfPackage(inventory: InventoryStore, id: string, modifica
   if (modifications.userDefinedData !== undefined) {
     next.userDefinedData = mergePatch(pkg.userDefinedData ?? {}, modifications.userDefinedData);
   }
-  inventory.putPackage(next);
+  await inventory.putPackage(next);
   return modifications;
 }
 
 /** SOL005 DELETE: only a DISABLED package that no VNF instance uses; its content goes too. */
 export async function deleteVnfPackage(stores: PackageStores, id: string): Promise<void> {
   const { inventory, repository } = stores;
-  const pkg = packageOrThrow(inventory, id);
+  const pkg = await packageOrThrow(inventory, id);
   if (pkg.onboardingState === 'UPLOADING' || pkg.onboardingState === 'PROCESSING') {
     throw new PackageStateError('conflict', `VNF package ${id} is ${pkg.onboardingState}; wait until its onboarding ends`);
   }
   if (pkg.operationalState === 'ENABLED') {
     throw new PackageStateError('conflict', `VNF package ${id} is ENABLED; disable it (PATCH operationalState DISABLED) before deleting it`);
   }
-  const users = instancesUsing(inventory, pkg);
+  const users = await instancesUsing(inventory, pkg);
   if (users.length > 0) {
     throw new PackageStateError('conflict', `VNF package ${id} is IN_USE by VNF instance(s) ${users.join(', ')} (vnfdId ${pkg.vnfd?.vnfdId})`);
   }
   // Record first: a crash before the content is gone leaves an orphan folder, which
   // recoverInterruptedOnboardings sweeps, never a record without its content.
-  inventory.deletePackage(id);
+  await inventory.deletePackage(id);
   await repository.remove(id);
 }
 
 /**
- * At start, before serving: an onboarding that a stop interrupted goes back to CREATED (upload
- * again), and folders that belong to no ONBOARDED package are removed. Returns the ids reset.
+ * Longer than any upload can last (a request ends after 5 minutes, src/http/app.ts): with
+ * gateways sharing the records, an onboarding older than this was interrupted, a younger one may
+ * be under way in another gateway.
  */
-export async function recoverInterruptedOnboardings(stores: PackageStores): Promise<string[]> {
+export const SHARED_ONBOARDING_BOUND_MS = 10 * 60_000;
+
+export interface RecoveryOptions {
+  /**
+   * Only onboardings begun longer ago than this are interrupted ones (records shared by several
+   * gateways); unset: every onboarding is (one gateway, starting: none can be under way).
+   */
+  inProgressForMs?: number;
+  now?: () => number;
+}
+
+/**
+ * At start, before serving: an onboarding that a stop interrupted goes back to CREATED (upload
+ * again), and content that belongs to no ONBOARDED package (nor to an onboarding still under way)
+ * is removed. Returns the ids reset.
+ */
+export async function recoverInterruptedOnboardings(stores: PackageStores, options: RecoveryOptions = {}): Promise<string[]> {
   const { inventory, repository } = stores;
+  const now = options.now?.() ?? Date.now();
+  const underWay = (pkg: VnfPkgInfoRecord | undefined): boolean => {
+    if (!pkg || (pkg.onboardingState !== 'UPLOADING' && pkg.onboardingState !== 'PROCESSING')) return false;
+    if (options.inProgressForMs === undefined || pkg.onboardingStartedAt === undefined) return false;
+    return now - Date.parse(pkg.onboardingStartedAt) < options.inProgressForMs;
+  };
   const reset: string[] = [];
-  for (const pkg of inventory.packageInfos()) {
+  for (const pkg of await inventory.packageInfos()) {
     if (pkg.onboardingState !== 'UPLOADING' && pkg.onboardingState !== 'PROCESSING') continue;
-    abandonUpload(inventory, pkg.id, new HttpProblem(500, `onboarding of VNF package ${pkg.id} was interrupted by a stop of the VNFM; upload the package content again`));
+    if (underWay(pkg)) continue;
+    await abandonUpload(inventory, pkg.id, new HttpProblem(500, `onboarding of VNF package ${pkg.id} was interrupted by a stop of the VNFM; upload the package content again`));
     reset.push(pkg.id);
   }
-  await repository.sweep((id) => inventory.packageInfo(id)?.onboardingState === 'ONBOARDED');
+  await repository.sweep(async (id) => {
+    const pkg = await inventory.packageInfo(id);
+    return pkg?.onboardingState === 'ONBOARDED' || underWay(pkg);
+  });
   return reset;
 }
 
@@ -211,15 +241,15 @@ const CSAR_FAULT_STATUS: Record<Exclude<CsarFault, 'busy'>, number> = {
   archive: 400, 'too-large': 413, 'unsafe-path': 422, metadata: 422, vnfd: 422,
 };
 
-function instancesUsing(inventory: InventoryStore, pkg: VnfPkgInfoRecord): string[] {
+async function instancesUsing(inventory: InventoryStore, pkg: VnfPkgInfoRecord): Promise<string[]> {
   const vnfdId = pkg.vnfd?.vnfdId;
   if (vnfdId === undefined) return [];
-  return inventory.instances().filter((i) => i.vnfdId === vnfdId).map((i) => i.id);
+  return inventory.instanceIdsOfVnfd(vnfdId);
 }
 
 /** One VNFD, one package: LCM finds the destination package by vnfdId. */
-function refuseDuplicateVnfd(inventory: InventoryStore, id: string, csar: Csar): void {
-  const other = inventory.packageByVnfdId(csar.vnfd.vnfdId);
+async function refuseDuplicateVnfd(inventory: InventoryStore, id: string, csar: Csar): Promise<void> {
+  const other = await inventory.packageByVnfdId(csar.vnfd.vnfdId);
   if (other && other.id !== id) {
     throw new PackageStateError('conflict', `vnfdId ${csar.vnfd.vnfdId} is already onboarded as VNF package ${other.id}`);
   }

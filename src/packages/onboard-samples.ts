@@ -17,19 +17,19 @@ export async function onboardSamplePackagesAsCsar(
 ): Promise<VnfPackageRecord[]> {
   const records: VnfPackageRecord[] = [];
   for (const { id, dir } of SAMPLE_PACKAGES) {
-    const existing = inventory.packageInfo(id);
-    if (existing?.onboardingState === 'ONBOARDED' && existing.vnfd && repository.has(id)) {
+    const existing = await inventory.packageInfo(id);
+    if (existing?.onboardingState === 'ONBOARDED' && existing.vnfd && await repository.has(id)) {
       records.push({ ...existing, vnfd: existing.vnfd });
       continue;
     }
     if (existing && existing.onboardingState !== 'CREATED' && existing.onboardingState !== 'ONBOARDED') {
       throw new PackageStateError('conflict', `sample VNF package ${id} is ${existing.onboardingState}; run recoverInterruptedOnboardings first`);
     }
-    if (existing?.onboardingState === 'ONBOARDED') inventory.deletePackage(id);
-    if (existing?.onboardingState !== 'CREATED') createVnfPackage(inventory, { userDefinedData: existing?.userDefinedData }, id);
+    if (existing?.onboardingState === 'ONBOARDED') await inventory.deletePackage(id);
+    if (existing?.onboardingState !== 'CREATED') await createVnfPackage(inventory, { userDefinedData: existing?.userDefinedData }, id);
     const onboarded = await onboardVnfPackage({ inventory, repository }, id, buildCsar(join(samplesDir, dir)));
     if (existing?.operationalState === 'DISABLED' && existing.onboardingState === 'ONBOARDED') {
-      inventory.putPackage({ ...onboarded, operationalState: 'DISABLED' });
+      await inventory.putPackage({ ...onboarded, operationalState: 'DISABLED' });
       records.push({ ...onboarded, operationalState: 'DISABLED' });
     } else {
       records.push(onboarded);

@@ -20,11 +20,11 @@ import { CsarInspector } from '../../src/packages/csar-inspection.ts';
 import { listenThenBuild } from '../../src/http/listen.ts';
 import { ensureSampleInstance } from '../../src/inventory/sample.ts';
 import { onboardSamplePackagesAsCsar } from '../../src/packages/onboard-samples.ts';
-import { PackageRepository } from '../../src/packages/repository.ts';
-import { InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../../src/inventory/store.ts';
+import { FilePackageRepository } from '../../src/packages/repository.ts';
+import { FileInventoryStore, type InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../../src/inventory/store.ts';
 import { CoordinationClient } from '../../src/lcmcoord/client.ts';
 import { NotificationClient } from '../../src/notifications/client.ts';
-import { SubscriptionStore } from '../../src/notifications/store.ts';
+import { FileSubscriptionStore, type SubscriptionStore } from '../../src/notifications/store.ts';
 import { OpenStackClient } from '../../src/openstack/client.ts';
 import type { VnfLcmOpOcc } from '../../src/sol003/models.ts';
 import { startVimSimulator, type VimSimulator } from '../../src/vim-simulator/server.ts';
@@ -121,7 +121,7 @@ export interface TestSystem {
 export async function startSystem(name: string, options: SystemOptions = {}): Promise<TestSystem> {
   const system = await startBareSystem(name, options);
   try {
-    const repository = new PackageRepository(join(system.dataDir, 'packages'));
+    const repository = new FilePackageRepository(join(system.dataDir, 'packages'));
     const packages = await onboardSamplePackagesAsCsar(system.inventory, repository);
     // Test files share one Temporal server: each system gets its own VNF instance.
     const instance = await ensureSampleInstance(system.inventory, system.vim.url, packages[0] as VnfPackageRecord, { instanceId: randomUUID() });
@@ -143,8 +143,8 @@ export async function startBareSystem(name: string, options: SystemOptions = {})
     stateFile: join(dataDir, 'vim.json'), port: 0, updateDelayMs: options.vimUpdateDelayMs ?? 50, guestPort: options.vimGuestPort, log,
   });
   const em = await startReferenceEm({ port: 0, log, auth: { methods: ['BASIC'] }, ...options.em });
-  const inventory = new InventoryStore(join(dataDir, 'inventory.json'));
-  const packageRepository = new PackageRepository(join(dataDir, 'packages'));
+  const inventory = new FileInventoryStore(join(dataDir, 'inventory.json'));
+  const packageRepository = new FilePackageRepository(join(dataDir, 'packages'));
 
   const dataConverter = options.dataConverter ?? testDataConverter;
   const connection = await Connection.connect({ address: temporalAddress });
@@ -152,7 +152,7 @@ export async function startBareSystem(name: string, options: SystemOptions = {})
   // The embedded default's egress policy: the EM, VIM and subscribers of the tests run on loopback.
   const egress = options.egress ?? new EgressPolicy({ deny: NEVER_REACHED });
   const coordinationClient = new CoordinationClient({ responseTimeoutMs: 5_000 }, { egress });
-  const subscriptions = new SubscriptionStore(join(dataDir, 'subscriptions.json'));
+  const subscriptions = new FileSubscriptionStore(join(dataDir, 'subscriptions.json'));
   const notificationClient = new NotificationClient({ responseTimeoutMs: 2_000 }, { egress });
   const openstack = new OpenStackClient({
     authUrl: vim.authUrl, username: 'admin', password: 'admin', projectName: 'admin',

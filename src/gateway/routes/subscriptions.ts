@@ -47,7 +47,7 @@ export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependenci
   }, async (request, reply) => {
     const subscription = supported(request.body);
     const verbosity = subscription.verbosity ?? 'FULL';
-    const existing = store.findDuplicate({ callbackUri: subscription.callbackUri, filter: subscription.filter, verbosity });
+    const existing = await store.findDuplicate({ callbackUri: subscription.callbackUri, filter: subscription.filter, verbosity });
     // SOL003 §5.4.18.3.1: the same subscription exists; point at it rather than make a second.
     if (existing) return reply.header('Location', location(existing.id)).code(303).send();
     try {
@@ -65,7 +65,7 @@ export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependenci
       ...(subscription.authentication ? { authentication: subscription.authentication } : {}),
       createdAt: new Date().toISOString(),
     };
-    store.put(record);
+    await store.put(record);
     deps.log?.(`subscription ${record.id} created for ${record.callbackUri}`);
     return reply.header('Location', location(record.id)).code(201).send(toLccnSubscription(record, deps.apiRoot));
   });
@@ -76,10 +76,11 @@ export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependenci
       querystring: SubscriptionListQuery,
       response: { 200: json(z.array(LccnSubscription), 'the matching subscriptions, oldest first; Link names the next page', NEXT_PAGE_LINK) },
     },
-  }, (request, reply) => {
+  }, async (request, reply) => {
     const list = listRequest(request.query, SUBSCRIPTION_MODEL, deps.lists.markers);
-    const all = store.list().sort((a, b) => orderKey(a).localeCompare(orderKey(b))).map((s) => toLccnSubscription(s, deps.apiRoot));
-    const keys = new Map(store.list().map((s) => [s.id, orderKey(s)]));
+    const records = await store.list();
+    const keys = new Map(records.map((s) => [s.id, orderKey(s)]));
+    const all = records.sort((a, b) => orderKey(a).localeCompare(orderKey(b))).map((s) => toLccnSubscription(s, deps.apiRoot));
     return pageOf(all, (s) => keys.get(s.id) ?? s.id, list, { reply, url: `${deps.apiRoot}${VNFLCM_BASE}/subscriptions`, query: request.query, paging: deps.lists });
   });
 
@@ -88,13 +89,13 @@ export function subscriptionRoutes(scope: App, deps: SubscriptionRouteDependenci
       operationId: 'getSubscription', tags, summary: 'One subscription (never its authentication)', params: IdParams,
       response: { 200: json(LccnSubscription, 'the subscription') },
     },
-  }, (request) => toLccnSubscription(subscriptionOrThrow(store, request.params.id), deps.apiRoot));
+  }, async (request) => toLccnSubscription(await subscriptionOrThrow(store, request.params.id), deps.apiRoot));
 
   scope.delete('/subscriptions/:id', {
     schema: { operationId: 'deleteSubscription', tags, summary: 'Delete a subscription', params: IdParams, response: { 204: empty('deleted') } },
   }, async (request, reply) => {
     const { id } = request.params;
-    if (!store.delete(id)) throw new HttpProblem(404, `subscription ${id} does not exist`);
+    if (!(await store.delete(id))) throw new HttpProblem(404, `subscription ${id} does not exist`);
     deps.log?.(`subscription ${id} deleted`);
     return reply.code(204).send();
   });
@@ -120,8 +121,8 @@ function offersSupportedAuth(auth: SubscriptionAuthentication): boolean {
   return auth.authType.includes('BASIC') || auth.authType.includes('OAUTH2_CLIENT_CREDENTIALS');
 }
 
-function subscriptionOrThrow(store: SubscriptionStore, id: string): SubscriptionRecord {
-  const record = store.get(id);
+async function subscriptionOrThrow(store: SubscriptionStore, id: string): Promise<SubscriptionRecord> {
+  const record = await store.get(id);
   if (!record) throw new HttpProblem(404, `subscription ${id} does not exist`);
   return record;
 }

@@ -32,7 +32,7 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
   const { inventory, apiRoot } = deps;
   // Identifier notifications go to subscribers: only where subscriptions are served.
   const notify = deps.subscriptions !== undefined;
-  const render = (id: string): VnfInstance => renderVnfInstance(instanceOrThrow(inventory, id), apiRoot);
+  const render = async (id: string): Promise<VnfInstance> => renderVnfInstance(await instanceOrThrow(inventory, id), apiRoot);
 
   scope.post('/vnf_instances', {
     schema: {
@@ -41,7 +41,7 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
       response: { 201: json(VnfInstance, 'created', LOCATION), 422: problem('no onboarded, enabled VNF package has the vnfdId'), ...TEMPORAL_UNREACHABLE },
     },
   }, async (request, reply) => {
-    const record = newInstance(inventory, request.body);
+    const record = await newInstance(inventory, request.body);
     await createInstance({ ...deps, notify }, record);
     return reply.header('Location', `${apiRoot}${VNFLCM_BASE}/vnf_instances/${record.id}`).code(201).send(renderVnfInstance(record, apiRoot));
   });
@@ -51,9 +51,9 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
       operationId: 'listVnfInstances', tags, summary: 'VNF instances (SOL013 filter, attribute selectors, paged)', querystring: ListQuery,
       response: { 200: json(z.array(VnfInstance), 'the matching VNF instances, by id; Link names the next page', NEXT_PAGE_LINK) },
     },
-  }, (request, reply) => {
+  }, async (request, reply) => {
     const list = listRequest(request.query, VNF_INSTANCE_MODEL, deps.lists.markers);
-    const all = inventory.instances().map((i) => renderVnfInstance(i, apiRoot));
+    const all = (await inventory.instances()).map((i) => renderVnfInstance(i, apiRoot));
     return pageOf(all, (i) => i.id, list, { reply, url: `${apiRoot}${VNFLCM_BASE}/vnf_instances`, query: request.query, paging: deps.lists });
   });
 
@@ -74,8 +74,8 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
         },
       },
     }, async (request, reply) => {
-      const instance = instanceOrThrow(inventory, request.params.id);
-      const start = modifyInfoStart(deps, instance, request.body);
+      const instance = await instanceOrThrow(inventory, request.params.id);
+      const start = await modifyInfoStart(deps, instance, request.body);
       await startOperation(deps, instance.id, start);
       return reply.header('Location', opOccUrl(apiRoot, start.vnfLcmOpOccId)).code(202).send();
     });
@@ -87,7 +87,7 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
       response: { 204: empty('deleted'), 409: problem('the VNF instance is INSTANTIATED, or an LCM operation holds it'), ...TEMPORAL_UNREACHABLE },
     },
   }, async (request, reply) => {
-    await deleteInstance({ ...deps, notify }, instanceOrThrow(inventory, request.params.id));
+    await deleteInstance({ ...deps, notify }, await instanceOrThrow(inventory, request.params.id));
     return reply.code(204).send();
   });
 
@@ -100,8 +100,8 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
       },
     },
   }, async (request, reply) => {
-    const instance = instanceOrThrow(inventory, request.params.id);
-    const start = instantiateStart(deps, instance, request.body);
+    const instance = await instanceOrThrow(inventory, request.params.id);
+    const start = await instantiateStart(deps, instance, request.body);
     await startOperation(deps, instance.id, start);
     return reply.header('Location', opOccUrl(apiRoot, start.vnfLcmOpOccId)).code(202).send();
   });
@@ -112,7 +112,7 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
       response: { 202: started(), 409: problem('the VNF instance is NOT_INSTANTIATED or has an LCM operation in progress'), ...TEMPORAL_UNREACHABLE },
     },
   }, async (request, reply) => {
-    const instance = instanceOrThrow(inventory, request.params.id);
+    const instance = await instanceOrThrow(inventory, request.params.id);
     const start = terminateStart(apiRoot, instance, request.body);
     await startOperation(deps, instance.id, start);
     return reply.header('Location', opOccUrl(apiRoot, start.vnfLcmOpOccId)).code(202).send();
@@ -130,8 +130,8 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
       },
     },
   }, async (request, reply) => {
-    const instance = instanceOrThrow(inventory, request.params.id);
-    const start = changeVnfPkgStart(deps, randomUUID(), instance, request.body);
+    const instance = await instanceOrThrow(inventory, request.params.id);
+    const start = await changeVnfPkgStart(deps, randomUUID(), instance, request.body);
     await startOperation(deps, instance.id, start);
     return reply.header('Location', opOccUrl(apiRoot, start.vnfLcmOpOccId)).code(202).send();
   });

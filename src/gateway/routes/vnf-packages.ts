@@ -7,7 +7,7 @@
 // with the ProblemDetails (400 no ZIP, 413 too large, 422 invalid CSAR, 409 vnfdId taken),
 // nothing of it is stored, and the package is back in CREATED with the same ProblemDetails
 // in onboardingFailureDetails, ready for another upload.
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { zipSync } from 'fflate';
@@ -21,13 +21,13 @@ import { buildCsar, DEFAULT_CSAR_LIMITS, type CsarLimits } from '../../packages/
 import {
   abandonUpload, beginUpload, createVnfPackage, deleteVnfPackage, modifyVnfPackage, orUnexpected, packageProblem, processUpload, type PackageStores,
 } from '../../packages/lifecycle.ts';
-import { readVnfdFiles, type PackageRepository } from '../../packages/repository.ts';
+import type { PackageRepository } from '../../packages/repository.ts';
 import { CreateVnfPkgInfoRequest, UploadVnfPkgFromUriRequest, VnfPkgInfo, VnfPkgInfoModifications } from '../../sol005/models.ts';
 import { PackageDownloader } from '../../packages/download.ts';
 import { ANY_MEDIA_TYPE } from '../content-negotiation.ts';
 import { binary, bytes, empty, json, LOCATION, problem } from '../answers.ts';
 import { describeStream } from '../openapi.ts';
-import { lookup, onboarded, PACKAGES, readUpload, refusing, refusingAsync, renderVnfPkgInfo } from '../vnf-packages.ts';
+import { lookup, onboarded, PACKAGES, readUpload, refusingAsync, renderVnfPkgInfo } from '../vnf-packages.ts';
 import type { CsarInspector } from '../../packages/csar-inspection.ts';
 import { DEFAULT_PAGE_SIZE, listRequest, ListQuery, NEXT_PAGE_LINK, pageOf, type ListPaging } from '../collections.ts';
 import { PageMarkers } from '../page-markers.ts';
@@ -65,7 +65,7 @@ export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies)
   if (!given.downloader) scope.addHook('onClose', async () => downloader.close());
   const stores: PackageStores = { inventory: deps.inventory, repository: deps.repository, inspector: deps.inspector };
   const limits: CsarLimits = { ...DEFAULT_CSAR_LIMITS, ...deps.limits };
-  const render = (id: string): VnfPkgInfo => renderVnfPkgInfo(lookup(deps.inventory, id), deps.inventory, deps.apiRoot);
+  const render = async (id: string): Promise<VnfPkgInfo> => renderVnfPkgInfo(await lookup(deps.inventory, id), deps.inventory, deps.apiRoot);
 
   scope.post('/vnf_packages', {
     schema: {
@@ -74,9 +74,9 @@ export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies)
       response: { 201: json(VnfPkgInfo, 'created', LOCATION) },
     },
   }, async (request, reply) => {
-    const pkg = createVnfPackage(deps.inventory, request.body);
+    const pkg = await createVnfPackage(deps.inventory, request.body);
     deps.log?.(`VNF package ${pkg.id} created`);
-    return reply.header('Location', `${deps.apiRoot}${PACKAGES}/${pkg.id}`).code(201).send(renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot));
+    return reply.header('Location', `${deps.apiRoot}${PACKAGES}/${pkg.id}`).code(201).send(await renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot));
   });
 
   scope.get('/vnf_packages', {
@@ -85,9 +85,9 @@ export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies)
       querystring: ListQuery,
       response: { 200: json(z.array(VnfPkgInfo), 'the matching packages, by id; Link names the next page', NEXT_PAGE_LINK) },
     },
-  }, (request, reply) => {
+  }, async (request, reply) => {
     const list = listRequest(request.query, VNF_PKG_INFO_MODEL, deps.lists.markers);
-    const all = deps.inventory.packageInfos().map((pkg) => renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot));
+    const all = await Promise.all((await deps.inventory.packageInfos()).map((pkg) => renderVnfPkgInfo(pkg, deps.inventory, deps.apiRoot)));
     return pageOf(all, (pkg) => pkg.id, list, { reply, url: `${deps.apiRoot}${PACKAGES}`, query: request.query, paging: deps.lists });
   });
 
@@ -107,10 +107,10 @@ export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies)
           409: problem('the package is not ONBOARDED, or already in that operational state'),
         },
       },
-    }, (request) => {
+    }, async (request) => {
       const { id } = request.params;
-      lookup(deps.inventory, id);
-      const applied = refusing(() => modifyVnfPackage(deps.inventory, id, request.body));
+      await lookup(deps.inventory, id);
+      const applied = await refusingAsync(() => modifyVnfPackage(deps.inventory, id, request.body));
       deps.log?.(`VNF package ${id} modified: ${Object.keys(applied).join(', ')}`);
       return applied;
     });
@@ -123,7 +123,7 @@ export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies)
     },
   }, async (request, reply) => {
     const { id } = request.params;
-    lookup(deps.inventory, id);
+    await lookup(deps.inventory, id);
     await refusingAsync(() => deleteVnfPackage(stores, id));
     deps.log?.(`VNF package ${id} deleted`);
     return reply.code(204).send();
@@ -146,18 +146,18 @@ export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies)
       },
     }, async (request, reply) => {
       const { id } = request.params;
-      lookup(deps.inventory, id);
+      await lookup(deps.inventory, id);
       const declared = Number(request.headers['content-length'] ?? NaN);
       if (declared > limits.maxArchiveBytes) {
         throw new HttpProblem(413, `the package is ${declared} bytes; at most ${limits.maxArchiveBytes} are accepted`);
       }
-      refusing(() => beginUpload(deps.inventory, id));
+      await refusingAsync(() => beginUpload(deps.inventory, id));
       let archive: Uint8Array;
       try {
         archive = await readUpload(request.body, limits.maxArchiveBytes);
       } catch (err) {
         const refusal = packageProblem(err);
-        abandonUpload(deps.inventory, id, refusal);
+        await abandonUpload(deps.inventory, id, refusal);
         throw orUnexpected(err, refusal);
       }
       try {
@@ -186,20 +186,20 @@ export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies)
   }, async (request, reply) => {
     const { id } = request.params;
     const { addressInformation, authType, userName, password } = request.body;
-    lookup(deps.inventory, id);
+    await lookup(deps.inventory, id);
     if (authType?.includes('OAUTH2_CLIENT_CREDENTIALS') && !authType.includes('BASIC')) {
       throw new HttpProblem(422, 'authType OAUTH2_CLIENT_CREDENTIALS is not supported for fetching package content; give BASIC with userName and password');
     }
-    refusing(() => beginUpload(deps.inventory, id));
+    await refusingAsync(() => beginUpload(deps.inventory, id));
     try {
       const archive = await downloader.fetch(addressInformation, limits.maxArchiveBytes, userName !== undefined ? { userName, password: password ?? '' } : undefined);
       const pkg = await processUpload(stores, id, archive, { limits });
       deps.log?.(`VNF package ${id} onboarded from ${addressInformation}: vnfdId ${pkg.vnfd.vnfdId}`);
     } catch (err) {
       const refusal = packageProblem(err);
-      abandonUpload(deps.inventory, id, refusal);
+      await abandonUpload(deps.inventory, id, refusal);
       deps.log?.(`VNF package ${id} refused: ${refusal.detail}`);
-      throw refusal;
+      throw orUnexpected(err, refusal);
     }
     return reply.code(202).send();
   });
@@ -214,13 +214,14 @@ export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies)
       },
     },
   }, async (request, reply) => {
-    const pkg = onboarded(lookup(deps.inventory, request.params.id));
+    const pkg = onboarded(await lookup(deps.inventory, request.params.id));
     const artifactPath = request.params['*'];
     const listed = [...(pkg.additionalArtifacts ?? []).map((a) => a.artifactPath), ...(pkg.softwareImages ?? []).flatMap((i) => (i.imagePath ? [i.imagePath] : []))];
     if (!listed.includes(artifactPath)) throw new HttpProblem(404, `VNF package ${pkg.id} has no artifact ${artifactPath}`);
     let file: string;
     try {
-      file = deps.repository.locateFile(pkg.id, artifactPath).path;
+      // An artifact is found, and confined to its package, exactly as a script is.
+      file = (await deps.repository.locateScript(pkg.id, artifactPath)).scriptPath;
     } catch {
       throw new HttpProblem(404, `VNF package ${pkg.id} has no artifact ${artifactPath} stored`);
     }
@@ -237,11 +238,11 @@ export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies)
       },
     },
   }, async (request, reply) => {
-    const pkg = onboarded(lookup(deps.inventory, request.params.id));
+    const pkg = onboarded(await lookup(deps.inventory, request.params.id));
     acceptable(request, [ZIP]);
     reply.type(ZIP);
-    const archivePath = deps.repository.archivePath(pkg.id);
-    if (existsSync(archivePath)) return reply.header('Content-Length', statSync(archivePath).size).send(createReadStream(archivePath));
+    const archive = await deps.repository.archive(pkg.id);
+    if (archive) return reply.header('Content-Length', archive.size).send(archive.body instanceof Uint8Array ? Buffer.from(archive.body) : archive.body);
     if (!pkg.contentDir) throw new HttpProblem(500, `VNF package ${pkg.id} has no stored content`);
     // Onboarded from a folder by the older sample seeding: zip the folder.
     return reply.send(buildCsar(pkg.contentDir));
@@ -257,10 +258,9 @@ export function vnfPackageRoutes(scope: App, given: VnfPackageRouteDependencies)
       },
     },
   }, async (request, reply) => {
-    const pkg = onboarded(lookup(deps.inventory, request.params.id));
+    const pkg = onboarded(await lookup(deps.inventory, request.params.id));
     const accepted = acceptable(request, ['text/plain', ZIP]);
-    if (!pkg.contentDir) throw new HttpProblem(500, `VNF package ${pkg.id} has no stored content`);
-    const { meta, files } = readVnfdFiles(pkg.contentDir);
+    const { meta, files } = await deps.repository.vnfdFiles(pkg.id);
     const yamlFiles = [...files.keys()].filter((p) => /\.ya?ml$/i.test(p));
     const entry = files.get(meta.entryDefinitions);
     // `text/plain` exactly: python-tackerclient compares the Content-Type with it as a whole.
