@@ -69,6 +69,13 @@ export const Env = z.object({
   VIM_TLS_INSECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   EM_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /**
+   * Extra CA trusted for Kubernetes API servers whose vimConnectionInfo gives no ssl_ca_cert
+   * (the system's CAs stay trusted); a VIM that gives one is verified against it alone.
+   */
+  KUBERNETES_CA_FILE: optionalFile,
+  /** Bound on one exchange with a Kubernetes API server. */
+  KUBERNETES_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /**
    * Where EM endpoints, token endpoints, Locations and notification callbacks may point:
    * comma-separated CIDRs, addresses, host names or `*.domain`. ALLOW, when given, is the only
    * way out; DENY is refused always; by default loopback, link-local and unspecified addresses
@@ -127,6 +134,7 @@ export const StartEnv = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   VIM_PORT: port.default(9891),
   EM_PORT: port.default(6789),
+  KUBERNETES_SIMULATOR_PORT: port.default(9892),
   /** Web UI origins for the codec endpoint; derived from TEMPORAL_UI_PORT when unset. */
   VNFM_CODEC_ALLOWED_ORIGINS: z.string().min(1).optional(),
 });
@@ -181,6 +189,35 @@ export const VimSimulatorEnv = z.object({
   /** Let non-loopback clients use the admin API (a private container network); off by default. */
   VIM_ADMIN_REMOTE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
+
+/** The Kubernetes API simulator process (src/kubernetes-simulator/main.ts). */
+export const KubernetesSimulatorEnv = z.object({
+  KUBERNETES_SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
+  KUBERNETES_SIMULATOR_PORT: port.default(9892),
+  KUBERNETES_SIMULATOR_STATE_FILE: z.string().min(1).default('.data/kubernetes-simulator/state.json'),
+  /**
+   * Where the simulator keeps the CA, server certificate and token it makes on first start
+   * (used unless the certificate, key and tokens are given below).
+   */
+  KUBERNETES_SIMULATOR_PKI_DIR: z.string().min(1).default('.data/kubernetes-simulator'),
+  KUBERNETES_SIMULATOR_TLS_CERT: optionalFile,
+  KUBERNETES_SIMULATOR_TLS_KEY: optionalFile,
+  /** CA of the client certificates it accepts (CN = user); default: its own CA. */
+  KUBERNETES_SIMULATOR_CLIENT_CA: optionalFile,
+  /** Comma-separated bearer tokens; default: the one in the PKI folder (made on first start). */
+  KUBERNETES_SIMULATOR_TOKENS: list.optional(),
+  KUBERNETES_SIMULATOR_POD_START_DELAY_MS: z.coerce.number().int().min(0).default(500),
+  KUBERNETES_SIMULATOR_POD_READY_DELAY_MS: z.coerce.number().int().min(0).default(1500),
+  /** Let non-loopback clients use the admin API; off by default. */
+  KUBERNETES_SIMULATOR_ADMIN_REMOTE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+}).refine((env) => (env.KUBERNETES_SIMULATOR_TLS_CERT === undefined) === (env.KUBERNETES_SIMULATOR_TLS_KEY === undefined), {
+  message: 'KUBERNETES_SIMULATOR_TLS_CERT and KUBERNETES_SIMULATOR_TLS_KEY go together',
+  path: ['KUBERNETES_SIMULATOR_TLS_CERT'],
+});
+
+export function loadKubernetesSimulatorConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof KubernetesSimulatorEnv> {
+  return parseOrExplain(KubernetesSimulatorEnv, env, 'Kubernetes simulator');
+}
 
 export function loadVimSimulatorConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof VimSimulatorEnv> {
   return parseOrExplain(VimSimulatorEnv, env, 'VIM simulator');

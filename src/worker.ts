@@ -9,6 +9,7 @@ import { CodecConfigError } from './codec/keyring.ts';
 import { egressPolicyOf, loadConfig, readOptionalFile, type Env } from './config.ts';
 import { inventoryFile } from './inventory/location.ts';
 import { InventoryStore } from './inventory/store.ts';
+import { KubernetesClient } from './kubernetes/client.ts';
 import { CoordinationClient } from './lcmcoord/client.ts';
 import { NotificationClient } from './notifications/client.ts';
 import { SubscriptionStore, subscriptionsFile } from './notifications/store.ts';
@@ -40,6 +41,12 @@ export function createActivityDependencies(config: Env) {
       projectDomainName: 'Default',
       caCertPem: readOptionalFile(config.VIM_CA_FILE),
       insecureSkipVerify: config.VIM_TLS_INSECURE, // the client logs it when on
+    }),
+    kubernetes: new KubernetesClient({
+      requestTimeoutMs: config.KUBERNETES_REQUEST_TIMEOUT_MS,
+      caPem: readOptionalFile(config.KUBERNETES_CA_FILE),
+      insecureOrigins: config.TLS_INSECURE_ORIGINS,
+      egress,
     }),
     inventory: new InventoryStore(inventoryFile(config)),
     subscriptions: new SubscriptionStore(subscriptionsFile(config)),
