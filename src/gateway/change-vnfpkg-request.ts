@@ -3,11 +3,12 @@
 // validated against the workflow's input schema, and what the Temporal UI shows of it.
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { HttpProblem } from '../http/problem.ts';
+import { describeZodError, HttpProblem } from '../http/problem.ts';
 import type { InventoryStore, VnfInstanceRecord, VnfPackageRecord } from '../inventory/store.ts';
-import type { ChangeCurrentVnfPkgRequest } from '../sol003/models.ts';
+import { ChangeCurrentVnfPkgRequest, type ChangeCurrentVnfPkgRequestAnyVim } from '../sol003/models.ts';
 import { ChangeVnfPkgInput, type ChangeVnfPkgTuning, type ParsedChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
 import type { StartOperation } from '../workflows/start-operation.ts';
+import { kubernetesChangeStart } from './kubernetes-requests.ts';
 import { VNFLCM_BASE } from './vnf-instances.ts';
 
 export interface ChangeVnfPkgDependencies {
@@ -18,16 +19,19 @@ export interface ChangeVnfPkgDependencies {
   tuning?: Partial<ChangeVnfPkgTuning>;
 }
 
-/** The start of the operation, or the 409/422 that refuses the request. */
+/** The start of the operation, or the 400/409/422 that refuses the request. */
 export function changeVnfPkgStart(
-  deps: ChangeVnfPkgDependencies, opId: string, instance: VnfInstanceRecord, request: ChangeCurrentVnfPkgRequest,
+  deps: ChangeVnfPkgDependencies, opId: string, instance: VnfInstanceRecord, body: ChangeCurrentVnfPkgRequestAnyVim,
 ): StartOperation {
+  // A VNF on a Kubernetes VIM changes by its manifests (kubernetes-requests.ts).
+  if (instance.kubernetes) return kubernetesChangeStart(deps, opId, instance, body);
+  const request = openStackRequest(body);
   if (instance.instantiationState !== 'INSTANTIATED' || !instance.stack) {
     throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; change_vnfpkg needs INSTANTIATED`);
   }
   const target = destinationPackage(deps.inventory, request.vnfdId);
   checkVduParams(instance, target, request.additionalParams.vdu_params.map((p) => p.vdu_id));
-  checkScripts(target, request);
+  checkScripts(target, request.additionalParams);
   const input = changeVnfPkgInput(deps, opId, instance, target, request);
   return {
     kind: 'CHANGE_VNFPKG',
@@ -38,7 +42,14 @@ export function changeVnfPkgStart(
   };
 }
 
-function destinationPackage(inventory: InventoryStore, vnfdId: string): VnfPackageRecord {
+/** On OpenStack the body must be ChangeCurrentVnfPkgRequest (vdu_params required, as the guide says). */
+function openStackRequest(body: ChangeCurrentVnfPkgRequestAnyVim): ChangeCurrentVnfPkgRequest {
+  const parsed = ChangeCurrentVnfPkgRequest.safeParse(body);
+  if (!parsed.success) throw new HttpProblem(400, `request body is invalid: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+export function destinationPackage(inventory: InventoryStore, vnfdId: string): VnfPackageRecord {
   const pkg = inventory.packageByVnfdId(vnfdId);
   if (!pkg) throw new HttpProblem(422, `no onboarded VNF package has vnfdId ${vnfdId}`);
   if (pkg.onboardingState !== 'ONBOARDED' || pkg.operationalState !== 'ENABLED') {
@@ -59,9 +70,9 @@ function checkVduParams(instance: VnfInstanceRecord, target: VnfPackageRecord, v
 }
 
 /** Tacker's rule: coordinate scripts named in additionalParams must be files of the package. */
-function checkScripts(target: VnfPackageRecord, request: ChangeCurrentVnfPkgRequest): void {
+export function checkScripts(target: VnfPackageRecord, additionalParams: Pick<ChangeCurrentVnfPkgRequest['additionalParams'], 'lcm-operation-coordinate-new-vnf' | 'lcm-operation-coordinate-old-vnf'>): void {
   for (const key of ['lcm-operation-coordinate-new-vnf', 'lcm-operation-coordinate-old-vnf'] as const) {
-    const script = request.additionalParams[key];
+    const script = additionalParams[key];
     if (!script) continue;
     const path = target.contentDir ? resolve(target.contentDir, script) : undefined;
     const inside = path && target.contentDir ? relative(target.contentDir, path) : '..';

@@ -23,7 +23,7 @@ export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpO
     ...(state.cancelMode ? { cancelMode: state.cancelMode } : {}),
     ...(state.error ? { error: state.error } : {}),
     resourceChanges: {
-      affectedVnfcs: changed.map((v) => ({
+      affectedVnfcs: state.affectedVnfcs ?? changed.map((v) => ({
         id: v.id,
         vduId: v.vduId,
         changeType: 'MODIFIED' as const,

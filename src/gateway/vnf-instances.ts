@@ -6,7 +6,10 @@ import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } fr
 import { HttpProblem } from '../http/problem.ts';
 import type { InventoryStore, VnfInstanceRecord } from '../inventory/store.ts';
 import type { CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInstance } from '../sol003/models.ts';
+import { kubernetesVimIn } from '../kubernetes/vim-connection.ts';
+import { redactSecrets } from '../sol003/redact.ts';
 import type { InstantiateVnfInput, TerminateVnfInput } from '../workflows/instance-operations.ts';
+import { kubernetesInstantiateStart, kubernetesTerminateStart } from './kubernetes-requests.ts';
 import { activeOperationQuery, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId } from '../workflows/messages.ts';
 import type { StartOperation } from '../workflows/start-operation.ts';
 import type { vnfInstanceLcm } from '../workflows/vnf-instance-lcm.ts';
@@ -54,6 +57,9 @@ export async function deleteInstance(deps: Pick<VnfInstanceDependencies, 'client
 /** The start of an instantiate operation, or the 409/422 that refuses it. */
 export function instantiateStart(deps: Pick<VnfInstanceDependencies, 'inventory' | 'apiRoot'>, instance: VnfInstanceRecord, request: InstantiateVnfRequest): StartOperation {
   if (instance.instantiationState !== 'NOT_INSTANTIATED') throw new HttpProblem(409, `VNF instance ${instance.id} is INSTANTIATED already`);
+  // A Kubernetes VIM in vimConnectionInfo: the package's manifests are created there (kubernetes-requests.ts).
+  const kubernetesVim = kubernetesVimIn(request.vimConnectionInfo);
+  if (kubernetesVim) return kubernetesInstantiateStart(deps, instance, request, kubernetesVim);
   const pkg = deps.inventory.packageByVnfdId(instance.vnfdId);
   if (!pkg) throw new HttpProblem(422, `the VNF package of vnfdId ${instance.vnfdId} is no longer onboarded`);
   const layout = request.additionalParams?.vdu_layout ?? {};
@@ -76,6 +82,7 @@ export function instantiateStart(deps: Pick<VnfInstanceDependencies, 'inventory'
 
 /** The start of a terminate operation, or the 409 that refuses it. */
 export function terminateStart(apiRoot: string, instance: VnfInstanceRecord, request: TerminateVnfRequest): StartOperation {
+  if (instance.kubernetes) return kubernetesTerminateStart(apiRoot, instance, request);
   if (instance.instantiationState !== 'INSTANTIATED' || !instance.stack) {
     throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; terminate needs INSTANTIATED`);
   }
@@ -160,6 +167,7 @@ function identityOf(instance: VnfInstanceRecord): InstantiateVnfInput['vnfd'] {
 export function renderVnfInstance(instance: VnfInstanceRecord, apiRoot: string): VnfInstance {
   const self = `${apiRoot}${VNFLCM_BASE}/vnf_instances/${instance.id}`;
   const instantiated = instance.instantiationState === 'INSTANTIATED';
+  const k8s = instance.kubernetes;
   return {
     id: instance.id,
     ...(instance.vnfInstanceName ? { vnfInstanceName: instance.vnfInstanceName } : {}),
@@ -169,7 +177,13 @@ export function renderVnfInstance(instance: VnfInstanceRecord, apiRoot: string):
     vnfSoftwareVersion: instance.vnfSoftwareVersion,
     vnfdVersion: instance.vnfdVersion,
     instantiationState: instance.instantiationState,
-    ...(instantiated ? { instantiatedVnfInfo: { flavourId: 'simple', vnfState: 'STARTED' as const, vnfcResourceInfo: instance.vnfcResourceInfo } } : {}),
+    ...(k8s ? { vimConnectionInfo: { [k8s.vimKey]: redactSecrets(k8s.vim) } } : {}),
+    ...(instantiated ? {
+      instantiatedVnfInfo: {
+        flavourId: 'simple', vnfState: 'STARTED' as const, vnfcResourceInfo: instance.vnfcResourceInfo,
+        ...(k8s ? { metadata: { namespace: k8s.namespace, 'lcm-kubernetes-def-files': k8s.defFiles } } : {}),
+      },
+    } : {}),
     _links: {
       self: { href: self },
       ...(instantiated

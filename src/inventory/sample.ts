@@ -12,6 +12,11 @@ export const SAMPLE_PACKAGES = [
   { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4b01', dir: 'sample-vnf-v1' },
   { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4b02', dir: 'sample-vnf-v2' },
 ] as const;
+/** Two versions of a sample CNF: its VDUs are Deployments of the package's Kubernetes manifests. */
+export const SAMPLE_CNF_PACKAGES = [
+  { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4c01', dir: 'sample-cnf-v1' },
+  { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4c02', dir: 'sample-cnf-v2' },
+] as const;
 /** VNFCs per VDU of the sample instance. */
 export const SAMPLE_LAYOUT = { VDU1: 2, VDU2: 2 } as const;
 

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
 import { JsonFile } from '../persistence/json-file.ts';
 import { JsonRecordFolder } from '../persistence/record-folder.ts';
+import { KubernetesDeploymentInfo } from '../lcm/kubernetes-input.ts';
 import { Checksum, KeyValuePairs, VnfPackageSoftwareImageInfo } from '../sol005/models.ts';
 import { VnfdSummary } from '../vnfd/vnfd.ts';
 
@@ -54,6 +55,8 @@ export const VnfInstanceRecord = z.object({
   vnfdVersion: z.string(),
   instantiationState: z.enum(['NOT_INSTANTIATED', 'INSTANTIATED']),
   stack: z.object({ name: z.string(), id: z.string() }).optional(),
+  /** On a Kubernetes VIM: the VIM, the namespace, the objects and the Deployment of each VDU. */
+  kubernetes: KubernetesDeploymentInfo.optional(),
   vnfcResourceInfo: z.array(VnfcResourceInfo).default([]),
 });
 export type VnfInstanceRecord = z.infer<typeof VnfInstanceRecord>;
@@ -128,10 +131,24 @@ export class InventoryStore {
     });
   }
 
+  recordKubernetesInstantiation(instanceId: string, kubernetes: KubernetesDeploymentInfo, vnfcResourceInfo: VnfcResourceInfo[]): void {
+    this.changeInstance(instanceId, (instance) => {
+      Object.assign(instance, { instantiationState: 'INSTANTIATED', kubernetes, vnfcResourceInfo });
+    });
+  }
+
+  /** The VNFCs as they are now (a Kubernetes change replaces pods one by one). */
+  recordVnfcResourceInfo(instanceId: string, vnfcResourceInfo: VnfcResourceInfo[]): void {
+    this.changeInstance(instanceId, (instance) => {
+      instance.vnfcResourceInfo = vnfcResourceInfo;
+    });
+  }
+
   recordTermination(instanceId: string): void {
     this.changeInstance(instanceId, (instance) => {
       instance.instantiationState = 'NOT_INSTANTIATED';
       instance.stack = undefined;
+      instance.kubernetes = undefined;
       instance.vnfcResourceInfo = [];
     });
   }
@@ -147,6 +164,14 @@ export class InventoryStore {
         vnfdId: vnfd.vnfdId, vnfProvider: vnfd.vnfProvider, vnfProductName: vnfd.vnfProductName,
         vnfSoftwareVersion: vnfd.vnfSoftwareVersion, vnfdVersion: vnfd.vnfdVersion,
       });
+    });
+  }
+
+  /** After a completed change_vnfpkg on Kubernetes: the destination's manifests and objects are the instance's now. */
+  recordKubernetesPackageChange(instanceId: string, vnfd: VnfdSummary, deployment: Pick<KubernetesDeploymentInfo, 'defFiles' | 'resources' | 'vdus'>): void {
+    this.recordPackageChange(instanceId, vnfd);
+    this.changeInstance(instanceId, (instance) => {
+      if (instance.kubernetes) instance.kubernetes = { ...instance.kubernetes, ...deployment };
     });
   }
 

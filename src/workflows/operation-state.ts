@@ -3,7 +3,7 @@
 import type { ProblemDetails } from '../http/problem.ts';
 import type { LcmOperationKind, OccurrenceStanding } from '../lcm/operation-lifecycle.ts';
 import type {
-  LcmCoordinationRecord, LcmOperationStateType, RejectedLcmCoordinationRecord,
+  AffectedVnfc, LcmCoordinationRecord, LcmOperationStateType, RejectedLcmCoordinationRecord,
 } from '../sol003/models.ts';
 
 export type VnfcPhase = 'PENDING' | 'UPDATING_VIM' | 'COORDINATING' | 'DONE';
@@ -62,6 +62,11 @@ export interface OperationState extends OccurrenceStanding {
   stateEnteredTime: string;
   startTime: string;
   vnfcs: VnfcProgress[];
+  /**
+   * resourceChanges.affectedVnfcs, when the operation keeps them itself (VNFCs added and
+   * removed, as on Kubernetes); otherwise every VNFC it touched is MODIFIED.
+   */
+  affectedVnfcs?: AffectedVnfc[];
   lcmCoordinations: LcmCoordinationRecord[];
   rejectedLcmCoordinations: RejectedLcmCoordinationRecord[];
   error?: ProblemDetails;

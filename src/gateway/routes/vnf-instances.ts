@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import {
-  ChangeCurrentVnfPkgRequest, CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInstance,
+  ChangeCurrentVnfPkgRequestAnyVim, CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInstance,
 } from '../../sol003/models.ts';
 import { empty, json, LOCATION, problem, TEMPORAL_UNREACHABLE } from '../answers.ts';
 import { changeVnfPkgStart, type ChangeVnfPkgDependencies } from '../change-vnfpkg-request.ts';
@@ -81,7 +81,7 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
   scope.post('/vnf_instances/:id/change_vnfpkg', {
     schema: {
       operationId: 'changeCurrentVnfPkg', tags, summary: 'Change the current VNF package: a rolling update of the VNFCs, coordinated with the EM',
-      params: IdParams, body: ChangeCurrentVnfPkgRequest,
+      params: IdParams, body: ChangeCurrentVnfPkgRequestAnyVim,
       response: {
         202: started(),
         409: problem('the VNF instance is not INSTANTIATED, or an LCM operation on it is in progress or in FAILED_TEMP'),
