@@ -122,6 +122,8 @@ export type Env = z.infer<typeof Env>;
 export const ToolsEnv = z.object({
   /** A Temporal CLI binary to use instead of the one `npm ci` provisioned into .temporal/bin. */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** A kubectl to drive the Kubernetes simulator with instead of the Debian one `npm ci` unpacked into .tools/. */
+  KUBECTL_PATH: z.string().min(1).optional(),
 });
 
 export function loadToolsConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof ToolsEnv> {

@@ -39,6 +39,9 @@ export function serveWatch(request: FastifyRequest, reply: FastifyReply, watch: 
   void reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  // The headers go at once, as the API server sends them: client-go waits for them before it can
+  // stop a watch (kubectl rollout status would hang on a quiet one).
+  res.flushHeaders();
   const send = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
   const onEvent = (event: StoredEvent) => {
     if (event.resource === resource && matches(event.object)) send(event.type, event.object);
