@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TYPES } from '../src/kubernetes-simulator/cluster.ts';
+import type { Json } from '../src/kubernetes-simulator/objects.ts';
 import { startKubernetesSimulator, type KubernetesSimulator } from '../src/kubernetes-simulator/server.ts';
 import { makeTestPki, type TestPki } from './support/certificates.ts';
 import { Kubectl } from './support/kubectl.ts';
@@ -74,7 +75,8 @@ describe('kubectl against the Kubernetes simulator', () => {
     // What the VNFM does through the API (kubectl 1.20 cannot patch a status subresource).
     const { cluster } = simulator;
     const current = cluster.store.get(TYPES.pods, 'default', pod.metadata.name)!;
-    cluster.store.update(TYPES.pods, { ...current, status: { ...current.status, conditions: [...(current.status?.conditions as object[]), { type: 'example.com/admitted', status: 'True' }] } });
+    const conditions = [...(current.status?.conditions as Json[]), { type: 'example.com/admitted', status: 'True' }];
+    cluster.store.update(TYPES.pods, { ...current, status: { ...current.status, conditions } });
     cluster.kick();
     await eventually('the pod Ready', async () => (await kubectl.run('get', 'pod', pod.metadata.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')) === 'True');
     expect(await kubectl.run('rollout', 'status', 'deployment/gated', '--timeout=30s')).toContain('successfully rolled out');
