@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesApiError, KubernetesClient, type KubeResource } from '../src/kubernetes/client.ts';
 import { COORDINATION_GATE, withCoordinationGate } from '../src/kubernetes/rollout.ts';
 import { TYPES } from '../src/kubernetes-simulator/cluster.ts';
-import type { KubeObject } from '../src/kubernetes-simulator/objects.ts';
+import type { JsonObject, KubeObject } from '../src/kubernetes-simulator/objects.ts';
 import { applyPatch, PATCH_TYPES } from '../src/kubernetes-simulator/patches.ts';
 import { startKubernetesSimulator, type KubernetesSimulator } from '../src/kubernetes-simulator/server.ts';
 import { makeTestPki, type TestPki } from './support/certificates.ts';
@@ -180,12 +180,14 @@ describe('the API server of the simulator', () => {
       { name: 'sim', server: simulator.url, caData: Buffer.from(pki.ca).toString('base64'), skipTLSVerify: false },
       { name: 'u', token: TOKEN },
     );
-    const received: unknown[] = [];
+    const received: { type: string; object: unknown }[] = [];
     const done = new Promise<void>((resolve) => {
-      void new Watch(config).watch('/api/v1/namespaces', { resourceVersion: old, timeoutSeconds: 10 }, (type, object) => received.push({ type, object }), () => resolve());
+      void new Watch(config).watch('/api/v1/namespaces', { resourceVersion: old, timeoutSeconds: 10 }, (type, object: unknown) => received.push({ type, object }), () => resolve());
     });
     await done;
-    expect(received).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) }]);
+    expect(received).toHaveLength(1);
+    expect(received[0]?.type).toBe('ERROR');
+    expect(received[0]?.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
   });
 
   it('answers 401 Unauthorized to a token it does not know', async () => {
@@ -208,7 +210,7 @@ describe('the API server of the simulator', () => {
 });
 
 describe('strategic merge patch', () => {
-  const original = {
+  const original: JsonObject = {
     spec: {
       containers: [{ name: 'app', image: 'app:1', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] }, { name: 'side', image: 'side:1' }],
       finalizers: ['x'],
