@@ -83,7 +83,7 @@ it('creates, instantiates (client certificate), changes pod by pod and terminate
 
   const shown = await json<{ 'Operation State': string; 'Resource Changes': { affectedVnfcs: { changeType: string }[] }; 'LCM Coordinations'?: unknown }>('op', 'show', changeOp);
   expect(shown['Operation State']).toBe('COMPLETED');
-  expect(shown['Resource Changes'].affectedVnfcs.map((v) => v.changeType).sort()).toEqual([...Array(5).fill('ADDED'), ...Array(5).fill('REMOVED')]);
+  expect(shown['Resource Changes'].affectedVnfcs.map((v) => v.changeType).sort()).toEqual([...Array<string>(5).fill('ADDED'), ...Array<string>(5).fill('REMOVED')]);
   const instance = await json<{ 'VNFD ID': string; 'Instantiated Vnf Info': { vnfcResourceInfo: { id: string }[] } }>('show', created.ID);
   expect(instance['VNFD ID']).toBe(cluster(system).packages[1]!.vnfd.vnfdId);
   expect(instance['Instantiated Vnf Info'].vnfcResourceInfo.map((v) => v.id).sort()).toEqual(podNames(system, namespace).sort());
