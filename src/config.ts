@@ -192,22 +192,22 @@ export const VimSimulatorEnv = z.object({
   VIM_ADMIN_REMOTE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 
+/** The bearer token of the embedded Kubernetes simulator, as samples/sample_param_file_cnf_instantiate.json gives it. */
+export const EMBEDDED_KUBERNETES_TOKEN = 'durable-vnfm-kubernetes-simulator';
+
 /** The Kubernetes API simulator process (src/kubernetes-simulator/main.ts). */
 export const KubernetesSimulatorEnv = z.object({
   KUBERNETES_SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   KUBERNETES_SIMULATOR_PORT: port.default(9892),
   KUBERNETES_SIMULATOR_STATE_FILE: z.string().min(1).default('.data/kubernetes-simulator/state.json'),
-  /**
-   * Where the simulator keeps the CA, server certificate and token it makes on first start
-   * (used unless the certificate, key and tokens are given below).
-   */
+  /** Where the simulator keeps the CA and server certificate it makes on first start (unless given below). */
   KUBERNETES_SIMULATOR_PKI_DIR: z.string().min(1).default('.data/kubernetes-simulator'),
   KUBERNETES_SIMULATOR_TLS_CERT: optionalFile,
   KUBERNETES_SIMULATOR_TLS_KEY: optionalFile,
   /** CA of the client certificates it accepts (CN = user); default: its own CA. */
   KUBERNETES_SIMULATOR_CLIENT_CA: optionalFile,
-  /** Comma-separated bearer tokens; default: the one in the PKI folder (made on first start). */
-  KUBERNETES_SIMULATOR_TOKENS: list.optional(),
+  /** Comma-separated bearer tokens it accepts; the default is the embedded one of samples/ (like the VIM simulator's admin/admin). */
+  KUBERNETES_SIMULATOR_TOKENS: list.default([EMBEDDED_KUBERNETES_TOKEN]),
   KUBERNETES_SIMULATOR_POD_START_DELAY_MS: z.coerce.number().int().min(0).default(500),
   KUBERNETES_SIMULATOR_POD_READY_DELAY_MS: z.coerce.number().int().min(0).default(1500),
   /** Let non-loopback clients use the admin API; off by default. */
