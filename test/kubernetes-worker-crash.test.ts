@@ -3,6 +3,7 @@
 // controller makes no next pod), and a new worker process finishes the change from the recorded
 // history, coordinating no pod twice.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { recordHistory } from './support/histories.ts';
 import { cluster, cnfChangeRequest, instantiateCnf, recordPodEvents, replicaSets } from './support/kubernetes.ts';
 import { getOpOcc, opIdOf, postChange, startSystem, waitForState, type TestSystem } from './support/system.ts';
 import { eventually } from './support/wait.ts';
@@ -56,4 +57,5 @@ it('completes a coordinated Kubernetes change on a new worker after the worker i
   expect(new Set(posts()).size).toBe(5); // no pod was coordinated twice
   expect(op.lcmCoordinations?.map((c) => c.coordinationResult)).toEqual(Array(5).fill('CONTINUE'));
   expect(op.resourceChanges?.affectedVnfcs.filter((v) => v.changeType === 'ADDED').map((v) => v.id).sort()).toEqual([...posts()].sort());
+  await recordHistory(system.client, opId, 'kubernetes-change-worker-crash');
 });
