@@ -7,7 +7,7 @@ import { TYPES } from '../src/kubernetes-simulator/cluster.ts';
 import { COORDINATION_GATE } from '../src/kubernetes/rollout.ts';
 import { recordHistory } from './support/histories.ts';
 import {
-  cluster, cnfChangeRequest, deployment, instantiateCnf, podNames, recordPodEvents, replicaSets, vnfInstance, type PodEvent,
+  cluster, cnfChangeRequest, cnfInstantiateRequest, deployment, instantiateCnf, podNames, recordPodEvents, replicaSets, vnfInstance, type PodEvent,
 } from './support/kubernetes.ts';
 import { getOpOcc, operatorTask, opIdOf, postChange, startSystem, waitForState, type TestSystem } from './support/system.ts';
 import { eventually } from './support/wait.ts';
@@ -170,6 +170,30 @@ describe('change_vnfpkg on a Kubernetes VIM', () => {
     const alsoRefused = await postChange(system, unknownVdu, instanceId);
     expect(alsoRefused.status).toBe(422);
     expect(alsoRefused.body).toMatch(/VDU9/);
+  });
+
+  it('never shows the VIM\'s token or client key: the instantiate occurrence and the instance say ***', async () => {
+    const { instanceId, opId } = await instantiateCnf(system, { access: 'certificate' });
+    const key = cluster(system).clientCertificate.key;
+    const keyBody = key.split('\n')[1]!;
+
+    const op = await getOpOcc(system, opId);
+    const instance = await vnfInstance(system, instanceId);
+    expect(op.operationParams).toMatchObject({ vimConnectionInfo: { vim1: { accessInfo: { client_key: '***' } } } });
+    expect(instance.vimConnectionInfo).toMatchObject({ vim1: { accessInfo: { client_key: '***' } } });
+    expect(JSON.stringify([op, instance])).not.toContain(keyBody);
+  });
+
+  it('refuses to instantiate on a Kubernetes VIM that names no credentials (422)', async () => {
+    const [v1p] = cluster(system).packages;
+    const created = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_instances`, { method: 'POST', headers: system.headers, body: JSON.stringify({ vnfdId: v1p!.vnfd.vnfdId }) });
+    const { id } = (await created.body.json()) as { id: string };
+    const body = cnfInstantiateRequest(system, 'no-credentials');
+    (body.vimConnectionInfo.vim1 as { accessInfo: unknown }).accessInfo = {};
+    const res = await request(`${system.gatewayUrl}/vnflcm/v2/vnf_instances/${id}/instantiate`, { method: 'POST', headers: system.headers, body: JSON.stringify(body) });
+    const text = await res.body.text();
+    expect(res.statusCode).toBe(422);
+    expect(text).toContain('vimConnectionInfo.vim1 is not a usable Kubernetes VIM: accessInfo: a Kubernetes VIM needs bearer_token, or client_cert and client_key');
   });
 
   it('keeps the coordination gate only while the change runs: a pod made after it is Ready by itself', async () => {

@@ -23,7 +23,9 @@ async function call(system: TestSystem, method: 'POST' | 'GET', path: string, bo
 }
 
 /** The instantiate request of the sample CNF (its own namespace, so tests sharing a simulator do not meet). */
-export function cnfInstantiateRequest(system: TestSystem, namespace: string, options: { layout?: Record<string, number>; access?: 'token' | 'certificate' } = {}) {
+export function cnfInstantiateRequest(system: TestSystem, namespace: string, options: { layout?: Record<string, number>; access?: 'token' | 'certificate' } = {}): {
+  flavourId: string; vimConnectionInfo: Record<string, Record<string, unknown>>; additionalParams: Record<string, unknown>;
+} {
   return {
     flavourId: 'simple',
     vimConnectionInfo: cluster(system).vimConnectionInfo(options.access),

@@ -106,7 +106,7 @@ export interface KubernetesTestCluster {
   /** The two versions of the sample CNF package. */
   packages: VnfPackageRecord[];
   /** An InstantiateVnfRequest vimConnectionInfo for the simulator: bearer token, or client certificate. */
-  vimConnectionInfo(access?: 'token' | 'certificate'): Record<string, unknown>;
+  vimConnectionInfo(access?: 'token' | 'certificate'): Record<string, Record<string, unknown>>;
 }
 
 export interface TestSystem {

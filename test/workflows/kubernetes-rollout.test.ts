@@ -130,6 +130,22 @@ describe('a coordinated change on Kubernetes', () => {
     expect(log.count('releaseKubernetesPod')).toBe(1);
   });
 
+  it('stops at once on a FORCEFUL cancel and cancels the open coordination at the EM', async () => {
+    const options = { deployments: TWO_DEPLOYMENTS.slice(0, 1), vduParams: [{ vduId: 'VDU1', coordinated: true }] };
+    const { log, activities } = fakes(options, {}, { accepted: {}, held: true });
+    const input = kubernetesChangeInput(options);
+
+    await harness.withWorker(activities, async (taskQueue) => {
+      const handle = await startChange(harness.client, taskQueue, asInput(input));
+      await eventually('the first pod in coordination', () => log.count('readCoordination') > 0);
+      await handle.executeUpdate(cancelUpdate, { args: [{ cancelMode: 'FORCEFUL' }] });
+      const stopped = await reachState(handle, 'FAILED_TEMP');
+      expect(stopped.error?.detail).toBe('the operation was cancelled by the operator (FORCEFUL)');
+    });
+    expect(log.vnfcsOf('cancelCoordination')).toEqual(log.vnfcsOf('requestCoordination'));
+    expect(log.count('releaseKubernetesPod')).toBe(0);
+  });
+
   it('continues as new while it waits, and resumes at the pod where it stood', async () => {
     const options = {
       deployments: [{ vduId: 'VDU1', name: 'vdu1', replicas: 6, image: 'web:2' }], vduParams: [{ vduId: 'VDU1', coordinated: true }],
