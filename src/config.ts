@@ -103,6 +103,13 @@ export const Env = z.object({
   VIM_TLS_INSECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   EM_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /**
+   * Extra CA trusted for Kubernetes API servers whose vimConnectionInfo gives no ssl_ca_cert
+   * (the system's CAs stay trusted); a VIM that gives one is verified against it alone.
+   */
+  KUBERNETES_CA_FILE: optionalFile,
+  /** Bound on one exchange with a Kubernetes API server. */
+  KUBERNETES_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /**
    * Where EM endpoints, token endpoints, Locations and notification callbacks may point:
    * comma-separated CIDRs, addresses, host names or `*.domain`. ALLOW, when given, is the only
    * way out; DENY is refused always; by default loopback, link-local and unspecified addresses
@@ -157,6 +164,8 @@ export const ToolsEnv = z.object({
   TEMPORAL_SCHEMA_DIR: z.string().min(1).optional(),
   /** PostgreSQL's server programs (initdb, postgres); default: the newest under /usr/lib/postgresql. */
   POSTGRES_BIN_DIR: z.string().min(1).optional(),
+  /** A kubectl to drive the Kubernetes simulator with instead of the Debian one `npm ci` unpacked into .tools/. */
+  KUBECTL_PATH: z.string().min(1).optional(),
 });
 
 /** `npm run cluster` only: where its state lives and the ports of the parts it runs. */
@@ -192,6 +201,7 @@ export const StartEnv = z.object({
   /** The load balancer simulator's front and management API. */
   LB_PORT: port.default(9895),
   LB_ADMIN_PORT: port.default(9896),
+  KUBERNETES_SIMULATOR_PORT: port.default(9892),
   /** Web UI origins for the codec endpoint; derived from TEMPORAL_UI_PORT when unset. */
   VNFM_CODEC_ALLOWED_ORIGINS: z.string().min(1).optional(),
 });
@@ -265,6 +275,35 @@ export const LoadBalancerSimulatorEnv = z.object({
 
 export function loadLoadBalancerSimulatorConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof LoadBalancerSimulatorEnv> {
   return parseOrExplain(LoadBalancerSimulatorEnv, env, 'load balancer simulator');
+}
+
+/** The bearer token of the embedded Kubernetes simulator, as samples/sample_param_file_cnf_instantiate.json gives it. */
+export const EMBEDDED_KUBERNETES_TOKEN = 'durable-vnfm-kubernetes-simulator';
+
+/** The Kubernetes API simulator process (src/kubernetes-simulator/main.ts). */
+export const KubernetesSimulatorEnv = z.object({
+  KUBERNETES_SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
+  KUBERNETES_SIMULATOR_PORT: port.default(9892),
+  KUBERNETES_SIMULATOR_STATE_FILE: z.string().min(1).default('.data/kubernetes-simulator/state.json'),
+  /** Where the simulator keeps the CA and server certificate it makes on first start (unless given below). */
+  KUBERNETES_SIMULATOR_PKI_DIR: z.string().min(1).default('.data/kubernetes-simulator'),
+  KUBERNETES_SIMULATOR_TLS_CERT: optionalFile,
+  KUBERNETES_SIMULATOR_TLS_KEY: optionalFile,
+  /** CA of the client certificates it accepts (CN = user); default: its own CA. */
+  KUBERNETES_SIMULATOR_CLIENT_CA: optionalFile,
+  /** Comma-separated bearer tokens it accepts; the default is the embedded one of samples/ (like the VIM simulator's admin/admin). */
+  KUBERNETES_SIMULATOR_TOKENS: list.default([EMBEDDED_KUBERNETES_TOKEN]),
+  KUBERNETES_SIMULATOR_POD_START_DELAY_MS: z.coerce.number().int().min(0).default(500),
+  KUBERNETES_SIMULATOR_POD_READY_DELAY_MS: z.coerce.number().int().min(0).default(1500),
+  /** Let non-loopback clients use the admin API; off by default. */
+  KUBERNETES_SIMULATOR_ADMIN_REMOTE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+}).refine((env) => (env.KUBERNETES_SIMULATOR_TLS_CERT === undefined) === (env.KUBERNETES_SIMULATOR_TLS_KEY === undefined), {
+  message: 'KUBERNETES_SIMULATOR_TLS_CERT and KUBERNETES_SIMULATOR_TLS_KEY go together',
+  path: ['KUBERNETES_SIMULATOR_TLS_CERT'],
+});
+
+export function loadKubernetesSimulatorConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof KubernetesSimulatorEnv> {
+  return parseOrExplain(KubernetesSimulatorEnv, env, 'Kubernetes simulator');
 }
 
 export function loadVimSimulatorConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof VimSimulatorEnv> {

@@ -1,18 +1,22 @@
 // `npm start`: the whole system on one machine with embedded defaults, each part a child
 // process with prefixed logs: Temporal dev server (SQLite file + Web UI), VIM simulator,
-// reference EM, worker, gateway, codec endpoint. A part that exits unexpectedly is restarted
+// Kubernetes simulator, reference EM, worker, gateway, codec endpoint. A part that exits unexpectedly is restarted
 // (supervisor.ts); Ctrl-C stops them all; the next start resumes what was in flight, because
 // Temporal's state and the VIM's state live in files under the data folder.
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { request } from 'undici';
+import { writeFileSync } from 'node:fs';
+import { Agent, request } from 'undici';
 import { loadKeyring } from './codec/keyring.ts';
 import { defaultTokenFile, loadCodecToken } from './codec/token.ts';
-import { gatewayApiRoot, loadConfig, loadLoadBalancerSimulatorConfig, loadStartConfig } from './config.ts';
+import { EMBEDDED_KUBERNETES_TOKEN, gatewayApiRoot, loadConfig, loadLoadBalancerSimulatorConfig, loadStartConfig } from './config.ts';
 import { ensureSamplePool } from './load-balancer-simulator/sample-pool.ts';
 import { credentialsEnv, embeddedCredentials } from './gateway/credentials.ts';
-import { ensureSampleInstance, SAMPLE_VNF_INSTANCE_ID } from './inventory/sample.ts';
+import {
+  ensureSampleCnfInstance, ensureSampleInstance, SAMPLE_CNF_INSTANCE_ID, SAMPLE_CNF_PACKAGES, SAMPLE_VNF_INSTANCE_ID, SAMPLES_DIR,
+} from './inventory/sample.ts';
+import { ensureSimulatorPki } from './kubernetes-simulator/pki.ts';
 import { onboardSamplePackagesAsCsar } from './packages/onboard-samples.ts';
 import type { VnfPackageRecord } from './inventory/store.ts';
 import { openStores } from './stores.ts';
@@ -58,8 +62,8 @@ async function waitFor(what: string, probe: () => Promise<unknown>, timeoutMs = 
   }
 }
 
-async function httpUp(url: string): Promise<void> {
-  const res = await request(url);
+async function httpUp(url: string, caPem?: string): Promise<void> {
+  const res = await request(url, caPem ? { dispatcher: new Agent({ connect: { ca: caPem } }) } : {});
   await res.body.dump();
 }
 
@@ -93,6 +97,10 @@ async function main(): Promise<void> {
   const lbAdminUrl = `http://${host}:${ports.LB_ADMIN_PORT}`;
   const lbConfig = loadLoadBalancerSimulatorConfig();
   const codecUrl = `http://${host}:${config.VNFM_CODEC_PORT}`;
+  const kubernetesUrl = `https://${host}:${ports.KUBERNETES_SIMULATOR_PORT}`;
+  // The simulator's CA and certificate exist before any part starts: the worker trusts that CA.
+  const kubernetesDir = join(config.DATA_DIR, 'kubernetes-simulator');
+  const kubernetesPki = ensureSimulatorPki(kubernetesDir);
 
   startPart('temporal', temporalCliPath(), [
     'server', 'start-dev', '--ip', host, '--port', String(ports.TEMPORAL_PORT), '--ui-port', String(ports.TEMPORAL_UI_PORT),
@@ -107,6 +115,10 @@ async function main(): Promise<void> {
     LB_PORT: String(ports.LB_PORT), LB_ADMIN_PORT: String(ports.LB_ADMIN_PORT), LB_MEMBER_PORT: String(ports.VIM_GUEST_PORT),
     LB_STATE_FILE: join(config.DATA_DIR, 'lb-state.json'),
   });
+  startNodePart('k8s', 'src/kubernetes-simulator/main.ts', {
+    KUBERNETES_SIMULATOR_PORT: String(ports.KUBERNETES_SIMULATOR_PORT), KUBERNETES_SIMULATOR_PKI_DIR: kubernetesDir,
+    KUBERNETES_SIMULATOR_STATE_FILE: join(kubernetesDir, 'state.json'),
+  });
   startNodePart('em', 'src/em/main.ts', { EM_PORT: String(ports.EM_PORT) });
   startNodePart('codec', 'src/codec/main.ts', {
     DATA_DIR: config.DATA_DIR, VNFM_CODEC_HOST: host, VNFM_CODEC_PORT: String(config.VNFM_CODEC_PORT),
@@ -120,11 +132,14 @@ async function main(): Promise<void> {
   const stores = await openStores(config);
   const { inventory } = stores;
   const packages = await onboardSamplePackagesAsCsar(inventory, stores.packages);
+  const cnfPackages = await onboardSamplePackagesAsCsar(inventory, stores.packages, SAMPLES_DIR, SAMPLE_CNF_PACKAGES);
   const instance = await ensureSampleInstance(inventory, vimUrl, packages[0] as VnfPackageRecord);
   const lbAdmin = { adminUrl: lbAdminUrl, username: lbConfig.LB_USERNAME, password: lbConfig.LB_PASSWORD };
   await waitFor('load balancer simulator', () => ensureSamplePool(lbAdmin, vimUrl, instance));
 
-  const shared = { TEMPORAL_ADDRESS: temporalAddress, DATA_DIR: config.DATA_DIR, VIM_AUTH_URL: `${vimUrl}/identity/v3` };
+  const shared = {
+    TEMPORAL_ADDRESS: temporalAddress, DATA_DIR: config.DATA_DIR, VIM_AUTH_URL: `${vimUrl}/identity/v3`, KUBERNETES_CA_FILE: kubernetesPki.caFile,
+  };
   startNodePart('worker', 'src/worker.ts', { ...shared, ...scriptSandboxEnv() });
   const credentials = embeddedCredentials(config.DATA_DIR);
   startNodePart('gateway', 'src/gateway/main.ts', { ...shared, ...credentialsEnv(credentials) });
@@ -132,6 +147,11 @@ async function main(): Promise<void> {
   await waitFor('gateway', () => httpUp(`${apiRoot}/vnflcm/v2/api_versions`));
   await waitFor('reference EM', () => httpUp(`${emUrl}/lcmcoord/v1/api_versions`));
   await waitFor('codec endpoint', () => httpUp(`${codecUrl}/`));
+  await waitFor('Kubernetes simulator', () => httpUp(`${kubernetesUrl}/readyz`, kubernetesPki.ca));
+  const cnf = await ensureSampleCnfInstance(inventory, cnfPackages[0] as VnfPackageRecord, { apiRoot, apiToken: credentials.apiToken }, kubernetesUrl)
+    .catch((err: unknown) => console.error(`the sample CNF could not be instantiated: ${(err as Error).message}`));
+  const kubeconfig = writeKubeconfig(kubernetesDir, kubernetesUrl, kubernetesPki.caFile);
+  const cnfOnV1 = cnf?.vnfdId === cnfPackages[0]?.vnfd.vnfdId;
 
   const tokenShell = config.VNFM_CODEC_TOKEN !== undefined ? '$VNFM_CODEC_TOKEN' : `$(cat ${defaultTokenFile(config)})`;
   const onV1 = instance.vnfdId === packages[0]?.vnfd.vnfdId;
@@ -152,6 +172,8 @@ async function main(): Promise<void> {
     `  Reference EM (lcmcoord):  ${emUrl}   (BASIC tacker/tacker)`,
     `  VIM simulator (Keystone): ${vimUrl}/identity/v3   (admin/admin); each server answers on its own address, port ${ports.VIM_GUEST_PORT}`,
     `  Load balancer simulator:  traffic ${lbUrl}, management ${lbAdminUrl}/v1/pool and /v1/stats (Basic ${lbConfig.LB_USERNAME}/${lbConfig.LB_PASSWORD})`,
+    `  Kubernetes simulator:     ${kubernetesUrl}   (bearer token ${EMBEDDED_KUBERNETES_TOKEN}, CA ${kubernetesPki.caFile})`,
+    `    kubectl:                kubectl --kubeconfig ${kubeconfig} get pods -n sample-cnf -o wide`,
     `  Data folder:              ${config.DATA_DIR}`,
     '',
     `Demo: change the sample VNF ${SAMPLE_VNF_INSTANCE_ID} to ${onV1 ? 'v2' : 'v1'} of its package:`,
@@ -159,9 +181,27 @@ async function main(): Promise<void> {
     `       -H 'X-Auth-Token: ${credentials.apiToken}' -H 'Version: 2.0.0' -H 'Content-Type: application/json' -d @${paramFile}`,
     `  then: curl -s <the Location header> -H 'X-Auth-Token: ${credentials.apiToken}' -H 'Version: 2.0.0'   and watch it in the Web UI.`,
     `  Blue-Green instead (traffic through ${lbUrl} moves to new VNFCs in one switch): the same curl with -d @${blueGreenFile}`,
+    ...(cnf ? [
+      `Demo: change the sample CNF ${SAMPLE_CNF_INSTANCE_ID} (Kubernetes) to ${cnfOnV1 ? 'v2' : 'v1'}, pod by pod with the EM:`,
+      `  curl -i -X POST ${apiRoot}/vnflcm/v2/vnf_instances/${SAMPLE_CNF_INSTANCE_ID}/change_vnfpkg \\`,
+      `       -H 'X-Auth-Token: ${credentials.apiToken}' -H 'Version: 2.0.0' -H 'Content-Type: application/json' -d @samples/${cnfOnV1 ? 'sample_param_file_cnf_change.json' : 'sample_param_file_cnf_back_to_v1.json'}`,
+      `  and watch the pods change one by one: kubectl --kubeconfig ${kubeconfig} get pods -n sample-cnf -o wide -w`,
+    ] : []),
     'Ctrl-C stops everything; the next `npm start` resumes operations in flight.',
     '',
   ].join('\n'));
+}
+
+/** A kubeconfig for the simulator (its CA, the embedded token), for kubectl. */
+function writeKubeconfig(dir: string, server: string, caFile: string): string {
+  const file = join(dir, 'kubeconfig');
+  writeFileSync(file, [
+    'apiVersion: v1', 'kind: Config',
+    'clusters:', '- name: simulator', '  cluster:', `    server: ${server}`, `    certificate-authority: ${caFile}`,
+    'users:', '- name: vnfm', '  user:', `    token: ${EMBEDDED_KUBERNETES_TOKEN}`,
+    'contexts:', '- name: simulator', '  context: {cluster: simulator, user: vnfm}', 'current-context: simulator', '',
+  ].join('\n'), { mode: 0o600 });
+  return file;
 }
 
 main().catch((err: unknown) => {

@@ -7,6 +7,7 @@ import { createActivities } from './activities/index.ts';
 import { codecDataConverter } from './codec/data-converter.ts';
 import { CodecConfigError } from './codec/keyring.ts';
 import { egressPolicyOf, loadConfig, readOptionalFile, type Env } from './config.ts';
+import { KubernetesClient } from './kubernetes/client.ts';
 import { CoordinationClient } from './lcmcoord/client.ts';
 import { NotificationClient } from './notifications/client.ts';
 import { OpenStackClient } from './openstack/client.ts';
@@ -38,6 +39,12 @@ export function createActivityDependencies(config: Env, stores: Pick<VnfmStores,
       projectDomainName: 'Default',
       caCertPem: readOptionalFile(config.VIM_CA_FILE),
       insecureSkipVerify: config.VIM_TLS_INSECURE, // the client logs it when on
+    }),
+    kubernetes: new KubernetesClient({
+      requestTimeoutMs: config.KUBERNETES_REQUEST_TIMEOUT_MS,
+      caPem: readOptionalFile(config.KUBERNETES_CA_FILE),
+      insecureOrigins: config.TLS_INSECURE_ORIGINS,
+      egress,
     }),
     inventory: stores.inventory,
     subscriptions: stores.subscriptions,

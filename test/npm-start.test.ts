@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { SAMPLE_VNF_INSTANCE_ID } from '../src/inventory/sample.ts';
+import { SAMPLE_CNF_INSTANCE_ID, SAMPLE_VNF_INSTANCE_ID } from '../src/inventory/sample.ts';
 import { PROJECT_ROOT } from '../src/project-root.ts';
 import { childProcessPort } from './support/ports.ts';
 import { eventually } from './support/wait.ts';
@@ -44,6 +44,7 @@ async function startNpmStart(): Promise<RunningStart> {
 async function startOnce(): Promise<RunningStart> {
   const ports = {
     TEMPORAL_PORT: 0, TEMPORAL_UI_PORT: 0, VIM_PORT: 0, EM_PORT: 0, GATEWAY_PORT: 0, VNFM_CODEC_PORT: 0, VIM_GUEST_PORT: 0, LB_PORT: 0, LB_ADMIN_PORT: 0,
+    KUBERNETES_SIMULATOR_PORT: 0,
   };
   const drawn = new Set<number>();
   for (const key of Object.keys(ports) as (keyof typeof ports)[]) {
@@ -123,6 +124,14 @@ describe('npm start', () => {
     expect(names).toEqual(expect.arrayContaining(['codec-keys.json', 'codec-token', 'gateway-credentials.json', 'temporal.sqlite']));
     const open = files.map((f) => join(f.parentPath, f.name)).filter((path) => (statSync(path).mode & 0o077) !== 0);
     expect(open).toEqual([]);
+  });
+
+  it('runs the Kubernetes simulator and instantiates the sample CNF on it', async () => {
+    expect(start.lines).toContainEqual(expect.stringMatching(/^\[k8s\] +kubernetes-simulator listening on https:\/\/127\.0\.0\.1:\d+$/));
+    const res = await api('GET', `/vnflcm/v2/vnf_instances/${SAMPLE_CNF_INSTANCE_ID}`);
+    const instance = JSON.parse(res.text) as { instantiationState: string; instantiatedVnfInfo?: { vnfcResourceInfo: { vduId: string }[] } };
+    expect(instance.instantiationState).toBe('INSTANTIATED');
+    expect(instance.instantiatedVnfInfo?.vnfcResourceInfo.map((v) => v.vduId).sort()).toEqual(['VDU1', 'VDU1', 'VDU1', 'VDU2', 'VDU2']);
   });
 
   it('brings back a killed worker and gateway, and the operation in flight completes', async () => {

@@ -42,6 +42,8 @@ describe('recorded histories', () => {
       'v2/rollback', 'v2/cancel-forceful', 'v2/instantiate', 'v2/terminate', 'v2/vnf-instance-entity',
       'v3/change-async-em', 'v3/change-retry-after', 'v3/change-sync-em', 'v3/change-notifier', 'v3/rollback', 'v3/cancel-forceful',
       'v3/blue-green-change', 'v3/blue-green-rollback', 'v3/blue-green-worker-crash',
+      'v3/kubernetes-instantiate', 'v3/kubernetes-change-coordinated', 'v3/kubernetes-change-plain', 'v3/kubernetes-rollback', 'v3/kubernetes-terminate',
+      'v3/kubernetes-change-worker-crash',
     ]));
     const types = new Set(recordedHistories().map((h) => workflowTypeOf(h.history)));
     expect([...types].sort()).toEqual(['changeVnfPkg', 'deliverOperationNotifications', 'instantiateVnf', 'terminateVnf', 'vnfInstanceLcm']);

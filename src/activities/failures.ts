@@ -8,7 +8,7 @@ import { OutboundError } from '../outbound/errors.ts';
 import { scrub } from '../sol003/redact.ts';
 
 /** The systems activities talk to, as failure types name them. */
-export type ExternalSystem = typeof COORDINATION_SYSTEM | 'Vim' | 'Notification' | 'LoadBalancer';
+export type ExternalSystem = typeof COORDINATION_SYSTEM | 'Vim' | 'Kubernetes' | 'Notification' | 'LoadBalancer';
 
 export interface FailureDetails {
   status?: number;

@@ -1,8 +1,10 @@
 // Activities on the VNFM's own inventory of VNF instances and packages.
 import type { InventoryStore, VnfcResourceInfo } from '../inventory/store.ts';
 import type { TargetPackage } from '../lcm/change-vnfpkg-input.ts';
+import type { KubernetesDeploymentInfo } from '../lcm/kubernetes-input.ts';
 import { vimConnectionEntry, type VimIdentity } from '../openstack/vim-connection-info.ts';
 import type { VnfInfoModifications } from '../sol003/models.ts';
+import type { VnfdSummary } from '../vnfd/vnfd.ts';
 
 /** `vim`: the VIM the worker drives, named in the records of what it instantiates. */
 export function createInventoryActivities(store: InventoryStore, vim?: VimIdentity) {
@@ -13,6 +15,21 @@ export function createInventoryActivities(store: InventoryStore, vim?: VimIdenti
       const { vimConnectionId, info } = vimConnectionEntry(vim);
       const vnfcs = record.vnfcResourceInfo.map((v) => ({ ...v, computeResource: { ...v.computeResource, vimConnectionId } }));
       return store.recordInstantiation(record.vnfInstanceId, record.stack, vnfcs, { vimConnectionInfo: { [vimConnectionId]: info }, flavourId: record.flavourId });
+    },
+
+    recordKubernetesInstantiation(record: { vnfInstanceId: string; kubernetes: KubernetesDeploymentInfo; vnfcResourceInfo: VnfcResourceInfo[] }): Promise<void> {
+      return store.recordKubernetesInstantiation(record.vnfInstanceId, record.kubernetes, record.vnfcResourceInfo);
+    },
+
+    recordVnfcResourceInfo({ vnfInstanceId, vnfcResourceInfo }: { vnfInstanceId: string; vnfcResourceInfo: VnfcResourceInfo[] }): Promise<void> {
+      return store.recordVnfcResourceInfo(vnfInstanceId, vnfcResourceInfo);
+    },
+
+    /** The instance runs the destination package, made of its manifests (idempotent). */
+    recordKubernetesPackageChange({ vnfInstanceId, target, deployment }: {
+      vnfInstanceId: string; target: TargetPackage; deployment: Pick<KubernetesDeploymentInfo, 'defFiles' | 'resources' | 'vdus'>;
+    }): Promise<void> {
+      return store.recordKubernetesPackageChange(vnfInstanceId, vnfdOf(target), deployment);
     },
 
     recordTermination({ vnfInstanceId }: { vnfInstanceId: string }): Promise<void> {
@@ -31,15 +48,19 @@ export function createInventoryActivities(store: InventoryStore, vim?: VimIdenti
 
     /** The instance now runs the destination package (idempotent: writes the same values again). */
     recordPackageChange({ vnfInstanceId, target }: { vnfInstanceId: string; target: TargetPackage }): Promise<void> {
-      return store.recordPackageChange(vnfInstanceId, {
-        vnfdId: target.vnfdId,
-        vnfProvider: target.vnfProvider ?? '',
-        vnfProductName: target.vnfProductName ?? '',
-        vnfSoftwareVersion: target.vnfSoftwareVersion ?? '',
-        vnfdVersion: target.vnfdVersion ?? '',
-        vdus: target.vdus,
-        coordinationActionNames: target.coordinationActionNames,
-      });
+      return store.recordPackageChange(vnfInstanceId, vnfdOf(target));
     },
+  };
+}
+
+function vnfdOf(target: TargetPackage): VnfdSummary {
+  return {
+    vnfdId: target.vnfdId,
+    vnfProvider: target.vnfProvider ?? '',
+    vnfProductName: target.vnfProductName ?? '',
+    vnfSoftwareVersion: target.vnfSoftwareVersion ?? '',
+    vnfdVersion: target.vnfdVersion ?? '',
+    vdus: target.vdus,
+    coordinationActionNames: target.coordinationActionNames,
   };
 }

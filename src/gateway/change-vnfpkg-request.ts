@@ -1,12 +1,13 @@
 // A ChangeCurrentVnfPkgRequest resolved against the inventory into the changeVnfPkg workflow's
 // start: the destination package, the VDUs and scripts it names checked (422), the input
 // validated against the workflow's input schema, and what the Temporal UI shows of it.
-import { HttpProblem } from '../http/problem.ts';
+import { describeZodError, HttpProblem } from '../http/problem.ts';
 import type { InventoryStore, VnfInstanceRecord, VnfPackageRecord } from '../inventory/store.ts';
 import { PackageFileError, type PackageRepository } from '../packages/repository.ts';
-import type { ChangeCurrentVnfPkgRequest } from '../sol003/models.ts';
+import { ChangeCurrentVnfPkgRequest, type ChangeCurrentVnfPkgRequestAnyVim } from '../sol003/models.ts';
 import { ChangeVnfPkgInput, type ChangeVnfPkgTuning, type ParsedChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
 import type { StartOperation } from '../workflows/start-operation.ts';
+import { kubernetesChangeStart } from './kubernetes-requests.ts';
 import { VNFLCM_BASE } from './vnf-instances.ts';
 
 export interface ChangeVnfPkgDependencies {
@@ -19,19 +20,24 @@ export interface ChangeVnfPkgDependencies {
   tuning?: Partial<ChangeVnfPkgTuning>;
 }
 
-/** The start of the operation, or the 409/422 that refuses the request. */
+/** The start of the operation, or the 400/409/422 that refuses the request. */
 export async function changeVnfPkgStart(
-  deps: ChangeVnfPkgDependencies, opId: string, instance: VnfInstanceRecord, request: ChangeCurrentVnfPkgRequest,
+  deps: ChangeVnfPkgDependencies, opId: string, instance: VnfInstanceRecord, body: ChangeCurrentVnfPkgRequestAnyVim,
 ): Promise<StartOperation> {
+  // A VNF on a Kubernetes VIM changes by its manifests (kubernetes-requests.ts).
+  if (instance.kubernetes) return kubernetesChangeStart(deps, opId, instance, body);
+  const request = openStackRequest(body);
   if (instance.instantiationState !== 'INSTANTIATED' || !instance.stack) {
     throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; change_vnfpkg needs INSTANTIATED`);
   }
   const target = await destinationPackage(deps.inventory, request.vnfdId);
   checkVduParams(instance, target, request.additionalParams.vdu_params.map((p) => p.vdu_id));
-  await checkScripts(deps.packages, target, request);
+  await checkScripts(deps.packages, target, request.additionalParams);
   const source = await deps.inventory.packageByVnfdId(instance.vnfdId);
   // Blue-Green switches the load balancer back to blue with the source package's coordinate-old-vnf script.
-  if (request.additionalParams.upgrade_type === 'BlueGreen') await checkScript(deps.packages, source, 'lcm-operation-coordinate-old-vnf', request);
+  if (request.additionalParams.upgrade_type === 'BlueGreen') {
+    await checkScript(deps.packages, source, 'lcm-operation-coordinate-old-vnf', request.additionalParams, request.vnfdId);
+  }
   const input = changeVnfPkgInput(deps, opId, instance, source?.id, target, request);
   return {
     kind: 'CHANGE_VNFPKG',
@@ -42,7 +48,14 @@ export async function changeVnfPkgStart(
   };
 }
 
-async function destinationPackage(inventory: InventoryStore, vnfdId: string): Promise<VnfPackageRecord> {
+/** On OpenStack the body must be ChangeCurrentVnfPkgRequest (vdu_params required, as the guide says). */
+function openStackRequest(body: ChangeCurrentVnfPkgRequestAnyVim): ChangeCurrentVnfPkgRequest {
+  const parsed = ChangeCurrentVnfPkgRequest.safeParse(body);
+  if (!parsed.success) throw new HttpProblem(400, `request body is invalid: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+export async function destinationPackage(inventory: InventoryStore, vnfdId: string): Promise<VnfPackageRecord> {
   const pkg = await inventory.packageByVnfdId(vnfdId);
   if (!pkg) throw new HttpProblem(422, `no onboarded VNF package has vnfdId ${vnfdId}`);
   if (pkg.onboardingState !== 'ONBOARDED' || pkg.operationalState !== 'ENABLED') {
@@ -63,20 +76,25 @@ function checkVduParams(instance: VnfInstanceRecord, target: VnfPackageRecord, v
 }
 
 type ScriptKey = 'lcm-operation-coordinate-new-vnf' | 'lcm-operation-coordinate-old-vnf';
+type ScriptParams = Partial<Pick<ChangeCurrentVnfPkgRequest['additionalParams'], ScriptKey>>;
 
 /**
  * Tacker's rule: coordinate scripts named in additionalParams must be files of the package, found
  * the way the worker will find them (PackageRepository.locateScript). A gateway without a
  * package store has none to check, and the worker refuses a missing script when it runs.
  */
-async function checkScripts(packages: PackageRepository | undefined, target: VnfPackageRecord, request: ChangeCurrentVnfPkgRequest): Promise<void> {
-  for (const key of ['lcm-operation-coordinate-new-vnf', 'lcm-operation-coordinate-old-vnf'] as const) await checkScript(packages, target, key, request);
+export async function checkScripts(packages: PackageRepository | undefined, target: VnfPackageRecord, params: ScriptParams): Promise<void> {
+  for (const key of ['lcm-operation-coordinate-new-vnf', 'lcm-operation-coordinate-old-vnf'] as const) {
+    await checkScript(packages, target, key, params, target.vnfd.vnfdId);
+  }
 }
 
-async function checkScript(packages: PackageRepository | undefined, pkg: VnfPackageRecord | undefined, key: ScriptKey, request: ChangeCurrentVnfPkgRequest): Promise<void> {
-  const script = request.additionalParams[key];
+async function checkScript(
+  packages: PackageRepository | undefined, pkg: VnfPackageRecord | undefined, key: ScriptKey, params: ScriptParams, vnfdId: string,
+): Promise<void> {
+  const script = params[key];
   if (!script || !packages) return;
-  const refusal = new HttpProblem(422, `additionalParams.${key} names ${script}, which is not a file of VNF package ${pkg?.id ?? `of vnfdId ${request.vnfdId}`}`);
+  const refusal = new HttpProblem(422, `additionalParams.${key} names ${script}, which is not a file of VNF package ${pkg?.id ?? `of vnfdId ${vnfdId}`}`);
   if (!pkg) throw refusal;
   try {
     await packages.locateScript(pkg.id, script);

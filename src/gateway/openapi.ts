@@ -12,7 +12,7 @@ import { ProblemDetails, PROBLEM_CONTENT_TYPE } from '../http/problem.ts';
 import { ApiVersionInformation, TokenResponse } from '../lcmcoord/models.ts';
 import { LccnSubscription, LccnSubscriptionRequest } from '../notifications/models.ts';
 import {
-  CancelMode, ChangeCurrentVnfPkgRequest, CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest,
+  CancelMode, ChangeCurrentVnfPkgRequestAnyVim, CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest,
   VNFLCM_API_VERSION, VnfInfoModificationRequest, VnfInstance, VnfLcmOpOcc,
 } from '../sol003/models.ts';
 import { CreateVnfPkgInfoRequest, UploadVnfPkgFromUriRequest, VNFPKGM_API_VERSION, VnfPkgInfo, VnfPkgInfoModifications } from '../sol005/models.ts';
@@ -22,10 +22,14 @@ import { TOKEN_PATH, TokenRequest } from './auth.ts';
 type SchemaMeta = { id?: string; [key: string]: unknown };
 type JsonObject = Record<string, unknown>;
 
-/** The wire models that are components of the document, by name (request models appear as `<name>Input`). */
+/**
+ * The wire models that are components of the document, by name (request models appear as
+ * `<name>Input`). ChangeCurrentVnfPkgRequest is the body as the route takes it, for any VIM.
+ */
 export const COMPONENTS = {
   ProblemDetails, ApiVersionInformation, TokenRequest, TokenResponse,
-  CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, ChangeCurrentVnfPkgRequest, CancelMode, VnfInfoModificationRequest, VnfInstance, VnfLcmOpOcc,
+  CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, ChangeCurrentVnfPkgRequest: ChangeCurrentVnfPkgRequestAnyVim, CancelMode,
+  VnfInfoModificationRequest, VnfInstance, VnfLcmOpOcc,
   LccnSubscriptionRequest, LccnSubscription, CreateVnfPkgInfoRequest, VnfPkgInfoModifications, UploadVnfPkgFromUriRequest, VnfPkgInfo,
 } satisfies Record<string, z.ZodType>;
 

@@ -8,9 +8,12 @@ import type { InventoryStore, VnfInstanceRecord } from '../inventory/store.ts';
 import type {
   CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInfoModificationRequest, VnfInfoModifications, VnfInstance,
 } from '../sol003/models.ts';
+import { kubernetesVimIn } from '../kubernetes/vim-connection.ts';
+import type { PackageRepository } from '../packages/repository.ts';
 import { redactSecrets } from '../sol003/redact.ts';
 import type { InstantiateVnfInput, ModifyVnfInfoInput, TerminateVnfInput } from '../workflows/instance-operations.ts';
 import type { IdentifierNotificationDraft } from '../notifications/models.ts';
+import { kubernetesInstantiateStart, kubernetesTerminateStart } from './kubernetes-requests.ts';
 import {
   activeOperationQuery, identifierNotifierWorkflowId, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId,
 } from '../workflows/messages.ts';
@@ -103,8 +106,13 @@ async function announceIdentifier(deps: VnfInstanceDependencies, instance: VnfIn
 }
 
 /** The start of an instantiate operation, or the 409/422 that refuses it. */
-export async function instantiateStart(deps: Pick<VnfInstanceDependencies, 'inventory' | 'apiRoot'>, instance: VnfInstanceRecord, request: InstantiateVnfRequest): Promise<StartOperation> {
+export async function instantiateStart(
+  deps: Pick<VnfInstanceDependencies, 'inventory' | 'apiRoot'> & { packages?: PackageRepository }, instance: VnfInstanceRecord, request: InstantiateVnfRequest,
+): Promise<StartOperation> {
   if (instance.instantiationState !== 'NOT_INSTANTIATED') throw new HttpProblem(409, `VNF instance ${instance.id} is INSTANTIATED already`);
+  // A Kubernetes VIM in vimConnectionInfo: the package's manifests are created there (kubernetes-requests.ts).
+  const kubernetesVim = kubernetesVimIn(request.vimConnectionInfo);
+  if (kubernetesVim) return kubernetesInstantiateStart(deps, instance, request, kubernetesVim);
   const pkg = await deps.inventory.packageByVnfdId(instance.vnfdId);
   if (!pkg) throw new HttpProblem(422, `the VNF package of vnfdId ${instance.vnfdId} is no longer onboarded`);
   const layout = request.additionalParams?.vdu_layout ?? {};
@@ -127,6 +135,7 @@ export async function instantiateStart(deps: Pick<VnfInstanceDependencies, 'inve
 
 /** The start of a terminate operation, or the 409 that refuses it. */
 export function terminateStart(apiRoot: string, instance: VnfInstanceRecord, request: TerminateVnfRequest): StartOperation {
+  if (instance.kubernetes) return kubernetesTerminateStart(apiRoot, instance, request);
   if (instance.instantiationState !== 'INSTANTIATED' || !instance.stack) {
     throw new HttpProblem(409, `VNF instance ${instance.id} is ${instance.instantiationState}; terminate needs INSTANTIATED`);
   }
@@ -244,6 +253,7 @@ export function renderVnfInstance(instance: VnfInstanceRecord, apiRoot: string):
   const instantiated = instance.instantiationState === 'INSTANTIATED';
   // Key-value maps are the user's; a secret-named key in them is shown redacted, as everywhere.
   const present = <K extends keyof VnfInstanceRecord>(key: K) => (instance[key] !== undefined ? { [key]: redactSecrets(instance[key]) } : {});
+  const k8s = instance.kubernetes;
   return {
     id: instance.id,
     ...(instance.vnfInstanceName ? { vnfInstanceName: instance.vnfInstanceName } : {}),
@@ -256,6 +266,7 @@ export function renderVnfInstance(instance: VnfInstanceRecord, apiRoot: string):
     ...present('vnfConfigurableProperties'),
     ...(instantiated ? present('vimConnectionInfo') : {}),
     instantiationState: instance.instantiationState,
+    ...(k8s ? { vimConnectionInfo: { [k8s.vimKey]: redactSecrets(k8s.vim) } } : {}),
     ...(instantiated ? { instantiatedVnfInfo: instantiatedVnfInfo(instance) } : {}),
     ...present('metadata'),
     ...present('extensions'),
@@ -276,6 +287,8 @@ function instantiatedVnfInfo(instance: VnfInstanceRecord): NonNullable<VnfInstan
     vnfState: 'STARTED',
     vnfcResourceInfo: instance.vnfcResourceInfo,
     vnfcInfo: instance.vnfcResourceInfo.map((vnfc) => ({ id: `${vnfc.vduId}-${vnfc.id}`, vduId: vnfc.vduId, vnfcResourceInfoId: vnfc.id, vnfcState: 'STARTED' as const })),
+    // Where the VNF's objects are on a Kubernetes VIM: its namespace and the manifests they came from.
+    ...(instance.kubernetes ? { metadata: { namespace: instance.kubernetes.namespace, 'lcm-kubernetes-def-files': instance.kubernetes.defFiles } } : {}),
     // The Heat stack that holds the VNF's resources, as a resource handle of the same VIM.
     ...(instance.stack ? {
       metadata: { stack: { ...(vimConnectionId ? { vimConnectionId } : {}), resourceId: instance.stack.id, vimLevelResourceType: 'OS::Heat::Stack', name: instance.stack.name } },

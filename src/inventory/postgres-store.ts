@@ -9,8 +9,9 @@ import type { Database } from '../persistence/postgres.ts';
 import type { VnfdSummary } from '../vnfd/vnfd.ts';
 import {
   instanceChanges, VnfInstanceRecord, VnfPkgInfoRecord,
-  type InstanceVim, type InventoryStore, type VnfcResourceInfo, type VnfPackageRecord,
+  type InstanceVim, type InventoryStore, type KubernetesPackageChange, type VnfcResourceInfo, type VnfPackageRecord,
 } from './store.ts';
+import type { KubernetesDeploymentInfo } from '../lcm/kubernetes-input.ts';
 import type { VnfInfoModifications } from '../sol003/models.ts';
 
 export class PostgresInventoryStore implements InventoryStore {
@@ -85,6 +86,18 @@ export class PostgresInventoryStore implements InventoryStore {
 
   replaceVnfcs(instanceId: string, removedIds: readonly string[], added: readonly VnfcResourceInfo[]): Promise<void> {
     return this.changeInstance(instanceId, instanceChanges.vnfcReplacement(removedIds, added));
+  }
+
+  recordKubernetesInstantiation(instanceId: string, kubernetes: KubernetesDeploymentInfo, vnfcResourceInfo: VnfcResourceInfo[]): Promise<void> {
+    return this.changeInstance(instanceId, instanceChanges.kubernetesInstantiation(kubernetes, vnfcResourceInfo));
+  }
+
+  recordVnfcResourceInfo(instanceId: string, vnfcResourceInfo: VnfcResourceInfo[]): Promise<void> {
+    return this.changeInstance(instanceId, instanceChanges.vnfcs(vnfcResourceInfo));
+  }
+
+  recordKubernetesPackageChange(instanceId: string, vnfd: VnfdSummary, deployment: KubernetesPackageChange): Promise<void> {
+    return this.changeInstance(instanceId, instanceChanges.kubernetesPackageChange(vnfd, deployment));
   }
 
   recordPackageChange(instanceId: string, vnfd: VnfdSummary): Promise<void> {

@@ -1,6 +1,8 @@
 // The embedded default: two versions of a sample VNF package and an instantiated sample VNF
 // (2 VDUs, 4 VNFCs) on the VIM simulator, so a change can be triggered right after start.
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { request } from 'undici';
 import { z } from 'zod';
 import { vimConnectionEntry } from '../openstack/vim-connection-info.ts';
@@ -15,6 +17,14 @@ export const SAMPLE_PACKAGES = [
 ] as const;
 /** Where the VIM simulator serves Keystone v3 (its KEYSTONE_PATH). */
 const SIMULATOR_KEYSTONE_PATH = '/identity/v3';
+/** Two versions of a sample CNF: its VDUs are Deployments of the package's Kubernetes manifests. */
+export const SAMPLE_CNF_PACKAGES = [
+  { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4c01', dir: 'sample-cnf-v1' },
+  { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4c02', dir: 'sample-cnf-v2' },
+] as const;
+/** The sample CNF instance of `npm start`, instantiated on the Kubernetes simulator from v1. */
+export const SAMPLE_CNF_INSTANCE_ID = '7c1e9a24-3b5d-4f6e-8a70-2c9d0e1f3a20';
+export const SAMPLE_CNF_INSTANTIATE_FILE = 'sample_param_file_cnf_instantiate.json';
 /** VNFCs per VDU of the sample instance. */
 export const SAMPLE_LAYOUT = { VDU1: 2, VDU2: 2 } as const;
 
@@ -67,4 +77,40 @@ export async function ensureSampleInstance(
   };
   await store.putInstance(instance);
   return instance;
+}
+
+/**
+ * The sample CNF: an instance of the v1 CNF package, instantiated through the gateway (the
+ * operation a client would start, with samples/sample_param_file_cnf_instantiate.json pointed at
+ * the simulator), so that a change can be tried right after start. An instance that exists is
+ * left as it is; one whose instantiate is still running (an earlier start) is waited for.
+ */
+export async function ensureSampleCnfInstance(
+  store: InventoryStore, pkg: VnfPackageRecord, gateway: { apiRoot: string; apiToken: string }, kubernetesUrl: string, timeoutMs = 120_000,
+): Promise<VnfInstanceRecord> {
+  const id = SAMPLE_CNF_INSTANCE_ID;
+  let instance = await store.instance(id);
+  if (instance?.instantiationState === 'INSTANTIATED') return instance;
+  if (!instance) {
+    const { vnfd } = pkg;
+    instance = {
+      id, vnfInstanceName: 'sample-cnf', vnfdId: vnfd.vnfdId, vnfProvider: vnfd.vnfProvider, vnfProductName: vnfd.vnfProductName,
+      vnfSoftwareVersion: vnfd.vnfSoftwareVersion, vnfdVersion: vnfd.vnfdVersion, instantiationState: 'NOT_INSTANTIATED', vnfcResourceInfo: [],
+    };
+    await store.putInstance(instance);
+  }
+  const body = readFileSync(join(SAMPLES_DIR, SAMPLE_CNF_INSTANTIATE_FILE), 'utf8').replaceAll('https://127.0.0.1:9892', kubernetesUrl);
+  const res = await request(`${gateway.apiRoot}/vnflcm/v2/vnf_instances/${id}/instantiate`, {
+    method: 'POST', headers: { 'X-Auth-Token': gateway.apiToken, Version: '2.0.0', 'Content-Type': 'application/json' }, body,
+  });
+  const answer = await res.body.text();
+  // 409: an instantiate from an earlier start still runs (or waits in FAILED_TEMP): it is waited for below.
+  if (res.statusCode !== 202 && res.statusCode !== 409) throw new Error(`instantiate of the sample CNF: ${res.statusCode} ${answer}`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const current = await store.instance(id);
+    if (current?.instantiationState === 'INSTANTIATED') return current;
+    if (Date.now() > deadline) throw new Error(`the sample CNF was not instantiated within ${timeoutMs / 1000} s (see its operation in the Web UI)`);
+    await delay(500);
+  }
 }

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { ProblemDetails } from '../http/problem.ts';
 import { JsonFile } from '../persistence/json-file.ts';
 import { JsonRecordFolder } from '../persistence/record-folder.ts';
+import { KubernetesDeploymentInfo } from '../lcm/kubernetes-input.ts';
 import { VimConnectionInfo, type VnfInfoModifications } from '../sol003/models.ts';
 import { modifiedInstance } from './modify-info.ts';
 import { Checksum, KeyValuePairs, VnfPackageArtifactInfo, VnfPackageSoftwareImageInfo } from '../sol005/models.ts';
@@ -72,6 +73,8 @@ export const VnfInstanceRecord = z.object({
   vnfdVersion: z.string(),
   instantiationState: z.enum(['NOT_INSTANTIATED', 'INSTANTIATED']),
   stack: z.object({ name: z.string(), id: z.string() }).optional(),
+  /** On a Kubernetes VIM: the VIM, the namespace, the objects and the Deployment of each VDU. */
+  kubernetes: KubernetesDeploymentInfo.optional(),
   vnfcResourceInfo: z.array(VnfcResourceInfo).default([]),
   /** The VIM the instance's resources are on, by the vimConnectionId their handles name (no credentials). */
   vimConnectionInfo: z.record(z.string(), VimConnectionInfo).optional(),
@@ -123,7 +126,15 @@ export interface InventoryStore {
   replaceVnfcs(instanceId: string, removedIds: readonly string[], added: readonly VnfcResourceInfo[]): Promise<void>;
   /** After a completed change_vnfpkg: the instance now runs the destination package. */
   recordPackageChange(instanceId: string, vnfd: VnfdSummary): Promise<void>;
+  /** On a Kubernetes VIM: the manifests' objects created, the pods its VNFCs. */
+  recordKubernetesInstantiation(instanceId: string, kubernetes: KubernetesDeploymentInfo, vnfcResourceInfo: VnfcResourceInfo[]): Promise<void>;
+  /** The VNFCs as they are now (a Kubernetes change replaces pods one by one). */
+  recordVnfcResourceInfo(instanceId: string, vnfcResourceInfo: VnfcResourceInfo[]): Promise<void>;
+  /** After a completed change_vnfpkg on Kubernetes: the destination's manifests and objects are the instance's now. */
+  recordKubernetesPackageChange(instanceId: string, vnfd: VnfdSummary, deployment: KubernetesPackageChange): Promise<void>;
 }
+
+export type KubernetesPackageChange = Pick<KubernetesDeploymentInfo, 'defFiles' | 'resources' | 'vdus'>;
 
 /**
  * What the record* methods change in an instance, for every store: each store reads the record,
@@ -133,9 +144,16 @@ export const instanceChanges = {
   instantiation: (stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[], vim?: InstanceVim) => (instance: VnfInstanceRecord): void => {
     Object.assign(instance, { instantiationState: 'INSTANTIATED', stack, vnfcResourceInfo, ...vim });
   },
+  kubernetesInstantiation: (kubernetes: KubernetesDeploymentInfo, vnfcResourceInfo: VnfcResourceInfo[]) => (instance: VnfInstanceRecord): void => {
+    Object.assign(instance, { instantiationState: 'INSTANTIATED', kubernetes, vnfcResourceInfo });
+  },
+  vnfcs: (vnfcResourceInfo: VnfcResourceInfo[]) => (instance: VnfInstanceRecord): void => {
+    instance.vnfcResourceInfo = vnfcResourceInfo;
+  },
   termination: () => (instance: VnfInstanceRecord): void => {
     instance.instantiationState = 'NOT_INSTANTIATED';
     instance.stack = undefined;
+    instance.kubernetes = undefined;
     instance.vnfcResourceInfo = [];
     instance.vimConnectionInfo = undefined;
     instance.flavourId = undefined;
@@ -152,6 +170,10 @@ export const instanceChanges = {
       vnfdId: vnfd.vnfdId, vnfProvider: vnfd.vnfProvider, vnfProductName: vnfd.vnfProductName,
       vnfSoftwareVersion: vnfd.vnfSoftwareVersion, vnfdVersion: vnfd.vnfdVersion,
     });
+  },
+  kubernetesPackageChange: (vnfd: VnfdSummary, deployment: KubernetesPackageChange) => (instance: VnfInstanceRecord): void => {
+    instanceChanges.packageChange(vnfd)(instance);
+    if (instance.kubernetes) instance.kubernetes = { ...instance.kubernetes, ...deployment };
   },
 };
 
@@ -222,6 +244,14 @@ export class FileInventoryStore implements InventoryStore {
     return this.changeInstance(instanceId, instanceChanges.instantiation(stack, vnfcResourceInfo, vim));
   }
 
+  recordKubernetesInstantiation(instanceId: string, kubernetes: KubernetesDeploymentInfo, vnfcResourceInfo: VnfcResourceInfo[]): Promise<void> {
+    return this.changeInstance(instanceId, instanceChanges.kubernetesInstantiation(kubernetes, vnfcResourceInfo));
+  }
+
+  recordVnfcResourceInfo(instanceId: string, vnfcResourceInfo: VnfcResourceInfo[]): Promise<void> {
+    return this.changeInstance(instanceId, instanceChanges.vnfcs(vnfcResourceInfo));
+  }
+
   recordTermination(instanceId: string): Promise<void> {
     return this.changeInstance(instanceId, instanceChanges.termination());
   }
@@ -241,6 +271,10 @@ export class FileInventoryStore implements InventoryStore {
 
   recordPackageChange(instanceId: string, vnfd: VnfdSummary): Promise<void> {
     return this.changeInstance(instanceId, instanceChanges.packageChange(vnfd));
+  }
+
+  recordKubernetesPackageChange(instanceId: string, vnfd: VnfdSummary, deployment: KubernetesPackageChange): Promise<void> {
+    return this.changeInstance(instanceId, instanceChanges.kubernetesPackageChange(vnfd, deployment));
   }
 
   /**

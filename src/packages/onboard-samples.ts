@@ -14,9 +14,10 @@ import type { PackageRepository } from './repository.ts';
  */
 export async function onboardSamplePackagesAsCsar(
   inventory: InventoryStore, repository: PackageRepository, samplesDir: string = SAMPLES_DIR,
+  samples: readonly { id: string; dir: string }[] = SAMPLE_PACKAGES,
 ): Promise<VnfPackageRecord[]> {
   const records: VnfPackageRecord[] = [];
-  for (const { id, dir } of SAMPLE_PACKAGES) {
+  for (const { id, dir } of samples) {
     const existing = await inventory.packageInfo(id);
     if (existing?.onboardingState === 'ONBOARDED' && existing.vnfd && await repository.has(id)) {
       records.push({ ...existing, vnfd: existing.vnfd });

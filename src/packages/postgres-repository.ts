@@ -77,6 +77,10 @@ export class PostgresPackageRepository implements PackageRepository {
     return locateScriptIn(await this.cachedContent(id), id, script);
   }
 
+  localContent(id: string): Promise<string> {
+    return this.cachedContent(id);
+  }
+
   /** The unpacked content in this process's cache, fetched and verified first when it is not there. */
   async cachedContent(id: string): Promise<string> {
     storedPackageId(id);

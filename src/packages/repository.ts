@@ -58,6 +58,8 @@ export interface PackageRepository {
    * unless it lies inside the package. Nothing here comes from outside but the id and the path.
    */
   locateScript(id: string, script: string): Promise<LocatedScript>;
+  /** The package's unpacked content as a folder of this machine (a Kubernetes VNF's manifests are read from it). */
+  localContent(id: string): Promise<string>;
 }
 
 /** Checks a package id before it names a folder or a row: letters, digits, '_', '.', '-'. */
@@ -129,6 +131,10 @@ export class FilePackageRepository implements PackageRepository {
   locateScript(id: string, script: string): Promise<LocatedScript> {
     // In the executor: a refusal becomes the promise's rejection, as with the other stores.
     return new Promise((resolve) => resolve(locateScriptIn(this.contentDir(storedPackageId(id)), id, script)));
+  }
+
+  localContent(id: string): Promise<string> {
+    return new Promise((resolve) => resolve(this.contentDir(storedPackageId(id))));
   }
 
   has(id: string): Promise<boolean> {

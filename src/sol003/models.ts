@@ -70,6 +70,9 @@ export const ChangeVnfPkgAdditionalParams = z.looseObject({
 });
 export type ChangeVnfPkgAdditionalParams = z.infer<typeof ChangeVnfPkgAdditionalParams>;
 
+/** A Kubernetes namespace name (an RFC 1123 label). */
+const KubernetesNamespace = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 label');
+
 export const ChangeCurrentVnfPkgRequest = z.object({
   vnfdId: z.string().min(1),
   extVirtualLinks: z.array(z.unknown()).optional(),
@@ -80,6 +83,23 @@ export const ChangeCurrentVnfPkgRequest = z.object({
   vnfConfigurableProperties: z.record(z.string(), z.unknown()).optional(),
 });
 export type ChangeCurrentVnfPkgRequest = z.infer<typeof ChangeCurrentVnfPkgRequest>;
+
+/**
+ * change_vnfpkg's body as the route takes it, whatever the VIM: `vdu_params` is optional
+ * (the guide: "required for OpenStack VIM and not required for Kubernetes VIM") and
+ * `lcm-kubernetes-def-files` names the destination's manifests; the path of the instance's VIM
+ * then parses the body with its own schema (ChangeCurrentVnfPkgRequest for OpenStack).
+ */
+export const ChangeCurrentVnfPkgRequestAnyVim = ChangeCurrentVnfPkgRequest.extend({
+  additionalParams: z.looseObject({
+    upgrade_type: z.string().min(1),
+    'lcm-operation-coordinate-new-vnf': z.string().min(1).optional(),
+    'lcm-operation-coordinate-old-vnf': z.string().min(1).optional(),
+    vdu_params: z.array(VduParam).optional(),
+    'lcm-kubernetes-def-files': z.array(z.string().min(1)).min(1).optional(),
+  }),
+});
+export type ChangeCurrentVnfPkgRequestAnyVim = z.infer<typeof ChangeCurrentVnfPkgRequestAnyVim>;
 
 /** Body of the cancel task (SOL003 CancelMode). */
 export const CancelMode = z.object({ cancelMode: z.enum(['GRACEFUL', 'FORCEFUL']) });
@@ -230,6 +250,9 @@ export const InstantiateVnfRequest = z.object({
   /** Tacker-style: VNFCs per VDU, e.g. { "vdu_layout": { "VDU1": 2, "VDU2": 2 } } (default: each VDU's min_number_of_instances, at least 1). */
   additionalParams: z.looseObject({
     vdu_layout: z.record(z.string(), z.number().int().min(1).max(100)).optional(),
+    /** Kubernetes VIM (Tacker's parameters): the package's manifests to create, and the namespace to put them in. */
+    'lcm-kubernetes-def-files': z.array(z.string().min(1)).min(1).optional(),
+    namespace: KubernetesNamespace.optional(),
   }).optional(),
 });
 export type InstantiateVnfRequest = z.infer<typeof InstantiateVnfRequest>;
@@ -288,7 +311,7 @@ export const VnfInstance = z.object({
     vnfState: z.enum(['STARTED', 'STOPPED']),
     vnfcResourceInfo: z.array(VnfcResourceInfoModel).optional(),
     vnfcInfo: z.array(VnfcInfo).optional(),
-    /** The VIM resource that holds the VNF's resources (the Heat stack). */
+    /** The VIM resource that holds the VNF's resources (the Heat stack); on Kubernetes, as Tacker shows it, the namespace and the manifests. */
     metadata: KeyValuePairs.optional(),
   }).optional(),
   metadata: KeyValuePairs.optional(),

@@ -1,6 +1,7 @@
 // Reads what the VNFM needs from a SOL001 VNFD (TOSCA YAML): identity, per VDU the software
-// image and flavour, and the LCM coordination actions declared for change_current_package.
-// Tacker cannot read the latter and hard-codes the action name in a script; we read it here.
+// image and flavour (a VM) or the name of its Kubernetes workload (a container VDU), and the
+// LCM coordination actions declared for change_current_package. Tacker cannot read the latter
+// and hard-codes the action name in a script; we read it here.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { describeZodError } from '../http/problem.ts';
@@ -33,6 +34,12 @@ export const VnfdSummary = z.object({
   vnfSoftwareVersion: z.string(),
   vnfdVersion: z.string(),
   vdus: z.record(z.string(), z.object({ image: z.string().min(1), flavor: z.string().min(1) })),
+  /**
+   * VDUs deployed as containers (a CNF): no software image of their own, their workload is the
+   * Deployment of the Kubernetes manifests named `resourceName` (the VDU's `properties.name`,
+   * Tacker's convention).
+   */
+  containerVdus: z.record(z.string(), z.object({ resourceName: z.string().min(1) })).optional(),
   coordinationActionNames: z.array(z.string()),
 });
 export type VnfdSummary = z.infer<typeof VnfdSummary>;
@@ -43,6 +50,8 @@ export class VnfdError extends Error {
 
 const VNF_TYPE = /^tosca\.nodes\.nfv\.VNF$|\.VNF$|VNF$/;
 const VDU_TYPE = 'tosca.nodes.nfv.Vdu.Compute';
+/** SOL001's container VDU; Tacker's CNF packages use a Vdu.Compute without sw_image_data instead. */
+const CONTAINER_VDU_TYPE = 'tosca.nodes.nfv.Vdu.OsContainerDeployableUnit';
 const COORDINATION_ACTION = 'tosca.policies.nfv.LcmCoordinationAction';
 const PACKAGE_CHANGE = 'tosca.policies.nfv.VnfPackageChange';
 const COORDINATIONS_FOR_OPERATION = 'tosca.policies.nfv.LcmCoordinationsForLcmOperation';
@@ -66,11 +75,16 @@ export function readVnfd(yamlText: string): VnfdSummary {
   };
 
   const vdus: VnfdSummary['vdus'] = {};
+  const containerVdus: NonNullable<VnfdSummary['containerVdus']> = {};
   for (const [name, node] of Object.entries(nodes)) {
-    if (node.type !== VDU_TYPE) continue;
-    vdus[name] = { image: imageOf(name, node), flavor: flavorOf(name, node) };
+    if (node.type === CONTAINER_VDU_TYPE || (node.type === VDU_TYPE && node.properties?.sw_image_data === undefined)) {
+      const resourceName = node.properties?.name;
+      containerVdus[name] = { resourceName: typeof resourceName === 'string' && resourceName ? resourceName : name };
+    } else if (node.type === VDU_TYPE) {
+      vdus[name] = { image: imageOf(name, node), flavor: flavorOf(name, node) };
+    }
   }
-  if (Object.keys(vdus).length === 0) throw new VnfdError(`VNFD has no ${VDU_TYPE} node template`);
+  if (Object.keys(vdus).length === 0 && Object.keys(containerVdus).length === 0) throw new VnfdError(`VNFD has no ${VDU_TYPE} node template`);
 
   return {
     vnfdId: text('descriptor_id'),
@@ -79,6 +93,7 @@ export function readVnfd(yamlText: string): VnfdSummary {
     vnfSoftwareVersion: text('software_version'),
     vnfdVersion: text('descriptor_version'),
     vdus,
+    ...(Object.keys(containerVdus).length ? { containerVdus } : {}),
     coordinationActionNames: coordinationActionsForPackageChange(policies),
   };
 }

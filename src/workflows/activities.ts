@@ -3,7 +3,7 @@
 // schedule-to-close add it at the call site.
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type {
-  EmActivities, InventoryActivities, LoadBalancerActivities, NotificationActivities, ScriptActivities, VimActivities,
+  EmActivities, InventoryActivities, KubernetesActivities, LoadBalancerActivities, NotificationActivities, ScriptActivities, VimActivities,
 } from '../activities/index.ts';
 
 const VIM_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 } as const;
@@ -34,6 +34,14 @@ export const em = proxyActivities<EmActivities>({ startToCloseTimeout: '45 secon
  */
 export const vimReads = proxyLocalActivities<VimActivities>({ startToCloseTimeout: '1 minute', retry: VIM_RETRY });
 export const emReads = proxyLocalActivities<EmActivities>({ startToCloseTimeout: '45 seconds', retry: EM_RETRY });
+
+/**
+ * Kubernetes API exchanges (reads of a rollout, PUTs of a spec, a pod's status patch): short,
+ * idempotent, transient faults retried for a while; heartbeating like the VIM's.
+ */
+export const kubernetes = proxyActivities<KubernetesActivities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '10 seconds', retry: VIM_RETRY });
+/** Reading a rollout is a pure read: a local activity, like the other polls. */
+export const kubernetesReads = proxyLocalActivities<KubernetesActivities>({ startToCloseTimeout: '1 minute', retry: VIM_RETRY });
 
 /** Histories recorded before reads became local activities replay with regular ones. */
 export function readsRunLocally(): boolean {

@@ -1,13 +1,15 @@
 // The VNFCs an operation has affected so far (SOL003 AffectedVnfc), from the operation state:
 // the op occ's resourceChanges and the notifications show the same list. A rolling update
 // MODIFIES each VNFC it has touched; a Blue-Green change ADDS the green VNFCs (until a rollback
-// deletes them) and REMOVES the blue ones once their deletion has begun.
+// deletes them) and REMOVES the blue ones once their deletion has begun. An operation that keeps
+// the list itself (Kubernetes: pods ADDED, REMOVED, TEMPORARY) gives it in the state.
 import type { AffectedVnfc } from '../sol003/models.ts';
 import type { OperationState } from './operation-state.ts';
 
 const SERVER_TYPE = 'OS::Nova::Server';
 
 export function affectedVnfcsOf(state: OperationState): AffectedVnfc[] {
+  if (state.affectedVnfcs) return state.affectedVnfcs;
   const blueGreen = state.blueGreen;
   if (!blueGreen) return state.vnfcs.filter((v) => v.phase !== 'PENDING').map((v) => affected(v, 'MODIFIED'));
   const added = blueGreen.rollback?.greenRemoved ? [] : blueGreen.green.map((v) => affected(v, 'ADDED'));

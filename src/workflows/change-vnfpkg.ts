@@ -7,18 +7,22 @@
 // coordination path).
 import { ApplicationFailure, continueAsNew } from '@temporalio/workflow';
 import type { ChangeVnfPkgInput, ParsedChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
+import type { KubernetesChangeVnfPkgInput } from '../lcm/kubernetes-input.ts';
 import { withTuningDefaults } from '../lcm/change-vnfpkg-tuning.ts';
 import { redactSecrets } from '../sol003/redact.ts';
 import { inventory } from './activities.ts';
 import { changeBlueGreen } from './blue-green.ts';
 import { ChangeContext, type VnfcSide } from './change-context.ts';
 import { cancelOpenCoordinations, coordinateVnfc } from './coordination.ts';
+import { changeVnfPkgOnKubernetes, isKubernetesChange } from './kubernetes-change.ts';
 import { OperationOccurrence } from './operation-occurrence.ts';
 import type { OperationState, VnfcProgress, VnfcStep } from './operation-state.ts';
 import { StepFailure } from './step-failure.ts';
 import { updateVnfcOnVim } from './vim-update.ts';
 
-export async function changeVnfPkg(rawInput: ChangeVnfPkgInput, resumed?: OperationState): Promise<OperationState> {
+export async function changeVnfPkg(rawInput: ChangeVnfPkgInput | KubernetesChangeVnfPkgInput, resumed?: OperationState): Promise<OperationState> {
+  // A VNF on a Kubernetes VIM changes by its Deployments' rollouts (kubernetes-change.ts).
+  if (isKubernetesChange(rawInput)) return changeVnfPkgOnKubernetes(rawInput, resumed);
   const input = parseInput(rawInput);
   if (input.request.additionalParams.upgrade_type === 'BlueGreen') return changeBlueGreen(input, resumed);
   const state = resumed ?? initialState(input);

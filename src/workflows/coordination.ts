@@ -8,12 +8,15 @@ import { COORDINATION_FAILURE_PREFIX } from '../lcmcoord/errors.ts';
 import type { LcmCoordRequest, ReceivedLcmCoord as LcmCoord } from '../lcmcoord/models.ts';
 import type { VnfcParam } from '../sol003/models.ts';
 import { em, emReads, readsRunLocally, scripts } from './activities.ts';
-import type { ChangeContext, VnfcSide } from './change-context.ts';
+import type { ChangeContext, CoordinationInput, VnfcSide } from './change-context.ts';
 import type { OpenCoordination, VnfcProgress, VnfcStep } from './operation-state.ts';
 import { applicationCause, asStep, isTimeout, StepFailure, upstreamStatus } from './step-failure.ts';
 
+/** Any change's context: coordination reads only what every change's input has. */
+type Context = ChangeContext<CoordinationInput>;
+
 /** The VNFC's coordinate script (if any), then every coordination action of the destination VNFD, in order. */
-export async function coordinateVnfc(ctx: ChangeContext, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide): Promise<void> {
+export async function coordinateVnfc(ctx: Context, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide): Promise<void> {
   const param = ctx.vnfcParam(vnfc, side);
   const actions = ctx.input.target.coordinationActionNames;
   await runUserScript(ctx, vnfc, step, side, param);
@@ -27,7 +30,7 @@ export async function coordinateVnfc(ctx: ChangeContext, vnfc: VnfcProgress, ste
 }
 
 /** After a FORCEFUL cancel: the EM is told to stop every coordination still open (best effort). */
-export async function cancelOpenCoordinations(ctx: ChangeContext): Promise<void> {
+export async function cancelOpenCoordinations(ctx: Context): Promise<void> {
   for (const vnfc of ctx.state.vnfcs) {
     for (const [step, side] of [[vnfc, 'new'], [vnfc.rollback, 'old']] as const) {
       if (step) await cancelOpenCoordination(ctx, vnfc, step, side);
@@ -36,7 +39,7 @@ export async function cancelOpenCoordinations(ctx: ChangeContext): Promise<void>
 }
 
 /** The coordination the step has open, if any, is cancelled at the EM (best effort) and forgotten. */
-export async function cancelOpenCoordination(ctx: ChangeContext, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide): Promise<void> {
+export async function cancelOpenCoordination(ctx: Context, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide): Promise<void> {
   const open = step.coordination;
   const param = ctx.vnfcParam(vnfc, side);
   if (open?.location && param?.endpoint) await cancelAtEm(ctx, vnfc, open.actionName, emTarget({ ...param, endpoint: param.endpoint }), open.location);
@@ -47,7 +50,7 @@ export async function cancelOpenCoordination(ctx: ChangeContext, vnfc: VnfcProgr
  * The package's coordinate-new-vnf script (Tacker's interface) runs once per VNFC, before the
  * EM is asked, for VNFC-side work such as configuring the new VNFC over SSH.
  */
-async function runUserScript(ctx: ChangeContext, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide, param: VnfcParam | undefined): Promise<void> {
+async function runUserScript(ctx: Context, vnfc: VnfcProgress, step: VnfcStep, side: VnfcSide, param: VnfcParam | undefined): Promise<void> {
   const script = ctx.input.request.additionalParams[side === 'new' ? 'lcm-operation-coordinate-new-vnf' : 'lcm-operation-coordinate-old-vnf'];
   const packageId = side === 'new' ? ctx.input.target.packageId : ctx.input.sourcePackageId;
   if (!script || !packageId || step.scriptDone) return;
@@ -79,7 +82,7 @@ class Coordination {
   private answeredAt = 0;
 
   constructor(
-    private readonly ctx: ChangeContext,
+    private readonly ctx: Context,
     private readonly vnfc: VnfcProgress,
     private readonly step: VnfcStep,
     private readonly param: VnfcParam & { endpoint: string },
@@ -239,7 +242,7 @@ class Coordination {
 }
 
 /** POST {Location}/cancel, best effort: an EM that is down or refuses does not change the outcome. */
-async function cancelAtEm(ctx: ChangeContext, vnfc: VnfcProgress, actionName: string, target: EmTarget, location: string): Promise<void> {
+async function cancelAtEm(ctx: Context, vnfc: VnfcProgress, actionName: string, target: EmTarget, location: string): Promise<void> {
   try {
     await em.cancelCoordination.executeWithOptions({
       summary: `cancel coordination ${actionName} for ${vnfc.vduId}-${vnfc.index}`,
@@ -270,7 +273,7 @@ function coordinationIdOf(location: string): string {
   return path.replace(/\/+$/, '').split('/').pop() ?? location;
 }
 
-function coordinationRequest(ctx: ChangeContext, vnfc: VnfcProgress, actionName: string, param: VnfcParam & { endpoint: string }): LcmCoordRequest {
+function coordinationRequest(ctx: Context, vnfc: VnfcProgress, actionName: string, param: VnfcParam & { endpoint: string }): LcmCoordRequest {
   return {
     vnfInstanceId: ctx.input.vnfInstanceId,
     vnfLcmOpOccId: ctx.input.vnfLcmOpOccId,

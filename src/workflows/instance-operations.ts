@@ -10,8 +10,10 @@ import { inventory, vim } from './activities.ts';
 import { OperationOccurrence, type OccurrenceRun } from './operation-occurrence.ts';
 import type { OperationState } from './operation-state.ts';
 import { asStep, StepFailure } from './step-failure.ts';
+import type { KubernetesInstantiateInput, KubernetesTerminateInput } from '../lcm/kubernetes-input.ts';
+import { instantiateOnKubernetes, terminateOnKubernetes } from './kubernetes-instance.ts';
 
-interface OperationBase {
+export interface OperationBase {
   vnfLcmOpOccId: string;
   vnfInstanceId: string;
   /** The request as received (redacted before it is shown). */
@@ -45,7 +47,9 @@ interface InstanceProgress {
 const STACK_POLL_MS = 1_000;
 const STACK_TIMEOUT_MS = 30 * 60_000;
 
-export async function instantiateVnf(input: InstantiateVnfInput): Promise<OperationState> {
+export async function instantiateVnf(input: InstantiateVnfInput | KubernetesInstantiateInput): Promise<OperationState> {
+  // A VNF on a Kubernetes VIM is made of the package's manifests (kubernetes-instance.ts).
+  if ('kubernetes' in input) return instantiateOnKubernetes(input);
   const progress: InstanceProgress = {};
   return runOperation('INSTANTIATE', input, async (describe) => {
     if (!progress.stack) {
@@ -66,7 +70,8 @@ export async function instantiateVnf(input: InstantiateVnfInput): Promise<Operat
   });
 }
 
-export async function terminateVnf(input: TerminateVnfInput): Promise<OperationState> {
+export async function terminateVnf(input: TerminateVnfInput | KubernetesTerminateInput): Promise<OperationState> {
+  if ('kubernetes' in input) return terminateOnKubernetes(input);
   const progress: InstanceProgress = {};
   return runOperation('TERMINATE', input, async (describe) => {
     if (!progress.stackDeleted) {
@@ -103,8 +108,9 @@ async function waitForStack(stack: { name: string; id: string }, done: string, d
 }
 
 /** The occurrence of a simple operation: its body runs until it succeeds, or an operator fails it. */
-async function runOperation(
-  operation: 'INSTANTIATE' | 'TERMINATE' | 'MODIFY_INFO', input: OperationBase, forward: (describe: (details: string) => void) => Promise<void>,
+export async function runOperation(
+  operation: 'INSTANTIATE' | 'TERMINATE' | 'MODIFY_INFO', input: OperationBase,
+  forward: (describe: (details: string) => void, occurrence: OperationOccurrence) => Promise<void>,
   extra: Partial<OperationState> = {},
 ): Promise<OperationState> {
   const now = new Date().toISOString();
@@ -119,7 +125,7 @@ async function runOperation(
     links: input.links,
   });
   return occurrence.perform({
-    forward: () => forward((details) => occurrence.describe(details)),
+    forward: () => forward((details) => occurrence.describe(details), occurrence),
     completedDetails: () => `${operation.toLowerCase()} completed`,
   });
 }

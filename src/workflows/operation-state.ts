@@ -4,7 +4,7 @@ import type { ProblemDetails } from '../http/problem.ts';
 import type { BlueGreenProgress } from './blue-green-state.ts';
 import type { LcmOperationKind, OccurrenceStanding } from '../lcm/operation-lifecycle.ts';
 import type {
-  LcmCoordinationRecord, LcmOperationStateType, RejectedLcmCoordinationRecord, VnfInfoModifications,
+  AffectedVnfc, LcmCoordinationRecord, LcmOperationStateType, RejectedLcmCoordinationRecord, VnfInfoModifications,
 } from '../sol003/models.ts';
 
 export type VnfcPhase = 'PENDING' | 'UPDATING_VIM' | 'COORDINATING' | 'DONE';
@@ -67,6 +67,11 @@ export interface OperationState extends OccurrenceStanding {
   vnfcs: VnfcProgress[];
   /** A Blue-Green change's own progress (its VNFCs are here, not in `vnfcs`). */
   blueGreen?: BlueGreenProgress;
+  /**
+   * resourceChanges.affectedVnfcs, when the operation keeps them itself (VNFCs added and
+   * removed, as on Kubernetes); otherwise every VNFC it touched is MODIFIED.
+   */
+  affectedVnfcs?: AffectedVnfc[];
   lcmCoordinations: LcmCoordinationRecord[];
   rejectedLcmCoordinations: RejectedLcmCoordinationRecord[];
   error?: ProblemDetails;

@@ -1,6 +1,7 @@
 // What the gateway hands the instance's entity to start: one LCM operation, its kind telling
 // which workflow runs it and with which input. The entity starts it by function reference.
 import type { ChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
+import type { KubernetesChangeVnfPkgInput, KubernetesInstantiateInput, KubernetesTerminateInput } from '../lcm/kubernetes-input.ts';
 import type { InstantiateVnfInput, ModifyVnfInfoInput, TerminateVnfInput } from './instance-operations.ts';
 
 interface StartCommon {
@@ -12,7 +13,7 @@ interface StartCommon {
 }
 
 export type StartOperation =
-  | (StartCommon & { kind: 'CHANGE_VNFPKG'; input: ChangeVnfPkgInput })
-  | (StartCommon & { kind: 'INSTANTIATE'; input: InstantiateVnfInput })
-  | (StartCommon & { kind: 'TERMINATE'; input: TerminateVnfInput })
+  | (StartCommon & { kind: 'CHANGE_VNFPKG'; input: ChangeVnfPkgInput | KubernetesChangeVnfPkgInput })
+  | (StartCommon & { kind: 'INSTANTIATE'; input: InstantiateVnfInput | KubernetesInstantiateInput })
+  | (StartCommon & { kind: 'TERMINATE'; input: TerminateVnfInput | KubernetesTerminateInput })
   | (StartCommon & { kind: 'MODIFY_INFO'; input: ModifyVnfInfoInput });

@@ -18,7 +18,9 @@ import { createGatewayApp } from '../../src/gateway/app.ts';
 import { EgressPolicy, NEVER_REACHED } from '../../src/outbound/egress.ts';
 import { CsarInspector } from '../../src/packages/csar-inspection.ts';
 import { listenThenBuild } from '../../src/http/listen.ts';
-import { ensureSampleInstance } from '../../src/inventory/sample.ts';
+import { ensureSampleInstance, SAMPLE_CNF_PACKAGES, SAMPLES_DIR } from '../../src/inventory/sample.ts';
+import { KubernetesClient } from '../../src/kubernetes/client.ts';
+import { startKubernetesSimulator, type KubernetesSimulator } from '../../src/kubernetes-simulator/server.ts';
 import { onboardSamplePackagesAsCsar } from '../../src/packages/onboard-samples.ts';
 import { FilePackageRepository } from '../../src/packages/repository.ts';
 import { FileInventoryStore, type InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '../../src/inventory/store.ts';
@@ -31,6 +33,7 @@ import { startVimSimulator, type VimSimulator } from '../../src/vim-simulator/se
 import type { ChangeVnfPkgTuning } from '../../src/lcm/change-vnfpkg-input.ts';
 import type { SandboxPolicy } from '../../src/scripts/sandbox.ts';
 import { loadWorkflowBundle } from '../../src/workflow-bundle.ts';
+import { makeTestPki, type KeyPair } from './certificates.ts';
 import { eventually } from './wait.ts';
 
 /** Fast knobs for tests: short floors and VIM polls, same logic. */
@@ -91,6 +94,23 @@ export interface SystemOptions {
   egress?: EgressPolicy;
   /** Objects per page of the gateway's lists (default: the gateway's). */
   pageSize?: number;
+  /** Also run the Kubernetes API simulator (HTTPS, a test CA) and onboard the sample CNF packages. */
+  kubernetes?: { podStartDelayMs?: number; podReadyDelayMs?: number };
+}
+
+/** The bearer token of the tests' Kubernetes simulator (not a secret). */
+export const TEST_KUBERNETES_TOKEN = 'k8s-test-token-5f1e2d';
+
+export interface KubernetesTestCluster {
+  simulator: KubernetesSimulator;
+  /** PEM of the CA that signed the simulator's certificate and its client certificates. */
+  caPem: string;
+  /** A client certificate the simulator accepts (CN vnfm). */
+  clientCertificate: KeyPair;
+  /** The two versions of the sample CNF package. */
+  packages: VnfPackageRecord[];
+  /** An InstantiateVnfRequest vimConnectionInfo for the simulator: bearer token, or client certificate. */
+  vimConnectionInfo(access?: 'token' | 'certificate'): Record<string, Record<string, unknown>>;
 }
 
 /** A system without the sample packages and instance: a test that onboards its own (e.g. through the CLI) starts this. */
@@ -115,6 +135,7 @@ export interface TestSystem {
   subscriptions: SubscriptionStore;
   notificationClient: NotificationClient;
   worker?: Worker;
+  kubernetes?: KubernetesTestCluster;
   close(): Promise<void>;
 }
 
@@ -154,6 +175,8 @@ export async function startBareSystem(name: string, options: SystemOptions = {})
   const coordinationClient = new CoordinationClient({ responseTimeoutMs: 5_000 }, { egress });
   const subscriptions = new FileSubscriptionStore(join(dataDir, 'subscriptions.json'));
   const notificationClient = new NotificationClient({ responseTimeoutMs: 2_000 }, { egress });
+  const kubernetesClient = new KubernetesClient({ requestTimeoutMs: 5_000, egress });
+  const kubernetes = options.kubernetes ? await startKubernetesCluster(dataDir, inventory, packageRepository, options.kubernetes, log) : undefined;
   const openstack = new OpenStackClient({
     authUrl: vim.authUrl, username: 'admin', password: 'admin', projectName: 'admin',
     userDomainName: 'Default', projectDomainName: 'Default', insecureSkipVerify: false,
@@ -168,7 +191,8 @@ export async function startBareSystem(name: string, options: SystemOptions = {})
       workflowBundle: await workflowBundle(),
       dataConverter,
       activities: createActivities({
-        coordination: coordinationClient, openstack, inventory, subscriptions, notificationClient, packages: packageRepository, scriptSandbox: TEST_SCRIPT_SANDBOX, egress,
+        coordination: coordinationClient, openstack, kubernetes: kubernetesClient, inventory, subscriptions, notificationClient,
+        packages: packageRepository, scriptSandbox: TEST_SCRIPT_SANDBOX, egress,
       }),
     });
     running = worker.run();
@@ -186,17 +210,46 @@ export async function startBareSystem(name: string, options: SystemOptions = {})
   const system: BareTestSystem = {
     headers: { ...VNFLCM_HEADERS, ...(options.apiToken ? { 'X-Auth-Token': options.apiToken } : {}) },
     dataDir, taskQueue, temporalAddress, vim, em, inventory, client, dataConverter, gatewayUrl, coordinationClient,
-    subscriptions, notificationClient, worker,
+    subscriptions, notificationClient, worker, kubernetes,
     async close() {
       worker?.shutdown();
       await running;
       await csarInspector.close();
-      await Promise.all([gateway.close(), em.close(), vim.close(), coordinationClient.close(), openstack.close(), notificationClient.close()]);
+      await Promise.all([gateway.close(), em.close(), vim.close(), coordinationClient.close(), openstack.close(), notificationClient.close(), kubernetesClient.close()]);
+      await kubernetes?.close();
       await connection.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return system;
+}
+
+async function startKubernetesCluster(
+  dataDir: string, inventory: InventoryStore, repository: FilePackageRepository, options: NonNullable<SystemOptions['kubernetes']>, log: (line: string) => void,
+): Promise<KubernetesTestCluster & { close(): Promise<void> }> {
+  const pki = makeTestPki(['vnfm']);
+  const simulator = await startKubernetesSimulator({
+    stateFile: join(dataDir, 'kubernetes-simulator.json'), port: 0, log,
+    tls: { cert: pki.server.cert, key: pki.server.key, clientCa: pki.ca },
+    tokens: [TEST_KUBERNETES_TOKEN],
+    podStartDelayMs: options.podStartDelayMs ?? 20, podReadyDelayMs: options.podReadyDelayMs ?? 30,
+  });
+  const packages = await onboardSamplePackagesAsCsar(inventory, repository, SAMPLES_DIR, SAMPLE_CNF_PACKAGES);
+  const clientCertificate = pki.clients.vnfm as KeyPair;
+  return {
+    simulator, caPem: pki.ca, clientCertificate, packages,
+    vimConnectionInfo: (access = 'token') => ({
+      vim1: {
+        vimId: 'kubernetes-simulator', vimType: 'ETSINFV.KUBERNETES.V_1',
+        interfaceInfo: { endpoint: simulator.url, ssl_ca_cert: pki.ca },
+        accessInfo: access === 'token' ? { bearer_token: TEST_KUBERNETES_TOKEN } : { client_cert: clientCertificate.cert, client_key: clientCertificate.key },
+      },
+    }),
+    async close() {
+      await simulator.close();
+      pki.remove();
+    },
+  };
 }
 
 export const VNFLCM_HEADERS = { Version: '2.0.0', 'Content-Type': 'application/json', Accept: 'application/json' };

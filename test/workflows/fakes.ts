@@ -167,7 +167,13 @@ export class FakeEm {
   private nextId = 0;
   answerSkewMs = 0;
 
-  constructor(private readonly log: CallLog, private readonly defaultPlan: EmPlan = {}) {}
+  constructor(private readonly log: CallLog, private defaultPlan: EmPlan = {}) {}
+
+  /** The plan of every VNFC that has none of its own, from now on. */
+  planDefault(plan: EmPlan): this {
+    this.defaultPlan = plan;
+    return this;
+  }
 
   plan(vnfcInstanceId: string, plan: EmPlan): this {
     this.plans.set(vnfcInstanceId, plan);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { inScope, type App } from '../../http/app.ts';
 import { acceptJson } from '../../http/body-parsers.ts';
 import {
-  ChangeCurrentVnfPkgRequest, CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInfoModificationRequest, VnfInstance,
+  ChangeCurrentVnfPkgRequestAnyVim, CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInfoModificationRequest, VnfInstance,
 } from '../../sol003/models.ts';
 import { empty, json, LOCATION, problem, TEMPORAL_UNREACHABLE } from '../answers.ts';
 import { changeVnfPkgStart, type ChangeVnfPkgDependencies } from '../change-vnfpkg-request.ts';
@@ -121,7 +121,7 @@ export function vnfInstanceRoutes(scope: App, deps: VnfInstanceDependencies & Ch
   scope.post('/vnf_instances/:id/change_vnfpkg', {
     schema: {
       operationId: 'changeCurrentVnfPkg', tags, summary: 'Change the current VNF package: a rolling update of the VNFCs, coordinated with the EM',
-      params: IdParams, body: ChangeCurrentVnfPkgRequest,
+      params: IdParams, body: ChangeCurrentVnfPkgRequestAnyVim,
       response: {
         202: started(),
         409: problem('the VNF instance is not INSTANTIATED, or an LCM operation on it is in progress or in FAILED_TEMP'),
