@@ -20,6 +20,7 @@ import {
   type TemporalPorts, type TemporalService,
 } from './temporal.ts';
 import { clusterTools, type ClusterTools } from './tools.ts';
+import { NEVER_REACHED } from '../outbound/egress.ts';
 
 export interface ClusterPorts {
   postgres: number;
@@ -181,6 +182,9 @@ export class Cluster {
       VNFM_DATABASE_URL: this.databaseUrl,
       VNFM_CODEC_KEYS: this.secrets.codecKeys,
       VIM_AUTH_URL: `${this.vimUrl}/identity/v3`,
+      // The EM, the load balancer and the subscribers of this one-machine cluster are on loopback,
+      // which a deployment's default egress policy refuses; what is never a peer stays refused.
+      VNFM_EGRESS_DENY: NEVER_REACHED.join(','),
     };
   }
 
