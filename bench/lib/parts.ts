@@ -17,6 +17,7 @@ import { loadConfig, type Env } from '../../src/config.ts';
 import { startReferenceEm, type ReferenceEm, type ReferenceEmOptions } from '../../src/em/server.ts';
 import { createGatewayApp, type GatewayDependencies } from '../../src/gateway/app.ts';
 import { listenThenBuild } from '../../src/http/listen.ts';
+import { NEVER_REACHED } from '../../src/outbound/egress.ts';
 import { inventoryFile } from '../../src/inventory/location.ts';
 import { ensureSampleInstance } from '../../src/inventory/sample.ts';
 import { onboardSamplePackagesAsCsar } from '../../src/packages/onboard-samples.ts';
@@ -141,6 +142,8 @@ export class Stage {
       DATA_DIR: this.dataDir,
       VIM_AUTH_URL: this.vim.authUrl,
       VNFM_CODEC_KEYS: this.ctx.codecKeys,
+      // The stage's EM and subscribers listen on loopback, which a deployment's egress policy denies.
+      VNFM_EGRESS_DENY: NEVER_REACHED.join(','),
       ...extra,
     };
   }
