@@ -41,6 +41,8 @@ describe('recorded histories', () => {
       'v2/change-async-em', 'v2/change-retry-after', 'v2/change-sync-em', 'v2/change-notifier',
       'v2/rollback', 'v2/cancel-forceful', 'v2/instantiate', 'v2/terminate', 'v2/vnf-instance-entity',
       'v3/change-async-em', 'v3/change-retry-after', 'v3/change-sync-em', 'v3/change-notifier', 'v3/rollback', 'v3/cancel-forceful',
+      'v4/change-async-em', 'v4/change-retry-after', 'v4/change-sync-em', 'v4/change-subscribed', 'v4/change-notifier', 'v4/rollback',
+      'v4/cancel-forceful', 'v4/instantiate', 'v4/terminate', 'v4/vnf-instance-entity', 'v4/vnf-instance-entity-moved',
     ]));
     const types = new Set(recordedHistories().map((h) => workflowTypeOf(h.history)));
     expect([...types].sort()).toEqual(['changeVnfPkg', 'deliverOperationNotifications', 'instantiateVnf', 'terminateVnf', 'vnfInstanceLcm']);

@@ -26,7 +26,7 @@ import { InventoryStore, type VnfInstanceRecord, type VnfPackageRecord } from '.
 import { PROJECT_ROOT } from '../../src/project-root.ts';
 import { startVimSimulator } from '../../src/vim-simulator/server.ts';
 import type { ChangeVnfPkgTuning } from '../../src/lcm/change-vnfpkg-input.ts';
-import { createWorker } from '../../src/worker.ts';
+import { createAdmissionWorker, createWorker } from '../../src/worker.ts';
 import { loadWorkflowBundle } from '../../src/workflow-bundle.ts';
 import { productionDataConverter } from './production.ts';
 
@@ -167,15 +167,19 @@ export class Stage {
     return em;
   }
 
-  /** The production worker (src/worker.ts createWorker) in this process, on the pre-built bundle. */
+  /**
+   * The production workers (src/worker.ts createWorker, and createAdmissionWorker for the instance
+   * entities) in this process, on the pre-built bundle.
+   */
   async startWorker(): Promise<Worker> {
-    const worker = await createWorker(this.config(), { workflowsPath: undefined, workflowBundle: this.ctx.bundles.vnfm });
-    const running = worker.run();
+    const code = { workflowsPath: undefined, workflowBundle: this.ctx.bundles.vnfm };
+    const workers = [await createWorker(this.config(), code), await createAdmissionWorker(this.config(), code)];
+    const running = Promise.all(workers.map((w) => w.run()));
     this.closers.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
     });
-    return worker;
+    return workers[0] as Worker;
   }
 
   /** The floor workflow's worker: one no-op activity, the plain or the project's data converter. */

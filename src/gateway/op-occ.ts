@@ -1,15 +1,15 @@
-// Renders the workflow's operation state as the SOL003 VnfLcmOpOcc resource.
+// Renders the view of an operation occurrence (src/workflows/occurrence-view.ts) as the SOL003
+// VnfLcmOpOcc resource.
 import { operatorTaskRefusal, type OperatorTaskName } from '../lcm/operation-lifecycle.ts';
 import type { VnfLcmOpOcc } from '../sol003/models.ts';
-import type { OperationState } from '../workflows/operation-state.ts';
+import type { OccurrenceView } from '../workflows/occurrence-view.ts';
 
-export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpOcc {
+export function toVnfLcmOpOcc(state: OccurrenceView, apiRoot: string): VnfLcmOpOcc {
   const self = `${apiRoot}/vnflcm/v2/vnf_lcm_op_occs/${state.vnfLcmOpOccId}`;
   // Task links appear only while the task is allowed (SOL003 §5.5.2.13), by the workflow's own rule.
   const taskLinks = (['retry', 'rollback', 'fail', 'cancel'] as const satisfies readonly OperatorTaskName[])
     .filter((task) => !operatorTaskRefusal(task, state))
     .map((task) => [task, { href: `${self}/${task}` }] as const);
-  const changed = state.vnfcs.filter((v) => v.phase !== 'PENDING');
   return {
     id: state.vnfLcmOpOccId,
     operationState: state.operationState,
@@ -23,7 +23,7 @@ export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpO
     ...(state.cancelMode ? { cancelMode: state.cancelMode } : {}),
     ...(state.error ? { error: state.error } : {}),
     resourceChanges: {
-      affectedVnfcs: changed.map((v) => ({
+      affectedVnfcs: state.affectedVnfcs.map((v) => ({
         id: v.id,
         vduId: v.vduId,
         changeType: 'MODIFIED' as const,

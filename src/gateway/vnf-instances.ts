@@ -7,7 +7,9 @@ import { HttpProblem } from '../http/problem.ts';
 import type { InventoryStore, VnfInstanceRecord } from '../inventory/store.ts';
 import type { CreateVnfRequest, InstantiateVnfRequest, TerminateVnfRequest, VnfInstance } from '../sol003/models.ts';
 import type { InstantiateVnfInput, TerminateVnfInput } from '../workflows/instance-operations.ts';
-import { activeOperationQuery, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId } from '../workflows/messages.ts';
+import {
+  activeOperationQuery, instanceTaskQueue, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId,
+} from '../workflows/messages.ts';
 import type { StartOperation } from '../workflows/start-operation.ts';
 import type { vnfInstanceLcm } from '../workflows/vnf-instance-lcm.ts';
 
@@ -104,12 +106,14 @@ export async function startOperation(
 ): Promise<void> {
   // A with-start operation is single-use: each submission gets its own. Resolves to the
   // entity's refusal, or undefined once the operation started.
+  // The entity runs on its own queue (admission never waits behind the operations' backlog); the
+  // operation runs on the VNFM's.
   const submit = (): Promise<string | undefined> => deps.client.workflow.executeUpdateWithStart(startOperationUpdate, {
-    args: [start],
+    args: [{ ...start, operationTaskQueue: deps.taskQueue }],
     startWorkflowOperation: new WithStartWorkflowOperation<typeof vnfInstanceLcm>('vnfInstanceLcm', {
       workflowId: vnfInstanceWorkflowId(vnfInstanceId),
-      taskQueue: deps.taskQueue,
-      args: [{ vnfInstanceId, operationsStarted: 0 }],
+      taskQueue: instanceTaskQueue(deps.taskQueue),
+      args: [{ vnfInstanceId, operationsStarted: 0, onAdmissionQueue: true }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `LCM operations of VNF instance ${vnfInstanceId}, one at a time`,
     }),

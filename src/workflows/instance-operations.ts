@@ -2,13 +2,13 @@
 // short sequences of VIM exchanges run as an operation occurrence (operation-occurrence.ts):
 // STARTING → PROCESSING → COMPLETED, or FAILED_TEMP with retry (resume) and fail (→ FAILED).
 import { sleep } from '@temporalio/workflow';
-import { redactSecrets } from '../sol003/redact.ts';
 import { inventory, vim } from './activities.ts';
+import { initialInstanceOperationState, occurrenceStartTime } from './initial-state.ts';
 import { OperationOccurrence, type OccurrenceRun } from './operation-occurrence.ts';
 import type { OperationState } from './operation-state.ts';
 import { asStep, StepFailure } from './step-failure.ts';
 
-interface OperationBase {
+export interface OperationBase {
   vnfLcmOpOccId: string;
   vnfInstanceId: string;
   /** The request as received (redacted before it is shown). */
@@ -89,14 +89,8 @@ async function waitForStack(stack: { name: string; id: string }, done: string, d
 async function runOperation(
   operation: 'INSTANTIATE' | 'TERMINATE', input: OperationBase, forward: (describe: (details: string) => void) => Promise<void>,
 ): Promise<OperationState> {
-  const now = new Date().toISOString();
   const occurrence = new OperationOccurrence({
-    state: {
-      vnfLcmOpOccId: input.vnfLcmOpOccId, vnfInstanceId: input.vnfInstanceId, operation,
-      operationParams: redactSecrets(input.request), target: input.vnfd,
-      operationState: 'STARTING', stateEnteredTime: now, startTime: now,
-      vnfcs: [], lcmCoordinations: [], rejectedLcmCoordinations: [], details: 'starting', runs: 1,
-    },
+    state: initialInstanceOperationState(operation, input, occurrenceStartTime()),
     resumed: false,
     links: input.links,
   });

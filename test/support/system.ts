@@ -31,6 +31,7 @@ import { startVimSimulator, type VimSimulator } from '../../src/vim-simulator/se
 import type { ChangeVnfPkgTuning } from '../../src/lcm/change-vnfpkg-input.ts';
 import type { SandboxPolicy } from '../../src/scripts/sandbox.ts';
 import { loadWorkflowBundle } from '../../src/workflow-bundle.ts';
+import { instanceTaskQueue } from '../../src/workflows/messages.ts';
 import { eventually } from './wait.ts';
 
 /** Fast knobs for tests: short floors and VIM polls, same logic. */
@@ -76,6 +77,8 @@ export interface SystemOptions {
   vimUpdateDelayMs?: number;
   /** Start no in-process worker (a test runs its own, e.g. as a subprocess). */
   withoutWorker?: boolean;
+  /** Start only the admission worker (the instance entities): nothing runs the operations themselves. */
+  withoutOperationsWorker?: boolean;
   tuning?: Partial<ChangeVnfPkgTuning>;
   /** The client's and worker's DataConverter; default: encryption with TEST_CODEC_KEYS. */
   dataConverter?: DataConverter;
@@ -140,8 +143,17 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
   });
 
   let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
+  let admission: Worker | undefined;
   if (!options.withoutWorker) {
+    // The instance entities run on their own queue, as src/worker.ts runs them.
+    admission = await Worker.create({
+      connection: await NativeConnection.connect({ address: temporalAddress }),
+      taskQueue: instanceTaskQueue(taskQueue),
+      workflowBundle: await workflowBundle(),
+      dataConverter,
+    });
+  }
+  if (!options.withoutWorker && !options.withoutOperationsWorker) {
     worker = await Worker.create({
       connection: await NativeConnection.connect({ address: temporalAddress }),
       taskQueue,
@@ -151,8 +163,8 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
         coordination: coordinationClient, openstack, inventory, subscriptions, notificationClient, packages: packageRepository, scriptSandbox: TEST_SCRIPT_SANDBOX,
       }),
     });
-    running = worker.run();
   }
+  const running = Promise.all([worker?.run(), admission?.run()]);
 
   // Listen first: Location headers and _links carry the real address.
   const csarInspector = new CsarInspector();
@@ -168,6 +180,7 @@ export async function startSystem(name: string, options: SystemOptions = {}): Pr
     subscriptions, notificationClient, worker,
     async close() {
       worker?.shutdown();
+      admission?.shutdown();
       await running;
       await csarInspector.close();
       await Promise.all([gateway.close(), em.close(), vim.close(), coordinationClient.close(), openstack.close(), notificationClient.close()]);

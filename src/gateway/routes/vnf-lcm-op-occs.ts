@@ -7,6 +7,7 @@ import type { App } from '../../http/app.ts';
 import { parseFilter } from '../../http/sol013-filter.ts';
 import { CancelMode, VnfLcmOpOcc } from '../../sol003/models.ts';
 import { cancelUpdate, failUpdate, retryUpdate, rollbackUpdate } from '../../workflows/messages.ts';
+import { occurrenceView } from '../../workflows/occurrence-view.ts';
 import { empty, json, problem, TEMPORAL_UNREACHABLE } from '../answers.ts';
 import { listOpOccs, OP_OCC_FILTER_ATTRIBUTES } from '../op-occ-list.ts';
 import { toVnfLcmOpOcc } from '../op-occ.ts';
@@ -79,7 +80,7 @@ export function vnfLcmOpOccRoutes(scope: App, deps: OpOccRouteDependencies): voi
       operationId: 'failVnfLcmOpOcc', tags, summary: 'Mark an operation in FAILED_TEMP as FAILED', params: IdParams,
       response: { 200: json(VnfLcmOpOcc, 'the occurrence, now FAILED'), 409: problem('the occurrence is not in FAILED_TEMP'), ...TEMPORAL_UNREACHABLE },
     },
-  }, async (request) => toVnfLcmOpOcc(await withOperation(deps, request.params.id, (handle) => handle.executeUpdate(failUpdate)), deps.apiRoot));
+  }, async (request) => toVnfLcmOpOcc(occurrenceView(await withOperation(deps, request.params.id, (handle) => handle.executeUpdate(failUpdate))), deps.apiRoot));
 
   scope.post('/vnf_lcm_op_occs/:id/cancel', {
     schema: {
