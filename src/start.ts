@@ -21,6 +21,7 @@ import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, temporalCliPath } from '.
 import { PROJECT_ROOT } from './project-root.ts';
 import { prepareDataDir } from './persistence/data-dir.ts';
 import { Supervisor } from './supervisor.ts';
+import { workerNodeArgs } from './worker-heap.ts';
 
 const supervisor = new Supervisor({
   log: (line) => console.log(line),
@@ -33,8 +34,8 @@ function startPart(name: string, command: string, args: string[], env: NodeJS.Pr
   supervisor.start({ name, command, args, cwd: PROJECT_ROOT, env: { ...process.env, VNFM_EMBEDDED: '1', ...env } });
 }
 
-function startNodePart(name: string, entry: string, env: NodeJS.ProcessEnv): void {
-  startPart(name, process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, entry)], env);
+function startNodePart(name: string, entry: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): void {
+  startPart(name, process.execPath, [...nodeArgs, '--import', 'tsx', join(PROJECT_ROOT, entry)], env);
 }
 
 async function stopAll(exitCode: number): Promise<void> {
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
   const instance = await ensureSampleInstance(inventory, vimUrl, packages[0] as VnfPackageRecord);
 
   const shared = { TEMPORAL_ADDRESS: temporalAddress, DATA_DIR: config.DATA_DIR, VIM_AUTH_URL: `${vimUrl}/identity/v3` };
-  startNodePart('worker', 'src/worker.ts', { ...shared, ...scriptSandboxEnv() });
+  startNodePart('worker', 'src/worker.ts', { ...shared, ...scriptSandboxEnv() }, workerNodeArgs(config));
   const credentials = embeddedCredentials(config.DATA_DIR);
   startNodePart('gateway', 'src/gateway/main.ts', { ...shared, ...credentialsEnv(credentials) });
   const apiRoot = gatewayApiRoot(config);

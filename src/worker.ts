@@ -18,6 +18,7 @@ import type { SandboxPolicy } from './scripts/sandbox.ts';
 import { loadWorkflowBundle, WorkflowBundleError } from './workflow-bundle.ts';
 import { instanceTaskQueue } from './workflows/messages.ts';
 import { prepareDataDir } from './persistence/data-dir.ts';
+import { workerNodeArgs } from './worker-heap.ts';
 
 
 export function createActivityDependencies(config: Env) {
@@ -111,16 +112,13 @@ export async function createAdmissionWorker(config: Env, overrides: Partial<Work
 }
 
 /**
- * V8 lets a heap fill with garbage up to a limit sized from the machine's memory (GiBs here)
- * before it collects hard; the worker's workflow thread produces garbage on every activation.
- * Set before the SDK creates that thread, this limit applies to it: room for the cache (0.3 MiB
- * per cached workflow, measured) twice over, plus the SDK. Measured at 500 concurrent operations:
- * peak RSS 1,062 MiB without a limit, 710 MiB with 512 MiB. An explicit --max-old-space-size wins.
+ * A worker started without the launchers' bound (`npm run worker`, a hand-made command) gets it
+ * for its workflow threads at least: set before the SDK creates them, it applies to them (the
+ * main thread's heap is sized at Node's start). An explicit --max-old-space-size wins.
  */
 export function boundWorkflowThreadHeap(config: Env): void {
   if ([...process.execArgv, config.NODE_OPTIONS ?? ''].some((arg) => arg.includes('--max-old-space-size'))) return;
-  const cachedWorkflows = config.WORKER_MAX_CACHED_WORKFLOWS;
-  setFlagsFromString(`--max-old-space-size=${256 + Math.ceil(cachedWorkflows * 0.5)}`);
+  setFlagsFromString(workerNodeArgs(config)[0] as string);
 }
 
 async function main(): Promise<void> {

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { Env } from '../src/config.ts';
 import { PROJECT_ROOT } from '../src/project-root.ts';
+import { workerNodeArgs } from '../src/worker-heap.ts';
 
 interface Service {
   build?: string;
@@ -55,5 +56,12 @@ describe('docker-compose.yml', () => {
     for (const name of ['worker', 'gateway']) {
       for (const key of Object.keys(compose.services[name]?.environment ?? {})) expect(known.has(key), `${name}: ${key}`).toBe(true);
     }
+  });
+
+  it('runs the worker with the heap bound of the other launchers, on its command line (Dockerfile) or in NODE_OPTIONS (compose)', () => {
+    const bound = workerNodeArgs(Env.parse({}));
+    const dockerCmd = /^CMD (.*)$/m.exec(readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    expect(JSON.parse(dockerCmd ?? '[]')).toEqual(['node', ...bound, '--import', 'tsx', 'src/worker.ts']);
+    expect(compose.services.worker?.environment?.NODE_OPTIONS?.split(' ')).toEqual(bound);
   });
 });
