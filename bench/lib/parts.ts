@@ -4,7 +4,7 @@
 // the VIM and inventory of one figure never slow the next.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,9 +28,11 @@ import { startVimSimulator } from '../../src/vim-simulator/server.ts';
 import type { ChangeVnfPkgTuning } from '../../src/lcm/change-vnfpkg-input.ts';
 import { createAdmissionWorker, createWorker } from '../../src/worker.ts';
 import { loadWorkflowBundle } from '../../src/workflow-bundle.ts';
+import { workerNodeArgs } from '../../src/worker-heap.ts';
 import { productionDataConverter } from './production.ts';
 
 export const FLOOR_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/floor.ts', import.meta.url));
+const FLOOR_WORKER_ENTRY = fileURLToPath(new URL('../workflows/floor-worker.ts', import.meta.url));
 
 const quietLogger = {
   log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
@@ -206,6 +208,18 @@ export class Stage {
     return proc;
   }
 
+  /**
+   * The engine floor's worker (bench/workflows/floor-worker.ts) as its own process, with the
+   * production worker's cache size and heap bound, polling `taskQueue`.
+   */
+  startFloorWorkerProcess(label: string, taskQueue: string): WorkerProcess {
+    const bundleFile = join(this.dataDir, 'floor-bundle.js');
+    writeFileSync(bundleFile, this.ctx.bundles.floor.code);
+    const proc = new WorkerProcess(label, this.env({ FLOOR_TASK_QUEUE: taskQueue, FLOOR_BUNDLE_FILE: bundleFile }), FLOOR_WORKER_ENTRY, /floor worker polling task queue/);
+    this.closers.push(() => proc.stop());
+    return proc;
+  }
+
   /** The gateway's app (src/gateway/app.ts) on its own loopback HTTP server in this process. */
   async startGateway(tuning: Partial<ChangeVnfPkgTuning> = {}, extra: Partial<GatewayDependencies> = {}): Promise<Gateway> {
     const gateway = await listenThenBuild('127.0.0.1', 0, (apiRoot) => createGatewayApp({
@@ -258,12 +272,15 @@ export class WorkerProcess {
   /** VmHWM when the worker was ready: the start-up part of the peak (bundling the workflow code). */
   readyHwm = 0;
 
-  constructor(readonly label: string, env: Record<string, string>) {
-    // BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the worker.
-    const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    this.child = spawnNode(join(PROJECT_ROOT, 'src/worker.ts'), env, false, nodeArgs);
+  constructor(readonly label: string, env: Record<string, string>, entry = join(PROJECT_ROOT, 'src/worker.ts'), ready = /worker polling task queue/) {
+    // As the launchers start it (src/worker-heap.ts), unless BENCH_WORKER_HEAP=in-process (the bound
+    // set from inside, workflow threads only, to compare). BENCH_WORKER_NODE_ARGS (e.g.
+    // `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the worker.
+    const launcherArgs = process.env.BENCH_WORKER_HEAP === 'in-process' ? [] : workerNodeArgs(loadConfig({ ...process.env, ...env }));
+    const nodeArgs = [...launcherArgs, ...process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []];
+    this.child = spawnNode(entry, env, false, nodeArgs);
     this.output = collect(this.child);
-    this.ready = waitForLine(this.child, this.output, /worker polling task queue/, `worker ${label}`).then(() => {
+    this.ready = waitForLine(this.child, this.output, ready, `worker ${label}`).then(() => {
       this.readyHwm = this.memory().hwm;
     });
   }
