@@ -27,11 +27,14 @@ const onlyArg = args.find((a) => a.startsWith('--only='));
 const outArg = args.find((a) => a.startsWith('--out='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',').map(Number)) : undefined;
 const want = (figure: number): boolean => !only || only.has(figure);
-/** `--scale=OPERATIONSxVNFCS` and `--waiting=OPERATIONS` resize figures 3 and 9 (while working on them; the report says the sizes). */
+/**
+ * `--scale=OPERATIONSxVNFCS[xROUNDS]` and `--waiting=OPERATIONS` resize figures 3 and 9 (while
+ * working on them, or to trade figure 3's change/floor rounds for time; the report says the sizes).
+ */
 const sizeArg = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-function scaleOverrides(): { operations?: number; vnfcs?: number } {
-  const [operations, vnfcs] = (sizeArg('scale') ?? '').split('x').map(Number);
-  return { ...(operations ? { operations } : {}), ...(vnfcs ? { vnfcs } : {}) };
+function scaleOverrides(): { operations?: number; vnfcs?: number; rounds?: number } {
+  const [operations, vnfcs, rounds] = (sizeArg('scale') ?? '').split('x').map(Number);
+  return { ...(operations ? { operations } : {}), ...(vnfcs ? { vnfcs } : {}), ...(rounds ? { rounds } : {}) };
 }
 function waitingOverrides(): { operations?: number } {
   const operations = Number(sizeArg('waiting'));
