@@ -113,7 +113,7 @@ export function renderReport(r: RunResults): string {
     const done = s.rounds.reduce((n, x) => n + x.change.completed, 0);
     const wall = median(s.rounds.map((x) => x.change.wallMs));
     const floorWall = median(s.rounds.map((x) => x.floor.wallMs));
-    out.push(`| 3 | ${s.operations} concurrent operations × ${s.vnfcsPerOperation} VNFCs, async EM (Retry-After 1, ${s.polls} polls), one worker; ${s.rounds.length} rounds | ${done}/${s.operations * s.rounds.length} completed in **${seconds(wall)}** (median round); ÷ engine floor: wall **${ratio(s.ratios.wall)}**, CPU per step worker **${ratio(s.ratios.workerCpu)}**, server **${ratio(s.ratios.serverCpu)}**; GET op occ p99 **${ms(s.getP99Ms, 0)}**, errors ${s.getErrors}; POST p99 **${ms(s.postP99Ms, 0)}**; worker peak RSS **${mib(s.workerPeakRss)}** | all complete; GET p99 ≤ 250 ms, 0 errors; POST p99 ≤ 1 s; wall and CPU per step ≤ 1.25× floor; RSS ≤ 1 GiB | ${s.operations} no-op workflows of the same plan: ${seconds(floorWall)} (median round); least possible per operation: ${seconds(s.minimumOperationMs, 0)} of EM waits | per operation ≥ ${s.vnfcsPerOperation} × (${TACKER_HEAT_POLL_S} s + ${s.polls + 1} s) = ${fmt(s.vnfcsPerOperation * (TACKER_HEAT_POLL_S + s.polls + 1), 0)} s, one conductor thread held per operation |`);
+    out.push(`| 3 | ${s.operations} concurrent operations × ${s.vnfcsPerOperation} VNFCs, async EM (Retry-After 1, ${s.polls} polls), one worker; ${plural(s.rounds.length, 'round')} | ${done}/${s.operations * s.rounds.length} completed in **${seconds(wall)}** (median round); ÷ engine floor: wall **${ratio(s.ratios.wall)}**, CPU per step worker **${ratio(s.ratios.workerCpu)}**, server **${ratio(s.ratios.serverCpu)}**; GET op occ p99 **${ms(s.getP99Ms, 0)}**, errors ${s.getErrors}; POST p99 **${ms(s.postP99Ms, 0)}**; worker peak RSS **${mib(s.workerPeakRss)}** | all complete; GET p99 ≤ 250 ms, 0 errors; POST p99 ≤ 1 s; wall and CPU per step ≤ 1.25× floor; RSS ≤ 1 GiB | ${s.operations} no-op workflows of the same plan: ${seconds(floorWall)} (median round); least possible per operation: ${seconds(s.minimumOperationMs, 0)} of EM waits | per operation ≥ ${s.vnfcsPerOperation} × (${TACKER_HEAT_POLL_S} s + ${s.polls + 1} s) = ${fmt(s.vnfcsPerOperation * (TACKER_HEAT_POLL_S + s.polls + 1), 0)} s, one conductor thread held per operation |`);
   }
   for (const h of r.history ?? []) {
     out.push(`| 4 | history of a ${h.label} async wait (${fmt(h.polls)} polls at 1 s)${h.measured ? '' : ' — **extrapolated**'} | ${fmt(h.runs)} runs, max **${fmt(h.maxEventsPerRun)}** events per run, mean ${fmt(h.meanEventsPerRun)}, total ${fmt(h.totalEvents)} | max < 2,000 per run | Temporal warns at 10,240 events, fails a run at 51,200 | n/a (no history; the wait holds a thread) |`);
@@ -136,7 +136,7 @@ export function renderReport(r: RunResults): string {
   }
   const w = r.waiting;
   if (w) {
-    out.push(`| 9 | ${fmt(w.operations)} concurrent operations waiting at the EM (Retry-After ${w.retryAfterS} s, ${w.polls} polls each), one worker | ${fmt(w.completed)}/${fmt(w.operations)} completed${w.capped ? ' (stopped at the cap)' : ''}; worker peak RSS **${mib(w.workerPeakRss)}**; Retry-After lateness p99 **${ms(w.lateness.p99Ms, 0)}** (${fmt(w.lateness.samples)} waits); GET op occ p99 **${ms(w.getP99Ms, 0)}**, errors ${w.getErrors} | all complete; RSS ≤ 1 GiB; lateness p99 ≤ 500 ms; GET p99 ≤ 250 ms | least possible per operation: ${seconds(w.minimumOperationMs, 0)} | one conductor thread held per waiting operation |`);
+    out.push(`| 9 | ${fmt(w.operations)} concurrent operations waiting at the EM (Retry-After ${w.retryAfterS} s, ${plural(w.polls, 'poll')} each), one worker | ${fmt(w.completed)}/${fmt(w.operations)} completed${w.capped ? ' (stopped at the cap)' : ''}; worker peak RSS **${mib(w.workerPeakRss)}**; Retry-After lateness p99 **${ms(w.lateness.p99Ms, 0)}** (${fmt(w.lateness.samples)} waits); GET op occ p99 **${ms(w.getP99Ms, 0)}**, errors ${w.getErrors} | all complete; RSS ≤ 1 GiB; lateness p99 ≤ 500 ms; GET p99 ≤ 250 ms | least possible per operation: ${seconds(w.minimumOperationMs, 0)} | one conductor thread held per waiting operation |`);
   }
   out.push('');
 
@@ -249,6 +249,10 @@ function renderWaiting(out: string[], w: WaitingResult): void {
   out.push(`| GET op occ during the run | ${w.getSamples} samples, p50 ${ms(w.getP50Ms, 0)}, **p99 ${ms(w.getP99Ms, 0)}**, errors ${w.getErrors}${w.getErrorKinds.length ? ` (${[...new Set(w.getErrorKinds)].slice(0, 3).join('; ')})` : ''} |`);
   out.push('');
   renderCpu(out, w.cpu, w.operations);
+}
+
+function plural(n: number, noun: string): string {
+  return `${fmt(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function ratio(r: RatioSpread): string {
