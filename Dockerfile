@@ -12,4 +12,6 @@ COPY samples ./samples
 # The workflow bundle is built with the code, here, not when a worker starts.
 RUN npx tsx src/workflow-bundle.ts
 USER node
-CMD ["node", "--import", "tsx", "src/worker.ts"]
+# The worker with the heap bound of every launcher (src/worker-heap.ts, for the default cache of
+# 500 workflows); docker-compose.yml gives it to its worker service the same way (NODE_OPTIONS).
+CMD ["node", "--max-old-space-size=506", "--import", "tsx", "src/worker.ts"]

@@ -1,5 +1,8 @@
 // Renders BENCHMARKS.md from one run's results: the machine, how the run was set up, one
 // summary table with every figure and its anchors, then each figure's details.
+import { Env } from '../src/config.ts';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/temporal-cli.ts';
+import { workerNodeArgs } from '../src/worker-heap.ts';
 import type { CpuReport } from './lib/cpu.ts';
 import { fmt, mib, ms, seconds } from './lib/stats.ts';
 import type { EmRequestsResult } from './figures/em-requests.ts';
@@ -7,9 +10,13 @@ import type { GatewayResult } from './figures/gateway.ts';
 import type { HistoryCase } from './figures/history.ts';
 import type { OverheadResult } from './figures/overhead.ts';
 import type { ScaleOutResult } from './figures/scale-out.ts';
-import { GET_PAUSE_MS, type ScaleResult } from './figures/scale.ts';
+import { GET_PAUSE_MS, type RatioSpread, type ScaleResult } from './figures/scale.ts';
 import type { TimerPrecisionResult } from './figures/timer-precision.ts';
 import type { BombRound, UploadBombsResult } from './figures/upload-bombs.ts';
+import type { WaitingResult } from './figures/waiting.ts';
+
+/** How the launchers start the worker at the default configuration (what the figures run). */
+const LAUNCHER_ARGS = workerNodeArgs(Env.parse({})).join(' ');
 
 export interface MachineInfo {
   date: string;
@@ -45,6 +52,7 @@ export interface RunResults {
   gateway?: GatewayResult;
   scaleOut?: ScaleOutResult;
   uploadBombs?: UploadBombsResult;
+  waiting?: WaitingResult;
   errors: { figure: string; message: string }[];
 }
 
@@ -73,11 +81,12 @@ export function renderReport(r: RunResults): string {
   out.push('## How the run is set up', '');
   out.push('- The benchmark starts its own Temporal dev server(s) from the project\'s pinned binary (`.temporal/bin/temporal`) through `TestWorkflowEnvironment.createLocal`, with the custom search attributes registered:');
   for (const s of r.servers) out.push(`  - **${s.label}** (${s.usedBy}): \`${s.args.join(' ')}\``);
-  out.push('- Every server gets the dynamic config `npm start` gives its dev server (`DEV_SERVER_DYNAMIC_CONFIG` in `src/temporal-cli.ts`): `history.timerProcessorMaxPollRPS=1000`. The dev server has one history shard, so one timer queue serves all workflows; at its default of 20 polls a second a timer created while the queue was busy waited for the next poll (a 10 ms timer fired 180–290 ms late; Retry-After lateness grew with load).');
+  out.push(`- Every server gets the dynamic config \`npm start\` gives its dev server (\`DEV_SERVER_DYNAMIC_CONFIG\` in \`src/temporal-cli.ts\`): ${Object.entries(DEV_SERVER_DYNAMIC_CONFIG).map(([k, v]) => `\`${k}=${v}\``).join(', ')}. The dev server has one history shard, so one timer queue serves all workflows; at its default of 20 polls a second a timer created while the queue was busy waited for the next poll (a 10 ms timer fired 180–290 ms late; Retry-After lateness grew with load). The transfer and visibility queues have the same default: at 20 polls a second the admission of an operation (its start as a child of its instance's entity) took 148 ms at the median, 43 ms at 1,000. The memo warning threshold is raised above an operation's view (2 KiB would log a warning at every upsert).`);
   out.push('- `history.timerProcessorMaxTimeShift="10ms"` (main server only): by default the dev server\'s timer queue reads ahead 1 s and floors every new timer at now + 1 s; figures 4 and 5 compress Retry-After with the workflow tuning `retryAfterScale` (1 s becomes 10 ms), which needs timers of a few ms to fire on time. Figure 2 (timer precision at a real Retry-After of 1 s) is measured on a second server with exactly `npm start`\'s dynamic config, as deployed, and again on the 10 ms server for comparison.');
   out.push('- Persistence: the dev server\'s in-memory SQLite (the `createLocal` default). `npm start` uses a SQLite file in WAL mode, which costs the server more CPU per workflow task.');
   out.push('- Each figure builds its own parts from `src/`: the VIM simulator (`startVimSimulator`, or `src/vim-simulator/main.ts` as a process for the large figures), the reference EM (`startReferenceEm`), the inventory with the sample packages (`onboardSamplePackages`, `ensureSampleInstance` with a `layout`), the worker (`createWorker` from `src/worker.ts` in-process on the bundle `npm run build` made (`dist/workflows`), or the production entry `node --import tsx src/worker.ts` as a subprocess) and the gateway (`createGatewayApp` in-process, or `src/gateway/main.ts` as a process). Payloads are encrypted with the project\'s codec as in production (a fresh key per run). Operations are started with `POST /vnflcm/v2/vnf_instances/{id}/change_vnfpkg` (sample package v1 → v2, `RollingUpdate`, no user scripts) and read back from the server\'s histories.');
-  out.push("- The engine floor (figure 1) is `bench/workflows/floor.ts`, bundled separately: a workflow that runs the change's activities as no-ops one after another: the same number of regular and local activities, in the change's order.");
+  out.push("- The engine floor (figures 1 and 3) is `bench/workflows/floor.ts`, bundled separately: a workflow that runs the change's activities as no-ops one after another, and its timers: the same regular activities, local activities and timers (of the same durations), in the change's order, read from the change's own history. Figure 3 runs it on a floor worker process (`bench/workflows/floor-worker.ts`: the production worker's cache size and heap bound, no codec), as many workflows at once as the change had operations.");
+  out.push('- Ratios to the engine floor (figures 1 and 3) are measured with the change and the floor interleaved (A/B/A/B, the median of the rounds, and the lowest and highest round shown) and with nothing else of the benchmark running beside them. Figure 4 (event counts, which load does not change) runs beside figures 5, 6, 8 and 7.');
   out.push('');
   out.push('Phases (wall time):', '');
   out.push('| phase | wall time |', '|---|---|');
@@ -94,14 +103,17 @@ export function renderReport(r: RunResults): string {
   const o = r.overhead;
   const tacker = o ? `≥ ${TACKER_HEAT_POLL_S} s Heat poll + ${ms(o.pythonStartMs, 0)} python3 start = **≥ ${fmt(TACKER_HEAT_POLL_S + o.pythonStartMs / 1000, 2)} s per VNFC**` : 'n/a';
   if (o) {
-    out.push(`| 1 | orchestration time per VNFC (${o.vnfcs} VNFCs, zero-delay VIM, synchronous EM) | **${ms(o.perVnfcMs)}** per VNFC; **${fmt(o.ratio, 2)}×** the engine floor | ≤ 1.5× floor | ${ms(o.floorPerVnfcMs)} per VNFC (${fmt(o.activitiesPerVnfc, 2)} no-op activities + ${fmt(o.localActivitiesPerVnfc, 2)} local) | ${tacker} |`);
+    out.push(`| 1 | orchestration time per VNFC (${o.vnfcs} VNFCs, zero-delay VIM, synchronous EM) | **${ms(o.perVnfcMs)}** per VNFC; **${fmt(o.ratio, 2)}×** the engine floor (rounds ${fmt(o.ratioRange[0], 2)}–${fmt(o.ratioRange[1], 2)}) | ≤ 1.5× floor | ${ms(o.floorPerVnfcMs)} per VNFC (${fmt(o.activitiesPerVnfc, 2)} no-op activities + ${fmt(o.localActivitiesPerVnfc, 2)} local) | ${tacker} |`);
   }
   for (const t of r.timers ?? []) {
     out.push(`| 2 | re-request lateness after Retry-After: 1 — ${t.label} | p50 **${ms(t.result.p50Ms, 0)}**, p99 **${ms(t.result.p99Ms, 0)}** (${t.result.samples} waits) | p99 ≤ 250 ms | server timer lateness p50 ${ms(t.result.breakdown.timerLate[0], 0)}, p99 ${ms(t.result.breakdown.timerLate[1], 0)} | Tacker sleeps in the script (\`time.sleep\`), blocking a thread; no durable wait |`);
   }
   const s = r.scale;
   if (s) {
-    out.push(`| 3 | ${s.operations} concurrent operations × ${s.vnfcsPerOperation} VNFCs, async EM (Retry-After 1, ${s.polls} polls), one worker | ${s.completed}/${s.operations} completed${s.capped ? ' (stopped at the cap)' : ''} in **${seconds(s.wallMs)}**, **${fmt(s.stepsPerSecond, 1)} VNFC steps/s**, worker peak RSS **${mib(s.workerPeakRss)}**, GET op occ p99 **${ms(s.getP99Ms, 0)}** | all complete; RSS ≤ 1 GiB | least possible per operation: ${seconds(s.minimumOperationMs, 0)} of EM waits | per operation ≥ ${s.vnfcsPerOperation} × (${TACKER_HEAT_POLL_S} s + ${s.polls + 1} s) = ${fmt(s.vnfcsPerOperation * (TACKER_HEAT_POLL_S + s.polls + 1), 0)} s, one conductor thread held per operation |`);
+    const done = s.rounds.reduce((n, x) => n + x.change.completed, 0);
+    const wall = median(s.rounds.map((x) => x.change.wallMs));
+    const floorWall = median(s.rounds.map((x) => x.floor.wallMs));
+    out.push(`| 3 | ${s.operations} concurrent operations × ${s.vnfcsPerOperation} VNFCs, async EM (Retry-After 1, ${s.polls} polls), one worker; ${plural(s.rounds.length, 'round')} | ${done}/${s.operations * s.rounds.length} completed in **${seconds(wall)}** (median round); ÷ engine floor: wall **${ratio(s.ratios.wall)}**, CPU per step worker **${ratio(s.ratios.workerCpu)}**, server **${ratio(s.ratios.serverCpu)}**; GET op occ p99 **${ms(s.getP99Ms, 0)}**, errors ${s.getErrors}; POST p99 **${ms(s.postP99Ms, 0)}**; worker peak RSS **${mib(s.workerPeakRss)}** | all complete; GET p99 ≤ 250 ms, 0 errors; POST p99 ≤ 1 s; wall and CPU per step ≤ 1.25× floor; RSS ≤ 1 GiB | ${s.operations} no-op workflows of the same plan: ${seconds(floorWall)} (median round); least possible per operation: ${seconds(s.minimumOperationMs, 0)} of EM waits | per operation ≥ ${s.vnfcsPerOperation} × (${TACKER_HEAT_POLL_S} s + ${s.polls + 1} s) = ${fmt(s.vnfcsPerOperation * (TACKER_HEAT_POLL_S + s.polls + 1), 0)} s, one conductor thread held per operation |`);
   }
   for (const h of r.history ?? []) {
     out.push(`| 4 | history of a ${h.label} async wait (${fmt(h.polls)} polls at 1 s)${h.measured ? '' : ' — **extrapolated**'} | ${fmt(h.runs)} runs, max **${fmt(h.maxEventsPerRun)}** events per run, mean ${fmt(h.meanEventsPerRun)}, total ${fmt(h.totalEvents)} | max < 2,000 per run | Temporal warns at 10,240 events, fails a run at 51,200 | n/a (no history; the wait holds a thread) |`);
@@ -122,6 +134,10 @@ export function renderReport(r: RunResults): string {
     const [quiet, bombs] = [bombRounds(b, 'quiet'), bombRounds(b, 'bombs')];
     out.push(`| 8 | GET VNF instances, ${b.connections} connections, while hostile packages are uploaded back to back | p99 **${ms(median(bombs.map((x) => x.p99Ms)), 0)}** under bombs (median of ${bombs.length} rounds), ${ms(median(quiet.map((x) => x.p99Ms)), 0)} quiet; errors ${sum(bombs.map((x) => x.errors))}; ${sum(bombs.map((x) => sum(Object.values(x.uploads))))} uploads refused | p99 ≤ 250 ms, 0 errors | the quiet rounds, interleaved | one upload could stop the API for minutes before the bounded reader |`);
   }
+  const w = r.waiting;
+  if (w) {
+    out.push(`| 9 | ${fmt(w.operations)} concurrent operations waiting at the EM (Retry-After ${w.retryAfterS} s, ${plural(w.polls, 'poll')} each), one worker | ${fmt(w.completed)}/${fmt(w.operations)} completed${w.capped ? ' (stopped at the cap)' : ''}; worker peak RSS **${mib(w.workerPeakRss)}**; Retry-After lateness p99 **${ms(w.lateness.p99Ms, 0)}** (${fmt(w.lateness.samples)} waits); GET op occ p99 **${ms(w.getP99Ms, 0)}**, errors ${w.getErrors} | all complete; RSS ≤ 1 GiB; lateness p99 ≤ 500 ms; GET p99 ≤ 250 ms | least possible per operation: ${seconds(w.minimumOperationMs, 0)} | one conductor thread held per waiting operation |`);
+  }
   out.push('');
 
   if (o) renderOverhead(out, o);
@@ -132,6 +148,7 @@ export function renderReport(r: RunResults): string {
   if (r.gateway) renderGateway(out, r.gateway);
   if (so) renderScaleOut(out, so);
   if (b) renderUploadBombs(out, b);
+  if (w) renderWaiting(out, w);
   return `${out.join('\n')}\n`;
 }
 
@@ -169,7 +186,7 @@ function renderOverhead(out: string[], o: OverheadResult): void {
     out.push(`| ${i + 1} | ${fmt(round.changeMs / o.vnfcs, 1)} | ${fmt(round.changeEndToEndMs / o.vnfcs, 1)} | ${round.activities} + ${round.localActivities} | ${round.events} | ${round.runs} | ${fmt(round.floorMs / o.vnfcs, 1)} | ${fmt(round.floorCodecMs / o.vnfcs, 1)} | ${fmt(round.changeMs / round.floorMs, 2)} |`);
   });
   out.push('');
-  out.push(`Median: **${ms(o.perVnfcMs)} per VNFC**, ${fmt(o.activitiesPerVnfc, 2)} activities + ${fmt(o.localActivitiesPerVnfc, 2)} local activities and ${fmt(o.eventsPerVnfc, 1)} history events per VNFC; engine floor ${ms(o.floorPerVnfcMs)} (with codec ${ms(o.floorCodecPerVnfcMs)}); **ratio ${fmt(o.ratio, 2)}×** (to the codec floor ${fmt(o.ratioToCodecFloor, 2)}×), target ≤ 1.5×.`, '');
+  out.push(`Median: **${ms(o.perVnfcMs)} per VNFC**, ${fmt(o.activitiesPerVnfc, 2)} activities + ${fmt(o.localActivitiesPerVnfc, 2)} local activities and ${fmt(o.eventsPerVnfc, 1)} history events per VNFC; engine floor ${ms(o.floorPerVnfcMs)} (with codec ${ms(o.floorCodecPerVnfcMs)}); **ratio ${fmt(o.ratio, 2)}×** (to the codec floor ${fmt(o.ratioToCodecFloor, 2)}×), target ≤ 1.5×. From round to round the ratio moved between ${fmt(o.ratioRange[0], 2)} and ${fmt(o.ratioRange[1], 2)} (±${fmt((100 * (o.ratioRange[1] - o.ratioRange[0])) / 2 / o.ratio, 0)} % around the median).`, '');
   out.push(`Tacker anchor: Tacker's v2 rolling update (\`tacker/sol_refactored/infra_drivers/openstack/openstack.py\`, \`_change_vnfpkg_rolling_update_user_data_default\`) calls \`heat_client.update_stack(...)\` per VNFC, which waits with \`wait_stack_update\` → \`_wait_completion\`, an oslo \`FixedIntervalLoopingCall\` with \`CHECK_INTERVAL = 5\` s (\`tacker/sol_refactored/infra_drivers/openstack/heat_utils.py\`): a stack that is UPDATE_IN_PROGRESS on the first check costs at least one 5 s interval. Then \`_execute_coordinate_vnf_script\` unpacks the CSAR to a temporary folder and runs \`subprocess.run(["python3", script_path], ...)\`. The interpreter start alone, \`python3 -c pass\`, took **${ms(o.pythonStartMs)}** here (median of ${o.pythonStartSamples}). Tacker's floor is therefore ≥ ${fmt(TACKER_HEAT_POLL_S + o.pythonStartMs / 1000, 2)} s per VNFC before any EM wait, ${fmt((TACKER_HEAT_POLL_S * 1000 + o.pythonStartMs) / o.perVnfcMs, 0)}× this run's ${ms(o.perVnfcMs)}.`, '');
 }
 
@@ -189,27 +206,73 @@ function renderTimers(out: string[], timers: { label: string; result: TimerPreci
 }
 
 function renderScale(out: string[], s: ScaleResult): void {
-  out.push('## 3. Waiting at scale', '');
-  out.push(`${s.operations} VNF instances with ${s.vnfcsPerOperation} VNFCs each; ${s.operations} change operations POSTed through the in-process gateway (16 at a time); the EM answers every coordination 202 with Retry-After: ${s.retryAfterS} and ${s.polls} more 202 polls before the 200, so each VNFC waits ≥ ${s.polls + 1} s and an operation ≥ ${seconds(s.minimumOperationMs, 0)}. One worker: \`node --import tsx src/worker.ts\` with TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE, DATA_DIR, VIM_AUTH_URL (and VNFM_CODEC_KEYS). The VIM simulator runs as its own process (zero update delay). During the run two loops GET a random started operation's op occ, each pausing ${GET_PAUSE_MS} ms after every answer (a sample of what a client sees; figure 6 is the load test).`, '');
-  out.push('| | |', '|---|---|');
-  out.push(`| operations completed | ${s.completed} / ${s.operations}${s.capped ? ` — **the benchmark stopped waiting after ${fmt(s.capMs / 60000, 0)} min**` : ''} |`);
-  out.push(`| setup (VIM stacks + inventory) | ${seconds(s.setupMs)} |`);
-  out.push(`| POST latency p50 / p99 | ${ms(s.postP50Ms, 0)} / ${ms(s.postP99Ms, 0)} |`);
-  out.push(`| wall time, first POST → ${s.capped ? 'the cap (not every operation completed)' : 'last completion'} | **${seconds(s.wallMs)}** |`);
-  out.push(`| operation time p50 / max of the completed ones (least possible ${seconds(s.minimumOperationMs, 0)}) | ${seconds(s.operationP50Ms)} / ${seconds(s.operationMaxMs)} |`);
-  out.push(`| VNFC steps (coordinations finished) | ${fmt(s.vnfcSteps)} → **${fmt(s.stepsPerSecond, 2)} steps/s** |`);
-  out.push(`| worker peak RSS (VmHWM) | **${mib(s.workerPeakRss)}** (${mib(s.workerReadyRss)} already when it started polling, on its prebuilt workflow bundle; highest sampled VmRSS ${mib(s.workerSampledPeakRss)}) |`);
-  out.push(`| GET op occ during the run | ${s.getSamples} samples, p50 ${ms(s.getP50Ms, 0)}, **p99 ${ms(s.getP99Ms, 0)}**, errors ${s.getErrors}${s.getErrorKinds.length ? ` (${[...new Set(s.getErrorKinds)].slice(0, 3).join('; ')})` : ''} |`);
-  out.push(`| inventory shows the destination package | ${s.inventoryUpdated} / ${s.operations} instances |`);
+  out.push('## 3. Waiting at scale, against the engine floor', '');
+  out.push(`Each round: ${s.operations} new VNF instances with ${s.vnfcsPerOperation} VNFCs each; ${s.operations} change operations POSTed through the in-process gateway (16 at a time); the EM answers every coordination 202 with Retry-After: ${s.retryAfterS} and ${s.polls} more 202 polls before the 200, so each VNFC waits ≥ ${s.polls + 1} s and an operation ≥ ${seconds(s.minimumOperationMs, 0)}. One worker: \`node ${LAUNCHER_ARGS} --import tsx src/worker.ts\`, as the launchers start it (\`npm start\`, the Dockerfile, docker-compose.yml: the heap bound of \`src/worker-heap.ts\` on the command line), the operations' worker and the admission worker of the instance entities in one process, with TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE, DATA_DIR, VIM_AUTH_URL (and VNFM_CODEC_KEYS). The VIM simulator runs as its own process (zero update delay). During a change round two loops GET a random started operation's op occ, each pausing ${GET_PAUSE_MS} ms after every answer (a sample of what a client sees; figure 6 is the load test). Then the engine floor: ${s.operations} workflows started at once (16 at a time) on the floor worker process, each running the first operation's plan: ${s.floorPlan.activities} no-op activities, ${s.floorPlan.localActivities} local ones and ${s.floorPlan.timers} timers. Warm-up rounds (4 operations of 1 VNFC, and their floor) ran first and are not counted.`, '');
+  out.push('| round | change: completed | wall | steps | worker CPU per step | server CPU per step | floor: wall | worker CPU per step | server CPU per step | ÷ floor: wall | worker CPU | server CPU |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+  s.rounds.forEach((x, i) => {
+    const per = (cpu: Record<string, number>, part: string, steps: number): string => ms((cpu[part] ?? 0) / Math.max(1, steps), 1);
+    out.push(`| ${i + 1} | ${x.change.completed} / ${s.operations}${x.change.capped ? ' (cap)' : ''} | ${seconds(x.change.wallMs)} | ${fmt(x.change.vnfcSteps)} | ${per(x.change.cpu.parts, 'worker', x.change.vnfcSteps)} | ${per(x.change.cpu.parts, 'temporal', x.change.vnfcSteps)} | ${seconds(x.floor.wallMs)} | ${per(x.floor.cpu.parts, 'floorWorker', x.floor.steps)} | ${per(x.floor.cpu.parts, 'temporal', x.floor.steps)} | ${fmt(x.ratios.wall, 2)} | ${fmt(x.ratios.workerCpu, 2)} | ${fmt(x.ratios.serverCpu, 2)} |`);
+  });
   out.push('');
-  renderCpu(out, s.cpu, s.vnfcSteps);
+  out.push(`Median ratios to the engine floor (lowest–highest round): wall ${ratio(s.ratios.wall)}, worker CPU per step ${ratio(s.ratios.workerCpu)}, server CPU per step ${ratio(s.ratios.serverCpu)}; target ≤ 1.25×.`, '');
+  const last = s.rounds[s.rounds.length - 1];
+  out.push('| | |', '|---|---|');
+  out.push(`| operations completed | ${s.rounds.map((x) => `${x.change.completed} / ${s.operations}`).join(', ')}${s.rounds.some((x) => x.change.capped) ? ` — **the benchmark stopped waiting after ${fmt(s.capMs / 60000, 0)} min**` : ''} |`);
+  out.push(`| setup per round (VIM stacks + inventory) | ${s.rounds.map((x) => seconds(x.change.setupMs)).join(', ')} |`);
+  out.push(`| POST change_vnfpkg latency p50 / p99 | ${ms(s.postP50Ms, 0)} / **${ms(s.postP99Ms, 0)}** |`);
+  out.push(`| operation time p50 / max (least possible ${seconds(s.minimumOperationMs, 0)}) | ${s.rounds.map((x) => `${seconds(x.change.operationP50Ms)} / ${seconds(x.change.operationMaxMs)}`).join(', ')} |`);
+  out.push(`| VNFC steps per second (change rounds) | ${s.rounds.map((x) => fmt(x.change.vnfcSteps / (x.change.wallMs / 1000), 2)).join(', ')} |`);
+  out.push(`| worker peak RSS (VmHWM, all rounds) | **${mib(s.workerPeakRss)}** (${mib(s.workerReadyRss)} already when it started polling, on its prebuilt workflow bundle; highest sampled VmRSS ${mib(s.workerSampledPeakRss)}); the floor worker: ${mib(s.floorWorkerPeakRss)} |`);
+  out.push(`| GET op occ during the change rounds | ${s.getSamples} samples, p50 ${ms(s.getP50Ms, 0)}, **p99 ${ms(s.getP99Ms, 0)}**, errors ${s.getErrors}${s.getErrorKinds.length ? ` (${[...new Set(s.getErrorKinds)].slice(0, 3).join('; ')})` : ''} |`);
+  out.push(`| inventory shows the destination package | ${s.rounds.map((x) => `${x.change.inventoryUpdated} / ${s.operations}`).join(', ')} |`);
+  out.push('');
+  if (last) {
+    out.push(`CPU of the last round, change (${seconds(last.change.cpu.wallMs)}):`, '');
+    renderCpu(out, last.change.cpu, last.change.vnfcSteps);
+    out.push(`and its floor (${seconds(last.floor.cpu.wallMs)}):`, '');
+    renderCpu(out, last.floor.cpu, last.floor.steps);
+  }
 }
+
+function renderWaiting(out: string[], w: WaitingResult): void {
+  out.push('## 9. Thousands of operations waiting at the EM, one worker', '');
+  out.push(`${fmt(w.operations)} VNF instances of one VNFC each; ${fmt(w.operations)} change operations POSTed through the in-process gateway (16 at a time, all admitted in ${seconds(w.admissionMs)}); the EM answers every coordination 202 with Retry-After: ${w.retryAfterS} and ${w.polls} more 202 polls before the 200, so every operation waits ≥ ${seconds(w.minimumOperationMs, 0)}, all at once. One worker process, as in figure 3, on the main server (timer queue read ahead 10 ms). Lateness of a re-request = its arrival at the EM − (arrival of the previous request of the same coordination + ${w.retryAfterS} s). Two loops GET a random operation's op occ meanwhile, pausing ${GET_PAUSE_MS} ms after each answer.`, '');
+  out.push('| | |', '|---|---|');
+  out.push(`| operations completed | **${fmt(w.completed)} / ${fmt(w.operations)}**${w.capped ? ` — **the benchmark stopped waiting after ${fmt(w.capMs / 60000, 0)} min**` : ''} |`);
+  out.push(`| setup (VIM stacks + inventory) | ${seconds(w.setupMs)} |`);
+  out.push(`| POST latency p50 / p99 | ${ms(w.postP50Ms, 0)} / ${ms(w.postP99Ms, 0)} |`);
+  out.push(`| wall time, first POST → last completion | ${seconds(w.wallMs)} |`);
+  out.push(`| operation time p50 / max (least possible ${seconds(w.minimumOperationMs, 0)}) | ${seconds(w.operationP50Ms)} / ${seconds(w.operationMaxMs)} |`);
+  out.push(`| Retry-After lateness | ${fmt(w.lateness.samples)} waits: p50 ${ms(w.lateness.p50Ms, 0)}, p90 ${ms(w.lateness.p90Ms, 0)}, **p99 ${ms(w.lateness.p99Ms, 0)}**, max ${ms(w.lateness.maxMs, 0)}, early ${w.lateness.early} |`);
+  out.push(`| EM requests | ${fmt(w.emRequests)} |`);
+  out.push(`| worker peak RSS (VmHWM) | **${mib(w.workerPeakRss)}** (${mib(w.workerReadyRss)} when it started polling; highest sampled VmRSS ${mib(w.workerSampledPeakRss)}) |`);
+  out.push(`| GET op occ during the run | ${w.getSamples} samples, p50 ${ms(w.getP50Ms, 0)}, **p99 ${ms(w.getP99Ms, 0)}**, errors ${w.getErrors}${w.getErrorKinds.length ? ` (${[...new Set(w.getErrorKinds)].slice(0, 3).join('; ')})` : ''} |`);
+  out.push('');
+  renderCpu(out, w.cpu, w.operations);
+}
+
+function plural(n: number, noun: string): string {
+  return `${fmt(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function ratio(r: RatioSpread): string {
+  return `${fmt(r.median, 2)}× (${fmt(r.min, 2)}–${fmt(r.max, 2)})`;
+}
+
+const CPU_PART_LABELS: Record<string, string> = {
+  other: 'everything else on the machine (other users included)',
+  harness: 'benchmark process (gateway, EM, client)',
+  temporal: 'Temporal dev server',
+  vim: 'VIM simulator process',
+  worker: 'worker',
+  floorWorker: 'floor worker',
+};
 
 function renderCpu(out: string[], cpu: CpuReport, steps: number): void {
   out.push(`CPU time over the ${seconds(cpu.wallMs)} window (from /proc; the machine has ${fmt(cpu.wallMs * 2 / 1000, 0)} CPU-s on 2 cores; load average ${cpu.loadBefore.toFixed(1)} → ${cpu.loadAfter.toFixed(1)}):`, '');
   out.push('| process | CPU | per VNFC step |', '|---|---|---|');
   for (const [name, cpuMs] of Object.entries(cpu.parts)) {
-    const label = name === 'other' ? 'everything else on the machine (other users included)' : name === 'harness' ? 'benchmark process (gateway, EM, client)' : name === 'temporal' ? 'Temporal dev server' : name === 'vim' ? 'VIM simulator process' : name;
+    const label = CPU_PART_LABELS[name] ?? name;
     out.push(`| ${label} | ${seconds(cpuMs)} | ${ms(cpuMs / Math.max(1, steps), 1)} |`);
   }
   out.push('');

@@ -26,6 +26,7 @@ import { PROJECT_ROOT } from './project-root.ts';
 import { prepareDataDir } from './persistence/data-dir.ts';
 import { Supervisor } from './supervisor.ts';
 import { temporalConnectionOptions } from './temporal-connection.ts';
+import { workerNodeArgs } from './worker-heap.ts';
 
 const supervisor = new Supervisor({
   log: (line) => console.log(line),
@@ -38,8 +39,8 @@ function startPart(name: string, command: string, args: string[], env: NodeJS.Pr
   supervisor.start({ name, command, args, cwd: PROJECT_ROOT, env: { ...process.env, VNFM_EMBEDDED: '1', ...env } });
 }
 
-function startNodePart(name: string, entry: string, env: NodeJS.ProcessEnv): void {
-  startPart(name, process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, entry)], env);
+function startNodePart(name: string, entry: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): void {
+  startPart(name, process.execPath, [...nodeArgs, '--import', 'tsx', join(PROJECT_ROOT, entry)], env);
 }
 
 async function stopAll(exitCode: number): Promise<void> {
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
   const shared = {
     TEMPORAL_ADDRESS: temporalAddress, DATA_DIR: config.DATA_DIR, VIM_AUTH_URL: `${vimUrl}/identity/v3`, KUBERNETES_CA_FILE: kubernetesPki.caFile,
   };
-  startNodePart('worker', 'src/worker.ts', { ...shared, ...scriptSandboxEnv() });
+  startNodePart('worker', 'src/worker.ts', { ...shared, ...scriptSandboxEnv() }, workerNodeArgs(config));
   const credentials = embeddedCredentials(config.DATA_DIR);
   startNodePart('gateway', 'src/gateway/main.ts', { ...shared, ...credentialsEnv(credentials) });
   const apiRoot = gatewayApiRoot(config);

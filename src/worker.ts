@@ -15,7 +15,9 @@ import type { SandboxPolicy } from './scripts/sandbox.ts';
 import { describeStores, openStores, type VnfmStores } from './stores.ts';
 import { describeTemporalConnection, temporalConnectionOptions, TemporalSettingsError } from './temporal-connection.ts';
 import { loadWorkflowBundle, WorkflowBundleError } from './workflow-bundle.ts';
+import { instanceTaskQueue } from './workflows/messages.ts';
 import { prepareDataDir } from './persistence/data-dir.ts';
+import { workerNodeArgs } from './worker-heap.ts';
 
 
 export function createActivityDependencies(config: Env, stores: Pick<VnfmStores, 'inventory' | 'subscriptions' | 'packages'>) {
@@ -88,25 +90,52 @@ export async function createWorker(config: Env, overrides: Partial<WorkerOptions
 }
 
 /**
- * V8 lets a heap fill with garbage up to a limit sized from the machine's memory (GiBs here)
- * before it collects hard; the worker's workflow thread produces garbage on every activation.
- * Set before the SDK creates that thread, this limit applies to it: room for the cache (0.3 MiB
- * per cached workflow, measured) twice over, plus the SDK. Measured at 500 concurrent operations:
- * peak RSS 1,062 MiB without a limit, 710 MiB with 512 MiB. An explicit --max-old-space-size wins.
+ * Entities kept in memory by the admission worker. Each admission is two short workflow tasks of
+ * one entity; one not in the cache is replayed from its short history, which costs less than
+ * the memory of keeping every instance's entity (0.3 MiB each).
  */
-function boundWorkflowThreadHeap(config: Env): void {
+const ADMISSION_CACHED_WORKFLOWS = 50;
+
+/**
+ * The worker of the admission queue (instanceTaskQueue): the instance entities only, no
+ * activities, with workflow task slots and a workflow thread of its own, so that admitting an
+ * operation (202 or 409) never waits behind the operations' tasks, however many are queued.
+ */
+export async function createAdmissionWorker(config: Env, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {
+  const dataConverter = codecDataConverter(config);
+  const workflowCode = overrides.workflowBundle || overrides.workflowsPath
+    ? {}
+    : { workflowBundle: loadWorkflowBundle(config.WORKFLOW_BUNDLE_DIR) };
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: instanceTaskQueue(config.TEMPORAL_TASK_QUEUE),
+    ...workflowCode,
+    dataConverter,
+    maxCachedWorkflows: ADMISSION_CACHED_WORKFLOWS,
+    ...overrides,
+  });
+}
+
+/**
+ * A worker started without the launchers' bound (`npm run worker`, a hand-made command) gets it
+ * for its workflow threads at least: set before the SDK creates them, it applies to them (the
+ * main thread's heap is sized at Node's start). An explicit --max-old-space-size wins.
+ */
+export function boundWorkflowThreadHeap(config: Env): void {
   if ([...process.execArgv, config.NODE_OPTIONS ?? ''].some((arg) => arg.includes('--max-old-space-size'))) return;
-  const cachedWorkflows = config.WORKER_MAX_CACHED_WORKFLOWS;
-  setFlagsFromString(`--max-old-space-size=${256 + Math.ceil(cachedWorkflows * 0.5)}`);
+  setFlagsFromString(workerNodeArgs(config)[0] as string);
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
   prepareDataDir(config.DATA_DIR);
   boundWorkflowThreadHeap(config);
-  const worker = await createWorker(config);
-  console.log(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${describeTemporalConnection(config)}; records: ${describeStores(config)}`);
-  await worker.run();
+  const workflowBundle = loadWorkflowBundle(config.WORKFLOW_BUNDLE_DIR);
+  const workers = [await createWorker(config, { workflowBundle }), await createAdmissionWorker(config, { workflowBundle })];
+  console.log(`worker polling task queues ${config.TEMPORAL_TASK_QUEUE} and ${instanceTaskQueue(config.TEMPORAL_TASK_QUEUE)} on ${describeTemporalConnection(config)}; records: ${describeStores(config)}`);
+  await Promise.all(workers.map((worker) => worker.run()));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -47,7 +47,6 @@ describe('change_vnfpkg', () => {
     expect(op.modificationsTriggeredByVnfPkgChange?.vnfdId).toBe(target.vnfd.vnfdId);
     expect((await system.inventory.instance(system.instance.id))?.vnfdId).toBe(target.vnfd.vnfdId);
     await recordHistory(system.client, opIdOf(location), 'change-sync-em');
-    await recordHistory(system.client, `${opIdOf(location)}/notifications`, 'change-notifier');
   });
 
   it('rolls every VNFC onto the new package with an asynchronous EM that is polled until it answers', async () => {

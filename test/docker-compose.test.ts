@@ -9,6 +9,7 @@ import { GATEWAY_NAMES, WORKER_NAMES } from '../src/cluster/topology.ts';
 import { TEMPORAL_SERVICES } from '../src/cluster/temporal.ts';
 import { Env } from '../src/config.ts';
 import { PROJECT_ROOT } from '../src/project-root.ts';
+import { workerNodeArgs } from '../src/worker-heap.ts';
 
 interface Service {
   build?: string | { context: string; dockerfile: string };
@@ -112,5 +113,12 @@ describe('docker-compose.yml', () => {
     for (const name of [...vnfmProcesses, 'temporal-namespace']) {
       for (const key of Object.keys(compose.services[name]?.environment ?? {})) expect(known.has(key), `${name}: ${key}`).toBe(true);
     }
+  });
+
+  it('runs the worker with the heap bound of the other launchers, on its command line (Dockerfile) or in NODE_OPTIONS (compose)', () => {
+    const bound = workerNodeArgs(Env.parse({}));
+    const dockerCmd = /^CMD (.*)$/m.exec(readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    expect(JSON.parse(dockerCmd ?? '[]')).toEqual(['node', ...bound, '--import', 'tsx', 'src/worker.ts']);
+    for (const worker of ['worker-a', 'worker-b']) expect(compose.services[worker]?.environment?.NODE_OPTIONS?.split(' '), worker).toEqual(bound);
   });
 });

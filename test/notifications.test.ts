@@ -2,6 +2,7 @@
 // gateway's subscription API, the operation workflow, its notifier workflow and real HTTP
 // subscribers on loopback (with Basic and OAuth 2.0 client-credentials authentication).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../src/http/listen.ts';
@@ -11,9 +12,11 @@ import {
   LccnNotification, LccnSubscription, VnfIdentifierCreationNotification, VnfIdentifierDeletionNotification, VnfLcmOperationOccurrenceNotification,
   type OperationNotificationDraft as NotificationDraft,
 } from '../src/notifications/models.ts';
+import { VNF_INSTANCE_ID, VNF_LCM_OPERATION } from '../src/search-attributes.ts';
 import type { VnfInstance } from '../src/sol003/models.ts';
 import { identifierNotifierWorkflowId } from '../src/workflows/messages.ts';
 import { notifySignal, type deliverOperationNotifications } from '../src/workflows/notifications.ts';
+import { recordHistory } from './support/histories.ts';
 import { changeRequest, operatorTask, opIdOf, postChange, startSystem, VNFLCM_HEADERS, waitForState, type TestSystem } from './support/system.ts';
 import { startTcpGate, upstreamOf, type TcpGate } from './support/tcp-gate.ts';
 import { eventually } from './support/wait.ts';
@@ -263,6 +266,32 @@ describe('subscription API', () => {
 });
 
 describe('notifications of an operation', () => {
+  it('start no notifier for an operation no subscription matches', async () => {
+    const instance = await freshInstance();
+    const opId = await change(instance);
+    const done = await waitForState(system, opId, ['COMPLETED', 'FAILED_TEMP']);
+    expect(done.operationState, done.error?.detail).toBe('COMPLETED');
+
+    await expect(system.client.workflow.getHandle(`${opId}/notifications`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('start the notifier with the first notification a subscription wants, and it carries the operation\'s search attributes', async () => {
+    const instance = await freshInstance();
+    const resultsOnly = await startSubscriber();
+    await subscribe({ callbackUri: resultsOnly.url, filter: forInstance(instance, { operationStates: ['COMPLETED'] }) });
+
+    const opId = await change(instance);
+    await waitForState(system, opId, ['COMPLETED']);
+    await notifierEnded(opId);
+
+    expect(sequence(resultsOnly)).toEqual(['COMPLETED/RESULT']);
+    const notifier = await system.client.workflow.getHandle(`${opId}/notifications`).describe();
+    expect(notifier.typedSearchAttributes.get(VNF_INSTANCE_ID)).toBe(instance.id);
+    expect(notifier.typedSearchAttributes.get(VNF_LCM_OPERATION)).toBe('CHANGE_VNFPKG');
+    await recordHistory(system.client, opId, 'change-subscribed');
+    await recordHistory(system.client, `${opId}/notifications`, 'change-notifier');
+  });
+
   it('sends START then RESULT, in order, to each matching subscription, with its authentication; other filters receive nothing', async () => {
     const instance = await freshInstance();
     const basic = { userName: 'nfvo', password: 'basic-pw' };

@@ -140,7 +140,9 @@ describe('npm start', () => {
     const started = await api('POST', `/vnflcm/v2/vnf_instances/${SAMPLE_VNF_INSTANCE_ID}/change_vnfpkg`, changeRequest());
     expect(started.status, started.text).toBe(202);
     const opOcc = new URL(String(started.headers.location)).pathname;
-    await eventually('the EM holds a coordination', async () => (JSON.parse(await em('GET', '/admin/requests')) as { apiRequests: number }).apiRequests > 0);
+    // A coordination POST, not any lcmcoord request: `npm start` itself probed the EM's api_versions when it came up.
+    await eventually('the EM holds a coordination', async () => (JSON.parse(await em('GET', '/admin/requests')) as { requests: { method: string; path: string }[] })
+      .requests.some((r) => r.method === 'POST' && r.path.endsWith('/coordinations')));
 
     const [worker, gateway] = [pidOf('worker'), pidOf('gateway')];
     process.kill(worker!, 'SIGKILL');

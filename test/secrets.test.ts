@@ -3,6 +3,8 @@
 // payload key (the Temporal history as exported, the worker's and the servers' logs, the API),
 // and must be inside the encrypted history input (so the search is not vacuous).
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -11,6 +13,7 @@ import type { VnfPackageRecord } from '../src/inventory/store.ts';
 import {
   changeRequest, opIdOf, postChange, startSystem, testDataConverter, VNFLCM_HEADERS, waitForState, type TestSystem,
 } from './support/system.ts';
+import { eventually } from './support/wait.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process.ts';
 
 const MARKER = `S3cr3t-${randomBytes(8).toString('hex')}`;
@@ -20,7 +23,19 @@ const OAUTH_CLIENT = 'vnfm-client';
 const lines: string[] = [];
 let system: TestSystem;
 let worker: WorkerProcess;
+/** An NFVO subscribed to the operation: its notifier runs, and what it is sent is searched too. */
+const notified: string[] = [];
+let subscriber: Server;
 beforeAll(async () => {
+  subscriber = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.method === 'POST') notified.push(Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => subscriber.listen(0, '127.0.0.1', resolve));
   system = await startSystem('secrets', {
     withoutWorker: true,
     log: (line) => lines.push(line), // VIM simulator, reference EM and gateway
@@ -32,6 +47,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.kill('SIGKILL');
   await system?.close();
+  subscriber.closeAllConnections();
+  await new Promise((resolve) => subscriber.close(resolve));
 });
 
 /** Every string and byte field of a decoded protobuf message (bytes read as UTF-8), so plaintext inside payload bytes is found too. */
@@ -53,6 +70,14 @@ it('keeps the VNFC password, the EM password and the OAuth client secret out of 
     instanceId: crypto.randomUUID(), layout: { VDU1: 1, VDU2: 1 },
   });
   system.em.behaviours.set({ default: { mode: 'async', polls: 1, retryAfter: 1 } });
+  const subscription = await request(`${system.gatewayUrl}/vnflcm/v2/subscriptions`, {
+    method: 'POST', headers: VNFLCM_HEADERS,
+    body: JSON.stringify({
+      callbackUri: `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/notifications`,
+      filter: { vnfInstanceSubscriptionFilter: { vnfInstanceIds: [instance.id] } },
+    }),
+  });
+  expect(subscription.statusCode, await subscription.body.text()).toBe(201);
   const body = changeRequest(system, system.packages[1]!.vnfd.vnfdId, { password: MARKER });
   const [vdu1, vdu2] = (body.additionalParams as { vdu_params: { new_vnfc_param: Record<string, unknown>; old_vnfc_param: Record<string, unknown> }[] }).vdu_params;
   const basic = { authType: ['BASIC'], paramsBasic: { userName: EM_USER, password: MARKER } };
@@ -90,6 +115,9 @@ it('keeps the VNFC password, the EM password and the OAuth client secret out of 
   const history = await handle.fetchHistory();
   const description = await handle.describe();
   const notifier = await system.client.workflow.getHandle(`${opId}/notifications`).fetchHistory();
+  // What the NFVO was sent (FULL verbosity: the operation with its parameters), once the result is delivered.
+  await eventually('the COMPLETED notification delivered to the subscriber', () => notified.some((n) => n.includes('"COMPLETED"')));
+  expect(where(notified)).toEqual([]);
   expect(where([historyToJSON(history), historyToJSON(notifier), ...texts(history), ...texts(notifier), ...texts(description.raw)])).toEqual([]);
   expect(texts(history)).toContain('binary/encrypted'); // payload bytes were read, and they are ciphertext
 

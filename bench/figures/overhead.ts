@@ -1,15 +1,18 @@
 // Figure 1: orchestration overhead per VNFC. One change_vnfpkg over 50 VNFCs (zero-delay VIM,
 // synchronous EM), started through the gateway's POST, against the engine floor measured on the
 // same server in the same run: a workflow running the change's activities as no-ops, one after
-// another, regular and local ones in the change's order. Rounds alternate change and floor so
-// machine noise hits both.
+// another, regular and local ones in the change's order. Rounds alternate change and floor
+// (A/B/A/B) so machine noise hits both, and nothing else of the benchmark runs beside them.
 import { execFileSync } from 'node:child_process';
 import { Client } from '@temporalio/client';
-import { activityPlan, completed, allRuns, changeRequest, postChange, spanMs } from '../lib/ops.ts';
+import { completed, allRuns, changeRequest, floorPlan, planCounts, postChange, spanMs } from '../lib/ops.ts';
 import { Stage, type BenchContext } from '../lib/parts.ts';
+import type { FloorStep } from '../workflows/floor.ts';
 import { median } from '../lib/stats.ts';
 
 export const VNFCS = 50;
+/** Change/floor pairs, A/B/A/B; the ratio is their median. */
+const ROUNDS = { quick: 3, full: 5 };
 
 export interface OverheadRound {
   /** Server-side span of the change, first event of the first run to the last of the last run. */
@@ -20,7 +23,7 @@ export interface OverheadRound {
   activities: number;
   localActivities: number;
   /** The change's activities in order, 'A' regular, 'L' local: what the floor runs as no-ops. */
-  plan: string;
+  plan: FloorStep[];
   events: number;
   runs: number;
   floorMs: number;
@@ -38,6 +41,8 @@ export interface OverheadResult {
   localActivitiesPerVnfc: number;
   eventsPerVnfc: number;
   ratio: number;
+  /** Lowest and highest change ÷ floor of the rounds. */
+  ratioRange: [number, number];
   ratioToCodecFloor: number;
   pythonStartMs: number;
   pythonStartSamples: number;
@@ -63,15 +68,14 @@ export async function orchestrationOverhead(ctx: BenchContext): Promise<Overhead
       await completed(ctx.client, opId);
       const endToEnd = performance.now() - started;
       const runs = await allRuns(ctx.client, opId);
-      const plan = activityPlan(runs);
+      const plan = floorPlan(runs);
+      const { activities, localActivities } = planCounts(plan);
       return {
-        changeMs: spanMs(runs), changeEndToEndMs: endToEnd, runs: runs.length, plan,
-        activities: [...plan].filter((k) => k === 'A').length,
-        localActivities: [...plan].filter((k) => k === 'L').length,
+        changeMs: spanMs(runs), changeEndToEndMs: endToEnd, runs: runs.length, plan, activities, localActivities,
         events: runs.reduce((n, r) => n + r.length, 0),
       };
     };
-    const runFloor = async (client: Client, taskQueue: string, plan: string) => {
+    const runFloor = async (client: Client, taskQueue: string, plan: FloorStep[]) => {
       const workflowId = `floor-${taskQueue}-${Date.now()}`;
       await client.workflow.execute('engineFloor', { workflowId, taskQueue, args: [plan] });
       return spanMs(await allRuns(client, workflowId));
@@ -83,7 +87,7 @@ export async function orchestrationOverhead(ctx: BenchContext): Promise<Overhead
     if (!ctx.quick) await runFloor(ctx.client, floorCodecQueue, warm.plan);
 
     const rounds: OverheadRound[] = [];
-    const count = ctx.quick ? 1 : 3;
+    const count = ctx.quick ? ROUNDS.quick : ROUNDS.full;
     for (let i = 0; i < count; i++) {
       const change = await runChange(VNFCS);
       const floorMs = await runFloor(plainClient, floorQueue, change.plan);
@@ -108,6 +112,7 @@ export async function orchestrationOverhead(ctx: BenchContext): Promise<Overhead
       localActivitiesPerVnfc: median(rounds.map((r) => r.localActivities)) / VNFCS,
       eventsPerVnfc: median(rounds.map((r) => r.events)) / VNFCS,
       ratio: median(rounds.map((r) => r.changeMs / r.floorMs)),
+      ratioRange: [Math.min(...rounds.map((r) => r.changeMs / r.floorMs)), Math.max(...rounds.map((r) => r.changeMs / r.floorMs))],
       ratioToCodecFloor: median(rounds.map((r) => r.changeMs / r.floorCodecMs)),
       pythonStartMs: python,
       pythonStartSamples: ctx.quick ? 5 : 15,

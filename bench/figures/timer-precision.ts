@@ -5,7 +5,7 @@
 // the arrival of the previous request stands for the time of its answer.
 import type { ReferenceEm } from '../../src/em/server.ts';
 import type { Client } from '@temporalio/client';
-import { allRuns, changeRequest, completed, eventTimeMs, postChange } from '../lib/ops.ts';
+import { allRuns, changeRequest, completed, durationMs, eventTimeMs, postChange } from '../lib/ops.ts';
 import { Stage, type BenchContext } from '../lib/parts.ts';
 import { max, percentile } from '../lib/stats.ts';
 
@@ -50,7 +50,7 @@ export async function timerPrecision(ctx: BenchContext, options: { operations: n
     const ops = await Promise.all(instances.map((i) => postChange(gateway.url, i.id, body)));
     await Promise.all(ops.map((op) => completed(ctx.client, op.opId)));
     const wallMs = performance.now() - started;
-    const lateness = latenessOf(em);
+    const lateness = latenessOf(em, RETRY_AFTER_S);
     const breakdown = await breakdownOf(ctx.client, ops.map((op) => op.opId));
     return {
       operations: options.operations,
@@ -71,7 +71,7 @@ export async function timerPrecision(ctx: BenchContext, options: { operations: n
 }
 
 /** Per coordination, in arrival order: every request after the first is due Retry-After after the one before. */
-function latenessOf(em: ReferenceEm): number[] {
+export function latenessOf(em: ReferenceEm, retryAfterS: number): number[] {
   const byCoordination = new Map<string, number[]>();
   for (const entry of em.requests.entries()) {
     if (!entry.coordinationId || !entry.path.startsWith('/lcmcoord/')) continue;
@@ -81,7 +81,7 @@ function latenessOf(em: ReferenceEm): number[] {
   }
   const lateness: number[] = [];
   for (const times of byCoordination.values()) {
-    for (let i = 1; i < times.length; i++) lateness.push((times[i] as number) - ((times[i - 1] as number) + RETRY_AFTER_S * 1000));
+    for (let i = 1; i < times.length; i++) lateness.push((times[i] as number) - ((times[i - 1] as number) + retryAfterS * 1000));
   }
   return lateness;
 }
@@ -119,10 +119,4 @@ async function breakdownOf(client: Client, opIds: string[]): Promise<LatenessBre
   }
   const p = (values: number[]): [number, number] => [percentile(values, 50), percentile(values, 99)];
   return { answerToTimer: p(answerToTimer), timerLate: p(timerLate), firedToRequest: p(firedToRequest), timers: timerLate.length };
-}
-
-function durationMs(duration: { seconds?: number | { toString(): string } | null; nanos?: number | null } | null | undefined): number {
-  if (!duration) return 0;
-  const seconds = duration.seconds ?? 0;
-  return (typeof seconds === 'number' ? seconds : Number(seconds.toString())) * 1000 + (duration.nanos ?? 0) / 1e6;
 }

@@ -5,6 +5,7 @@ import type { temporal } from '@temporalio/proto';
 import { Agent, request } from 'undici';
 import type { EmAuthentication } from '../../src/lcmcoord/models.ts';
 import type { OperationState } from '../../src/workflows/operation-state.ts';
+import type { FloorStep } from '../workflows/floor.ts';
 
 export const VNFLCM_HEADERS: Record<string, string> = { Version: '2.0.0', 'Content-Type': 'application/json', Accept: 'application/json' };
 
@@ -111,10 +112,29 @@ export function countEvents(runs: HistoryEvent[][], has: (e: HistoryEvent) => un
 /** Marker the SDK records for a local activity's result. */
 const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
-/** The activities of the runs in order: 'A' for a regular activity scheduled, 'L' for a local one. */
-export function activityPlan(runs: HistoryEvent[][]): string {
-  return runs.flat().map((e) => {
-    if (e.activityTaskScheduledEventAttributes) return 'A';
-    return e.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER ? 'L' : '';
-  }).join('');
+/**
+ * What the engine floor runs for these runs (bench/workflows/floor.ts): in history order, 'A'
+ * for a regular activity scheduled, 'L' for a local one, and each timer's duration in ms.
+ */
+export function floorPlan(runs: HistoryEvent[][]): FloorStep[] {
+  return runs.flat().flatMap((e): FloorStep[] => {
+    if (e.activityTaskScheduledEventAttributes) return ['A'];
+    if (e.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER) return ['L'];
+    const timer = e.timerStartedEventAttributes;
+    return timer ? [Math.max(1, Math.round(durationMs(timer.startToFireTimeout)))] : [];
+  });
+}
+
+export function planCounts(plan: readonly FloorStep[]): { activities: number; localActivities: number; timers: number } {
+  return {
+    activities: plan.filter((s) => s === 'A').length,
+    localActivities: plan.filter((s) => s === 'L').length,
+    timers: plan.filter((s) => typeof s === 'number').length,
+  };
+}
+
+export function durationMs(duration: { seconds?: number | { toString(): string } | null; nanos?: number | null } | null | undefined): number {
+  if (!duration) return 0;
+  const seconds = duration.seconds ?? 0;
+  return (typeof seconds === 'number' ? seconds : Number(seconds.toString())) * 1000 + (duration.nanos ?? 0) / 1e6;
 }

@@ -4,7 +4,7 @@
 // the VIM and inventory of one figure never slow the next.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { loadConfig, type Env } from '../../src/config.ts';
 import { startReferenceEm, type ReferenceEm, type ReferenceEmOptions } from '../../src/em/server.ts';
 import { createGatewayApp, type GatewayDependencies } from '../../src/gateway/app.ts';
 import { listenThenBuild } from '../../src/http/listen.ts';
+import { NEVER_REACHED } from '../../src/outbound/egress.ts';
 import { inventoryFile } from '../../src/inventory/location.ts';
 import { ensureSampleInstance } from '../../src/inventory/sample.ts';
 import { onboardSamplePackagesAsCsar } from '../../src/packages/onboard-samples.ts';
@@ -25,11 +26,13 @@ import { FileInventoryStore, type VnfInstanceRecord, type VnfPackageRecord } fro
 import { PROJECT_ROOT } from '../../src/project-root.ts';
 import { startVimSimulator } from '../../src/vim-simulator/server.ts';
 import type { ChangeVnfPkgTuning } from '../../src/lcm/change-vnfpkg-input.ts';
-import { createWorker } from '../../src/worker.ts';
+import { createAdmissionWorker, createWorker } from '../../src/worker.ts';
 import { loadWorkflowBundle } from '../../src/workflow-bundle.ts';
+import { workerNodeArgs } from '../../src/worker-heap.ts';
 import { productionDataConverter } from './production.ts';
 
 export const FLOOR_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/floor.ts', import.meta.url));
+const FLOOR_WORKER_ENTRY = fileURLToPath(new URL('../workflows/floor-worker.ts', import.meta.url));
 
 const quietLogger = {
   log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
@@ -141,6 +144,8 @@ export class Stage {
       DATA_DIR: this.dataDir,
       VIM_AUTH_URL: this.vim.authUrl,
       VNFM_CODEC_KEYS: this.ctx.codecKeys,
+      // The stage's EM and subscribers listen on loopback, which a deployment's egress policy denies.
+      VNFM_EGRESS_DENY: NEVER_REACHED.join(','),
       ...extra,
     };
   }
@@ -164,15 +169,19 @@ export class Stage {
     return em;
   }
 
-  /** The production worker (src/worker.ts createWorker) in this process, on the pre-built bundle. */
+  /**
+   * The production workers (src/worker.ts createWorker, and createAdmissionWorker for the instance
+   * entities) in this process, on the pre-built bundle.
+   */
   async startWorker(): Promise<Worker> {
-    const worker = await createWorker(this.config(), { workflowsPath: undefined, workflowBundle: this.ctx.bundles.vnfm });
-    const running = worker.run();
+    const code = { workflowsPath: undefined, workflowBundle: this.ctx.bundles.vnfm };
+    const workers = [await createWorker(this.config(), code), await createAdmissionWorker(this.config(), code)];
+    const running = Promise.all(workers.map((w) => w.run()));
     this.closers.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
     });
-    return worker;
+    return workers[0] as Worker;
   }
 
   /** The floor workflow's worker: one no-op activity, the plain or the project's data converter. */
@@ -195,6 +204,18 @@ export class Stage {
   /** `node --import tsx src/worker.ts`, configured through its environment as in production. */
   startWorkerProcess(label: string): WorkerProcess {
     const proc = new WorkerProcess(label, this.env());
+    this.closers.push(() => proc.stop());
+    return proc;
+  }
+
+  /**
+   * The engine floor's worker (bench/workflows/floor-worker.ts) as its own process, with the
+   * production worker's cache size and heap bound, polling `taskQueue`.
+   */
+  startFloorWorkerProcess(label: string, taskQueue: string): WorkerProcess {
+    const bundleFile = join(this.dataDir, 'floor-bundle.js');
+    writeFileSync(bundleFile, this.ctx.bundles.floor.code);
+    const proc = new WorkerProcess(label, this.env({ FLOOR_TASK_QUEUE: taskQueue, FLOOR_BUNDLE_FILE: bundleFile }), FLOOR_WORKER_ENTRY, /floor worker polling task queue/);
     this.closers.push(() => proc.stop());
     return proc;
   }
@@ -251,12 +272,15 @@ export class WorkerProcess {
   /** VmHWM when the worker was ready: the start-up part of the peak (bundling the workflow code). */
   readyHwm = 0;
 
-  constructor(readonly label: string, env: Record<string, string>) {
-    // BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the worker.
-    const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    this.child = spawnNode(join(PROJECT_ROOT, 'src/worker.ts'), env, false, nodeArgs);
+  constructor(readonly label: string, env: Record<string, string>, entry = join(PROJECT_ROOT, 'src/worker.ts'), ready = /worker polling task queue/) {
+    // As the launchers start it (src/worker-heap.ts), unless BENCH_WORKER_HEAP=in-process (the bound
+    // set from inside, workflow threads only, to compare). BENCH_WORKER_NODE_ARGS (e.g.
+    // `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the worker.
+    const launcherArgs = process.env.BENCH_WORKER_HEAP === 'in-process' ? [] : workerNodeArgs(loadConfig({ ...process.env, ...env }));
+    const nodeArgs = [...launcherArgs, ...process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []];
+    this.child = spawnNode(entry, env, false, nodeArgs);
     this.output = collect(this.child);
-    this.ready = waitForLine(this.child, this.output, /worker polling task queue/, `worker ${label}`).then(() => {
+    this.ready = waitForLine(this.child, this.output, ready, `worker ${label}`).then(() => {
       this.readyHwm = this.memory().hwm;
     });
   }

@@ -2,7 +2,7 @@
 // and `temporal workflow show` see only ciphertext. The whole Payload (metadata + data) is
 // encrypted, so even its encoding is hidden; the outer payload says only `binary/encrypted` and
 // which key encrypted it.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 // CommonJS package: Node's ESM loader sees only its default export.
@@ -40,8 +40,29 @@ export interface EncryptionCodecOptions {
   acceptPlaintext?: boolean;
 }
 
+/**
+ * IVs cut from a pool of random bytes, refilled from the CSPRNG a few hundred IVs at a time: as
+ * random as one randomBytes() per payload, without a call into OpenSSL for each (measured: a
+ * tenth of the codec's time on the worker went there).
+ */
+class IvSource {
+  private readonly pool = Buffer.alloc(IV_BYTES * 512);
+  private offset = this.pool.length;
+
+  next(): Buffer {
+    if (this.offset + IV_BYTES > this.pool.length) {
+      randomFillSync(this.pool);
+      this.offset = 0;
+    }
+    const iv = Buffer.from(this.pool.subarray(this.offset, this.offset + IV_BYTES));
+    this.offset += IV_BYTES;
+    return iv;
+  }
+}
+
 export class EncryptionCodec implements PayloadCodec {
   private readonly acceptPlaintext: boolean;
+  private readonly ivs = new IvSource();
 
   constructor(private readonly keyring: Keyring, options: EncryptionCodecOptions = {}) {
     this.acceptPlaintext = options.acceptPlaintext ?? false;
@@ -67,7 +88,7 @@ export class EncryptionCodec implements PayloadCodec {
 
   private encrypt(payload: Payload): Payload {
     const { id, key } = this.keyring.current;
-    const iv = randomBytes(IV_BYTES);
+    const iv = this.ivs.next();
     const cipher = createCipheriv(CIPHER, key, iv, { authTagLength: TAG_BYTES });
     // The key id is authenticated too: moving a payload under another key id fails to decrypt.
     cipher.setAAD(Buffer.from(id, 'utf8'));

@@ -1,10 +1,10 @@
-// Renders the workflow's operation state as the SOL003 VnfLcmOpOcc resource.
+// Renders the view of an operation occurrence (src/workflows/occurrence-view.ts) as the SOL003
+// VnfLcmOpOcc resource.
 import { operatorTaskRefusal, type OperatorTaskName } from '../lcm/operation-lifecycle.ts';
 import type { VnfLcmOpOcc } from '../sol003/models.ts';
-import { affectedVnfcsOf } from '../workflows/affected-vnfcs.ts';
-import type { OperationState } from '../workflows/operation-state.ts';
+import type { OccurrenceView } from '../workflows/occurrence-view.ts';
 
-export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpOcc {
+export function toVnfLcmOpOcc(state: OccurrenceView, apiRoot: string): VnfLcmOpOcc {
   const self = `${apiRoot}/vnflcm/v2/vnf_lcm_op_occs/${state.vnfLcmOpOccId}`;
   // Task links appear only while the task is allowed (SOL003 §5.5.2.13), by the workflow's own rule.
   const taskLinks = (['retry', 'rollback', 'fail', 'cancel'] as const satisfies readonly OperatorTaskName[])
@@ -22,7 +22,7 @@ export function toVnfLcmOpOcc(state: OperationState, apiRoot: string): VnfLcmOpO
     isCancelPending: state.isCancelPending ?? false,
     ...(state.cancelMode ? { cancelMode: state.cancelMode } : {}),
     ...(state.error ? { error: state.error } : {}),
-    resourceChanges: { affectedVnfcs: affectedVnfcsOf(state) },
+    resourceChanges: { affectedVnfcs: state.affectedVnfcs },
     ...(state.operation === 'CHANGE_VNFPKG' && state.operationState === 'COMPLETED' ? { modificationsTriggeredByVnfPkgChange: state.target } : {}),
     ...(state.changedInfo && state.operationState === 'COMPLETED' ? { changedInfo: state.changedInfo } : {}),
     lcmCoordinations: state.lcmCoordinations,

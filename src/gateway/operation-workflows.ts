@@ -7,7 +7,7 @@ import { HttpProblem } from '../http/problem.ts';
 import { OPERATION_WORKFLOW_TYPES } from '../lcm/operation-lifecycle.ts';
 import type { changeVnfPkg } from '../workflows/change-vnfpkg.ts';
 import { operationQuery } from '../workflows/messages.ts';
-import type { OperationState } from '../workflows/operation-state.ts';
+import { OCCURRENCE_MEMO, occurrenceView, type OccurrenceView } from '../workflows/occurrence-view.ts';
 import { queryWhenReady } from './temporal-errors.ts';
 
 export interface OperationWorkflows {
@@ -20,10 +20,17 @@ export interface OperationWorkflows {
 const OCCURRENCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WORKFLOW_TYPES: ReadonlySet<string> = new Set(Object.values(OPERATION_WORKFLOW_TYPES));
 
-/** The operation's state: the result of a finished workflow, the query answer of a running one. */
-export async function operationSnapshot(deps: OperationWorkflows, id: string): Promise<OperationState> {
-  const { handle, finished } = await occurrence(deps, id);
-  return finished ? handle.result() : queryWhenReady(() => handle.query(operationQuery));
+/**
+ * What a reader sees of the operation: the view the workflow keeps in its memo, read from the
+ * server with the describe that finds the occurrence, so no reader waits for a worker, however
+ * busy. Runs that keep no view (started before it existed, or with a view too large for a memo)
+ * are read as before: the result of a finished workflow, the query answer of a running one.
+ */
+export async function operationSnapshot(deps: OperationWorkflows, id: string): Promise<OccurrenceView> {
+  const { handle, finished, memo } = await occurrence(deps, id);
+  const published = memo?.[OCCURRENCE_MEMO] as OccurrenceView | undefined;
+  if (published) return published;
+  return occurrenceView(await (finished ? handle.result() : queryWhenReady(() => handle.query(operationQuery))));
 }
 
 /** Runs a task on an operation's workflow: unknown → 404, finished or refused → 409. */
@@ -40,7 +47,9 @@ export async function withOperation<T>(deps: OperationWorkflows, id: string, cal
   }
 }
 
-async function occurrence(deps: OperationWorkflows, id: string): Promise<{ handle: WorkflowHandle<typeof changeVnfPkg>; finished: boolean }> {
+async function occurrence(
+  deps: OperationWorkflows, id: string,
+): Promise<{ handle: WorkflowHandle<typeof changeVnfPkg>; finished: boolean; memo?: Record<string, unknown> }> {
   if (!OCCURRENCE_ID.test(id)) throw notFound(id);
   const handle = deps.client.workflow.getHandle<typeof changeVnfPkg>(id);
   const description = await handle.describe().catch((err: unknown) => {
@@ -48,7 +57,7 @@ async function occurrence(deps: OperationWorkflows, id: string): Promise<{ handl
     throw err;
   });
   if (!WORKFLOW_TYPES.has(description.type) || description.taskQueue !== deps.taskQueue) throw notFound(id);
-  return { handle, finished: description.status.name === 'COMPLETED' };
+  return { handle, finished: description.status.name === 'COMPLETED', memo: description.memo };
 }
 
 function notFound(id: string): HttpProblem {

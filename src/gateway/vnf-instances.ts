@@ -15,7 +15,7 @@ import type { InstantiateVnfInput, ModifyVnfInfoInput, TerminateVnfInput } from 
 import type { IdentifierNotificationDraft } from '../notifications/models.ts';
 import { kubernetesInstantiateStart, kubernetesTerminateStart } from './kubernetes-requests.ts';
 import {
-  activeOperationQuery, identifierNotifierWorkflowId, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId,
+  activeOperationQuery, identifierNotifierWorkflowId, instanceTaskQueue, operationEndedSignal, startOperationUpdate, vnfInstanceWorkflowId,
 } from '../workflows/messages.ts';
 import type { deliverOperationNotifications } from '../workflows/notifications.ts';
 import type { StartOperation } from '../workflows/start-operation.ts';
@@ -195,12 +195,14 @@ export async function startOperation(
 ): Promise<void> {
   // A with-start operation is single-use: each submission gets its own. Resolves to the
   // entity's refusal, or undefined once the operation started.
+  // The entity runs on its own queue (admission never waits behind the operations' backlog); the
+  // operation runs on the VNFM's.
   const submit = (): Promise<string | undefined> => deps.client.workflow.executeUpdateWithStart(startOperationUpdate, {
-    args: [start],
+    args: [{ ...start, operationTaskQueue: deps.taskQueue }],
     startWorkflowOperation: new WithStartWorkflowOperation<typeof vnfInstanceLcm>('vnfInstanceLcm', {
       workflowId: vnfInstanceWorkflowId(vnfInstanceId),
-      taskQueue: deps.taskQueue,
-      args: [{ vnfInstanceId, operationsStarted: 0 }],
+      taskQueue: instanceTaskQueue(deps.taskQueue),
+      args: [{ vnfInstanceId, operationsStarted: 0, onAdmissionQueue: true }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `LCM operations of VNF instance ${vnfInstanceId}, one at a time`,
     }),

@@ -73,6 +73,15 @@ export const inventory = proxyActivities<InventoryActivities>({
 });
 
 /**
+ * Which subscriptions a notification is for (a read of the VNFM's own store): an operation asks
+ * it in its own workflow task before it starts a notifier, so that nobody subscribed costs nothing.
+ */
+export const notificationReads = proxyLocalActivities<NotificationActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+});
+
+/**
  * Subscriber deliveries (one POST each). A subscriber may be down for a while: back off to one
  * attempt a minute and keep trying for a day; the notifier workflow shortens this for a
  * subscriber that has already exhausted a day (see notifications.ts).

@@ -13,13 +13,13 @@
 // the step (and the VNFC) that failed. `rollback` switches the load balancer back to blue if a
 // switch to green was started, then deletes the green groups; it is refused once blue removal
 // has begun. Cancel works as for the rolling update: GRACEFUL between steps, FORCEFUL at once.
-import { continueAsNew } from '@temporalio/workflow';
+import { makeContinueAsNewFunc } from '@temporalio/workflow';
 import type { ParsedChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
-import { redactSecrets } from '../sol003/redact.ts';
 import { inventory, loadBalancer, vim, vimReads } from './activities.ts';
 import type { BlueGreenProgress, BlueGreenVnfc, StackUpdate, SwitchPhase } from './blue-green-state.ts';
 import { ChangeContext, type VnfcSide } from './change-context.ts';
 import { cancelOpenCoordination, coordinateVnfc } from './coordination.ts';
+import { destinationIdentity, occurrenceStartTime, startingState } from './initial-state.ts';
 import { OperationOccurrence } from './operation-occurrence.ts';
 import type { OperationState, VnfcProgress } from './operation-state.ts';
 import { asStep, StepFailure } from './step-failure.ts';
@@ -36,7 +36,7 @@ export async function changeBlueGreen(input: ParsedChangeVnfPkgInput, resumed?: 
     links: input.links,
     historyEventLimit: input.tuning.historyEventLimit,
     // The same workflow type (changeVnfPkg) goes on, and finds its way here again by upgrade_type.
-    continueAsNew: (next) => continueAsNew(input, next),
+    continueAsNew: (next, memo) => makeContinueAsNewFunc<typeof changeVnfPkg>(memo ? { memo } : {})(input, next),
   });
   const ctx = new BlueGreenContext(input, occurrence);
   return occurrence.perform({
@@ -281,24 +281,10 @@ function names(list: string[]): string {
 }
 
 function initialState(input: ParsedChangeVnfPkgInput): OperationState {
-  const now = new Date().toISOString();
-  const { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion } = input.target;
   return {
-    vnfLcmOpOccId: input.vnfLcmOpOccId,
-    vnfInstanceId: input.vnfInstanceId,
-    operation: 'CHANGE_VNFPKG',
-    operationParams: redactSecrets(input.request),
-    target: { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion },
-    operationState: 'STARTING',
-    stateEnteredTime: now,
-    startTime: now,
-    vnfcs: [],
+    ...startingState('CHANGE_VNFPKG', input, destinationIdentity(input.target), occurrenceStartTime()),
     blueGreen: {
       stage: 'LOCATING_BLUE', blue: [], green: [], blueGroups: [], greenGroups: [], greenRequested: false, switchToGreen: 'PENDING',
     },
-    lcmCoordinations: [],
-    rejectedLcmCoordinations: [],
-    details: 'starting',
-    runs: 1,
   };
 }

@@ -5,15 +5,15 @@
 // (operation-occurrence.ts) owns states, operator tasks and notifications; this file owns the
 // change itself and its rollback (the touched VNFCs in reverse order, through the old-VNFC
 // coordination path).
-import { ApplicationFailure, continueAsNew } from '@temporalio/workflow';
+import { ApplicationFailure, makeContinueAsNewFunc } from '@temporalio/workflow';
 import type { ChangeVnfPkgInput, ParsedChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
 import type { KubernetesChangeVnfPkgInput } from '../lcm/kubernetes-input.ts';
 import { withTuningDefaults } from '../lcm/change-vnfpkg-tuning.ts';
-import { redactSecrets } from '../sol003/redact.ts';
 import { inventory } from './activities.ts';
 import { changeBlueGreen } from './blue-green.ts';
 import { ChangeContext, type VnfcSide } from './change-context.ts';
 import { cancelOpenCoordinations, coordinateVnfc } from './coordination.ts';
+import { initialChangeState, occurrenceStartTime } from './initial-state.ts';
 import { changeVnfPkgOnKubernetes, isKubernetesChange } from './kubernetes-change.ts';
 import { OperationOccurrence } from './operation-occurrence.ts';
 import type { OperationState, VnfcProgress, VnfcStep } from './operation-state.ts';
@@ -25,14 +25,14 @@ export async function changeVnfPkg(rawInput: ChangeVnfPkgInput | KubernetesChang
   if (isKubernetesChange(rawInput)) return changeVnfPkgOnKubernetes(rawInput, resumed);
   const input = parseInput(rawInput);
   if (input.request.additionalParams.upgrade_type === 'BlueGreen') return changeBlueGreen(input, resumed);
-  const state = resumed ?? initialState(input);
+  const state = resumed ?? initialChangeState(input, occurrenceStartTime());
   state.runs += resumed ? 1 : 0;
   const occurrence = new OperationOccurrence({
     state,
     resumed: resumed !== undefined,
     links: input.links,
     historyEventLimit: input.tuning.historyEventLimit,
-    continueAsNew: (next) => continueAsNew<typeof changeVnfPkg>(input, next),
+    continueAsNew: (next, memo) => makeContinueAsNewFunc<typeof changeVnfPkg>(memo ? { memo } : {})(input, next),
   });
   const ctx = new ChangeContext(input, occurrence);
   return occurrence.perform({
@@ -120,37 +120,4 @@ function missingParts(raw: ChangeVnfPkgInput): string[] {
     ['links', typeof input?.links?.vnfLcmOpOcc === 'string' && typeof input.links.vnfInstance === 'string'],
   ];
   return checks.filter(([, ok]) => !ok).map(([name]) => name);
-}
-
-/** The rolling order: VNFCs of the VDUs in vdu_params, highest vnfcResourceInfo index first. */
-export function rollingOrder(input: ParsedChangeVnfPkgInput): VnfcProgress[] {
-  const vdus = new Set(input.request.additionalParams.vdu_params.map((p) => p.vdu_id));
-  return input.vnfcResourceInfo
-    .map((vnfc, index) => ({ ...vnfc, index }))
-    .filter((vnfc) => vdus.has(vnfc.vduId))
-    .reverse()
-    .map((vnfc) => ({
-      id: vnfc.id, vduId: vnfc.vduId, serverId: vnfc.serverId, ...(vnfc.vimConnectionId ? { vimConnectionId: vnfc.vimConnectionId } : {}),
-      index: vnfc.index, phase: 'PENDING', actionsDone: 0,
-    }));
-}
-
-function initialState(input: ParsedChangeVnfPkgInput): OperationState {
-  const now = new Date().toISOString();
-  const { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion } = input.target;
-  return {
-    vnfLcmOpOccId: input.vnfLcmOpOccId,
-    vnfInstanceId: input.vnfInstanceId,
-    operation: 'CHANGE_VNFPKG',
-    operationParams: redactSecrets(input.request),
-    target: { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion },
-    operationState: 'STARTING',
-    stateEnteredTime: now,
-    startTime: now,
-    vnfcs: rollingOrder(input),
-    lcmCoordinations: [],
-    rejectedLcmCoordinations: [],
-    details: 'starting',
-    runs: 1,
-  };
 }

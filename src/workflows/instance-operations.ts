@@ -5,11 +5,12 @@
 // the VNFM's record of the instance.
 import { sleep } from '@temporalio/workflow';
 import type { VnfInfoModifications } from '../sol003/models.ts';
-import { redactSecrets } from '../sol003/redact.ts';
 import { inventory, vim } from './activities.ts';
+import { initialInstanceOperationState, occurrenceStartTime } from './initial-state.ts';
 import { OperationOccurrence, type OccurrenceRun } from './operation-occurrence.ts';
 import type { OperationState } from './operation-state.ts';
 import { asStep, StepFailure } from './step-failure.ts';
+import type { VnfInfoModifications } from '../sol003/models.ts';
 import type { KubernetesInstantiateInput, KubernetesTerminateInput } from '../lcm/kubernetes-input.ts';
 import { instantiateOnKubernetes, terminateOnKubernetes } from './kubernetes-instance.ts';
 
@@ -91,7 +92,7 @@ export async function modifyVnfInfo(input: ModifyVnfInfoInput): Promise<Operatio
     describe(`modifying the information of VNF instance ${input.vnfInstanceId}`);
     await inventory.recordModification.executeWithOptions(
       { summary: `record the modifications of ${input.vnfInstanceId}` }, [{ vnfInstanceId: input.vnfInstanceId, changes: input.changes }]);
-  }, { changedInfo: redactSecrets(input.changes) });
+  });
 }
 
 async function waitForStack(stack: { name: string; id: string }, done: string, describe: (d: string) => void): Promise<void> {
@@ -111,16 +112,9 @@ async function waitForStack(stack: { name: string; id: string }, done: string, d
 export async function runOperation(
   operation: 'INSTANTIATE' | 'TERMINATE' | 'MODIFY_INFO', input: OperationBase,
   forward: (describe: (details: string) => void, occurrence: OperationOccurrence) => Promise<void>,
-  extra: Partial<OperationState> = {},
 ): Promise<OperationState> {
-  const now = new Date().toISOString();
   const occurrence = new OperationOccurrence({
-    state: {
-      vnfLcmOpOccId: input.vnfLcmOpOccId, vnfInstanceId: input.vnfInstanceId, operation,
-      operationParams: redactSecrets(input.request), target: input.vnfd,
-      operationState: 'STARTING', stateEnteredTime: now, startTime: now,
-      vnfcs: [], lcmCoordinations: [], rejectedLcmCoordinations: [], details: 'starting', runs: 1, ...extra,
-    },
+    state: initialInstanceOperationState(operation, input, occurrenceStartTime()),
     resumed: false,
     links: input.links,
   });

@@ -4,16 +4,16 @@
 // OpenStack (operation-occurrence.ts): FAILED_TEMP, retry at the pod that failed, rollback (the
 // source's objects back, then each Deployment back to the ReplicaSet it had, newest VDU first,
 // through the old-VNFC coordination path), cancel. changeVnfPkg hands a Kubernetes input here.
-import { ApplicationFailure, continueAsNew } from '@temporalio/workflow';
+import { ApplicationFailure, makeContinueAsNewFunc } from '@temporalio/workflow';
 import type { ChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
 import { withTuningDefaults } from '../lcm/change-vnfpkg-tuning.ts';
 import type { KubernetesChangeVnfPkgInput, ParsedKubernetesChangeVnfPkgInput } from '../lcm/kubernetes-input.ts';
-import { redactSecrets } from '../sol003/redact.ts';
 import { inventory, kubernetes, kubernetesReads } from './activities.ts';
 import type { VnfcSide } from './change-context.ts';
 import { cancelOpenCoordinations } from './coordination.ts';
 import { KubernetesChangeContext, type KubernetesOperationState } from './kubernetes-change-context.ts';
 import { rollWorkload, type WorkloadChange } from './kubernetes-rollout.ts';
+import { destinationIdentity, occurrenceStartTime, startingState } from './initial-state.ts';
 import { OperationOccurrence } from './operation-occurrence.ts';
 import type { OperationState } from './operation-state.ts';
 import { asStep } from './step-failure.ts';
@@ -31,7 +31,7 @@ export async function changeVnfPkgOnKubernetes(rawInput: KubernetesChangeVnfPkgI
     resumed: resumed !== undefined,
     links: input.links,
     historyEventLimit: input.tuning.historyEventLimit,
-    continueAsNew: (next) => continueAsNew<typeof changeVnfPkgOnKubernetes>(input, next),
+    continueAsNew: (next, memo) => makeContinueAsNewFunc<typeof changeVnfPkgOnKubernetes>(memo ? { memo } : {})(input, next),
   });
   const ctx = new KubernetesChangeContext(input, occurrence);
   return occurrence.perform({
@@ -169,24 +169,10 @@ function parseInput(raw: KubernetesChangeVnfPkgInput): ParsedKubernetesChangeVnf
 }
 
 function initialState(input: ParsedKubernetesChangeVnfPkgInput): KubernetesOperationState {
-  const now = new Date().toISOString();
-  const { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion } = input.target;
   const { order, vdus, vnfcsBefore } = input.kubernetes;
   return {
-    vnfLcmOpOccId: input.vnfLcmOpOccId,
-    vnfInstanceId: input.vnfInstanceId,
-    operation: 'CHANGE_VNFPKG',
-    operationParams: redactSecrets(input.request),
-    target: { vnfdId, vnfProvider, vnfProductName, vnfSoftwareVersion, vnfdVersion },
-    operationState: 'STARTING',
-    stateEnteredTime: now,
-    startTime: now,
-    vnfcs: [],
+    ...startingState('CHANGE_VNFPKG', input, destinationIdentity(input.target), occurrenceStartTime()),
     affectedVnfcs: [],
-    lcmCoordinations: [],
-    rejectedLcmCoordinations: [],
-    details: 'starting',
-    runs: 1,
     kubernetes: {
       objectsApplied: 0,
       objectsRestored: 0,

@@ -28,6 +28,15 @@ export function identifierNotifierWorkflowId(vnfInstanceId: string, event: 'crea
   return `vnf-instance/${vnfInstanceId}/${event}-notification`;
 }
 
+/**
+ * The entities' own task queue, beside the VNFM's: admitting an operation (two workflow tasks
+ * of the entity) never waits behind the backlog of the operations' tasks, and gets worker slots
+ * of its own (src/worker.ts runs a worker on each queue).
+ */
+export function instanceTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-admission`;
+}
+
 /** Admits an operation on the instance, or refuses it while another holds the instance. */
 export const startOperationUpdate = defineUpdate<{ vnfLcmOpOccId: string }, [StartOperation]>('startOperation');
 /** Sent by an operation workflow when it reaches a final state; frees the instance. */

@@ -1,15 +1,22 @@
 // The operation's side of its notifications: on each state change the operation builds the
 // VnfLcmOperationOccurrenceNotification (SOL003 §5.5.2.17) and hands it to its notifier
-// workflow (notifications.ts), starting the notifier the first time.
+// workflow (notifications.ts), starting the notifier with the first notification a subscription
+// matches: an operation nobody subscribed to starts no workflow and sends no signal.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   CancellationScope, ChildWorkflowCancellationType, getExternalWorkflowHandle, log, ParentClosePolicy, patched, startChild, uuid4,
 } from '@temporalio/workflow';
 import { START_STATES } from '../lcm/operation-lifecycle.ts';
 import type { OperationNotificationDraft as NotificationDraft } from '../notifications/models.ts';
+import { summaryOf } from '../notifications/summary.ts';
+import { VNF_INSTANCE_ID, VNF_LCM_OPERATION } from '../search-attributes.ts';
+import { notificationReads } from './activities.ts';
 import { affectedVnfcsOf } from './affected-vnfcs.ts';
 import { deliverOperationNotifications, NOTIFICATIONS_PATCH, notifierWorkflowId, notifySignal } from './notifications.ts';
 import type { OperationState } from './operation-state.ts';
+
+/** Operations recorded before it started a notifier for every operation, subscribed to or not. */
+export const NOTIFIER_WHEN_SUBSCRIBED_PATCH = 'notifier-when-subscribed';
 
 export interface OccurrenceLinks {
   vnfLcmOpOcc: string;
@@ -39,13 +46,28 @@ export class OccurrenceNotifications {
     if (!patched(NOTIFICATIONS_PATCH)) return Promise.resolve();
     const notification = operationNotification(this.state, this.links);
     // Not cancellable: cancelling the operation's work must not cancel telling the subscribers.
-    const next = this.previous.catch(() => undefined).then(() => CancellationScope.nonCancellable(() => this.handOver(notification)));
+    const next = this.previous.catch(() => undefined).then(() => CancellationScope.nonCancellable(() => this.send(notification)));
     this.previous = next;
     return next;
   }
 
+  /**
+   * Until a notifier exists, a notification goes only where a subscription wants it: the match
+   * is a local activity (no task through the server). Once the notifier has one notification it
+   * gets every later one, so that it sees the final result, and ends.
+   */
+  private async send(notification: NotificationDraft): Promise<void> {
+    if (!this.state.notifierStarted && patched(NOTIFIER_WHEN_SUBSCRIBED_PATCH)) {
+      const subscriptions = await notificationReads.matchingSubscriptions.executeWithOptions(
+        { summary: `subscriptions for ${notification.operationState} (${notification.notificationStatus})` }, [summaryOf(notification)]);
+      if (subscriptions.length === 0) return;
+    }
+    await this.handOver(notification);
+  }
+
   private async handOver(notification: NotificationDraft): Promise<void> {
     const workflowId = notifierWorkflowId(this.state.vnfLcmOpOccId);
+    this.state.notifierStarted = true;
     if (!this.notifierKnown) {
       this.notifierKnown = true;
       if (await this.startNotifier(workflowId, notification)) return;
@@ -72,6 +94,10 @@ export class OccurrenceNotifications {
         parentClosePolicy: ParentClosePolicy.ABANDON,
         cancellationType: ChildWorkflowCancellationType.ABANDON,
         staticSummary: `notifications of ${state.operation} ${state.vnfLcmOpOccId} (VNF ${state.vnfInstanceId})`,
+        // Found by the operation's own attributes in the Web UI (the state is the operation's alone).
+        ...(patched(NOTIFIER_WHEN_SUBSCRIBED_PATCH)
+          ? { typedSearchAttributes: [{ key: VNF_INSTANCE_ID, value: state.vnfInstanceId }, { key: VNF_LCM_OPERATION, value: state.operation }] }
+          : {}),
       });
       return true;
     } catch (err) {

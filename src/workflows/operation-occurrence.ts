@@ -11,7 +11,7 @@
 //                          ─ fail → FAILED
 import {
   allHandlersFinished, CancellationScope, condition, isCancellation, patched, setCurrentDetails, setHandler, sleep,
-  upsertSearchAttributes, workflowInfo,
+  upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { ProblemDetails } from '../http/problem.ts';
 import { reasonPhrase } from '../http/reason-phrases.ts';
@@ -21,6 +21,7 @@ import {
 import { VNF_INSTANCE_ID, VNF_LCM_OPERATION, VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
 import { cancelUpdate, failUpdate, operationQuery, retryUpdate, rollbackUpdate } from './messages.ts';
 import { reportEndToInstance } from './operation-end.ts';
+import { OCCURRENCE_MEMO, OCCURRENCE_VIEW_MAX_CHARS, occurrenceView } from './occurrence-view.ts';
 import { OccurrenceNotifications, type OccurrenceLinks } from './operation-notifications.ts';
 import type { OperationState } from './operation-state.ts';
 import { StepFailure } from './step-failure.ts';
@@ -48,12 +49,14 @@ export interface OccurrenceRun {
   links: OccurrenceLinks;
   /** Continue-as-new once a run's history passes this many events (checkpoint). */
   historyEventLimit?: number;
-  /** Continues the workflow as new with this state (the operation's own workflow function). */
-  continueAsNew?: (state: OperationState) => Promise<never>;
+  /** Continues the workflow as new with this state and memo (the operation's own workflow function). */
+  continueAsNew?: (state: OperationState, memo?: Record<string, unknown>) => Promise<never>;
 }
 
 /** Operations recorded before the lifecycle was shared set these attributes themselves, CHANGE_VNFPKG only. */
 const SEARCH_ATTRIBUTES_AT_START_PATCH = 'search-attributes-at-start';
+/** Runs recorded before the occurrence's view was kept in the memo publish nothing (the gateway queries them). */
+export const OCCURRENCE_MEMO_PATCH = 'occurrence-view-memo';
 
 export class OperationOccurrence {
   readonly state: OperationState;
@@ -62,6 +65,11 @@ export class OperationOccurrence {
   private chosenTask?: Exclude<OperatorTaskName, 'cancel'>;
   /** The scope the current direction runs in: a FORCEFUL cancel cancels it. */
   private running?: CancellationScope;
+  /** This run keeps the view in the memo (not in runs recorded before it did). */
+  private publishing = false;
+  /** The view as last published (JSON), and as it is now. */
+  private publishedView?: string;
+  private currentView = '';
 
   constructor(private readonly run: OccurrenceRun) {
     this.state = run.state;
@@ -71,6 +79,7 @@ export class OperationOccurrence {
   /** Runs the occurrence to a final state, and answers it. */
   async perform(bodies: OperationBodies): Promise<OperationState> {
     this.registerHandlers();
+    this.startPublishing();
     if (this.run.resumed) this.describe(this.state.details);
     else await this.begin();
 
@@ -119,7 +128,9 @@ export class OperationOccurrence {
     const info = workflowInfo();
     if (info.historyLength < historyEventLimit && !info.continueAsNewSuggested) return;
     await condition(allHandlersFinished);
-    await continueAsNew(this.state);
+    this.publish();
+    // The server does not carry a memo into the next run: the view goes with it, readable at once.
+    await continueAsNew(this.state, this.publishing ? workflowInfo().memo : undefined);
   }
 
   /**
@@ -190,6 +201,8 @@ export class OperationOccurrence {
     await this.enter(final);
     this.describe(details);
     await condition(allHandlersFinished);
+    // Now, in the same task as the result: a change left to the publisher would come after it.
+    this.publish();
     return this.state;
   }
 
@@ -206,6 +219,40 @@ export class OperationOccurrence {
     }
     upsertSearchAttributes([{ key: VNF_LCM_OPERATION_STATE, value: next }]);
     await this.notifications.announce();
+  }
+
+  // --- The view in the memo, for readers that must not wait for a worker (the gateway) ---
+
+  /**
+   * From now on, every change of the view is published in the workflow task that made it: the
+   * condition is evaluated after every job of every activation, so the memo is upserted in the
+   * same task as the change (a cancel accepted, a coordination recorded, a state entered), and
+   * never while nothing changed (a poll that only moved the next exchange time).
+   */
+  private startPublishing(): void {
+    if (!patched(OCCURRENCE_MEMO_PATCH)) return;
+    this.publishing = true;
+    // What the memo holds already (the entity's view of STARTING, or the previous run's) is not published again.
+    this.publishedView = JSON.stringify(workflowInfo().memo?.[OCCURRENCE_MEMO]);
+    // Not cancellable: a FORCEFUL cancel of the work must not stop the publishing of its outcome.
+    void CancellationScope.nonCancellable(async () => {
+      for (;;) {
+        await condition(() => this.viewChanged());
+        this.publish();
+      }
+    });
+  }
+
+  private viewChanged(): boolean {
+    this.currentView = JSON.stringify(occurrenceView(this.state));
+    return this.currentView !== this.publishedView;
+  }
+
+  /** Upserts the view if it changed since it was last published; a view too large for a memo is withdrawn. */
+  private publish(): void {
+    if (!this.publishing || !this.viewChanged()) return;
+    this.publishedView = this.currentView;
+    upsertMemo({ [OCCURRENCE_MEMO]: this.currentView.length <= OCCURRENCE_VIEW_MAX_CHARS ? occurrenceView(this.state) : undefined });
   }
 
   private allowedTasksInWords(): string {

@@ -84,4 +84,6 @@ export interface OperationState extends OccurrenceStanding {
   direction?: Direction;
   isCancelPending?: boolean;
   cancelMode?: 'GRACEFUL' | 'FORCEFUL';
+  /** A notifier took (or was started with) a notification of this occurrence: it gets every later one. */
+  notifierStarted?: boolean;
 }

@@ -10,6 +10,11 @@ interface StartCommon {
   staticSummary?: string;
   /** Markdown for the Temporal UI's detail view. */
   staticDetails?: string;
+  /**
+   * The task queue the operation's workflow runs on (the VNFM's); the entity itself runs on its
+   * own admission queue. Absent in submissions to entities that ran beside their operations.
+   */
+  operationTaskQueue?: string;
 }
 
 export type StartOperation =

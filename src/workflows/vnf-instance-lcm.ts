@@ -4,24 +4,32 @@
 // never both win: updates to one workflow run one at a time, and the validator sees the truth.
 import type { SearchAttributePair } from '@temporalio/common';
 import {
-  ParentClosePolicy, allHandlersFinished, condition, continueAsNew, setHandler, startChild, workflowInfo,
+  ParentClosePolicy, allHandlersFinished, condition, continueAsNew, log, makeContinueAsNewFunc, patched, setHandler, startChild,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { VNF_INSTANCE_ID, VNF_LCM_OPERATION, VNF_LCM_OPERATION_STATE } from '../search-attributes.ts';
 import { changeVnfPkg } from './change-vnfpkg.ts';
+import { initialOperationState } from './initial-state.ts';
 import { instantiateVnf, modifyVnfInfo, terminateVnf } from './instance-operations.ts';
-import { activeOperationQuery, operationEndedSignal, startOperationUpdate } from './messages.ts';
+import { activeOperationQuery, instanceTaskQueue, operationEndedSignal, startOperationUpdate } from './messages.ts';
+import { OCCURRENCE_MEMO, occurrenceView } from './occurrence-view.ts';
+import { OCCURRENCE_MEMO_PATCH } from './operation-occurrence.ts';
 import type { StartOperation } from './start-operation.ts';
 
 export interface VnfInstanceLcmState {
   vnfInstanceId: string;
   active?: string;
   operationsStarted: number;
+  /** Started on (or moved to) the admission queue; entities an earlier version started ran beside the operations. */
+  onAdmissionQueue?: boolean;
 }
 
 /** Operations per run before the entity continues as new (each costs a handful of events). */
 const OPERATIONS_PER_RUN = 200;
 
 export async function vnfInstanceLcm(state: VnfInstanceLcmState): Promise<void> {
+  /** An entity started beside the operations moves to the admission queue (see instanceTaskQueue). */
+  let moveTo: string | undefined;
   setHandler(activeOperationQuery, () => state.active);
   setHandler(operationEndedSignal, ({ vnfLcmOpOccId }) => {
     if (state.active === vnfLcmOpOccId) state.active = undefined;
@@ -35,6 +43,7 @@ export async function vnfInstanceLcm(state: VnfInstanceLcmState): Promise<void> 
       state.active = undefined;
       throw err;
     }
+    if (start.operationTaskQueue && !state.onAdmissionQueue && patched(OCCURRENCE_MEMO_PATCH)) moveTo = instanceTaskQueue(start.operationTaskQueue);
     return { vnfLcmOpOccId: start.vnfLcmOpOccId };
   }, {
     validator: (start: StartOperation) => {
@@ -46,8 +55,9 @@ export async function vnfInstanceLcm(state: VnfInstanceLcmState): Promise<void> 
   });
 
   const startedHere = state.operationsStarted;
-  await condition(() => (state.operationsStarted - startedHere >= OPERATIONS_PER_RUN || workflowInfo().continueAsNewSuggested)
-    && allHandlersFinished());
+  await condition(() => (state.operationsStarted - startedHere >= OPERATIONS_PER_RUN || workflowInfo().continueAsNewSuggested
+    || moveTo !== undefined) && allHandlersFinished());
+  if (moveTo) await makeContinueAsNewFunc<typeof vnfInstanceLcm>({ taskQueue: moveTo })({ ...state, onAdmissionQueue: true });
   await continueAsNew<typeof vnfInstanceLcm>(state);
 }
 
@@ -65,6 +75,7 @@ async function startOperationWorkflow(start: StartOperation, vnfInstanceId: stri
     typedSearchAttributes: searchAttributes,
     staticSummary: start.staticSummary,
     staticDetails: start.staticDetails,
+    ...(patched(OCCURRENCE_MEMO_PATCH) ? viewAtStart(start) : {}),
   };
   switch (start.kind) {
     case 'CHANGE_VNFPKG':
@@ -79,5 +90,21 @@ async function startOperationWorkflow(start: StartOperation, vnfInstanceId: stri
     case 'MODIFY_INFO':
       await startChild(modifyVnfInfo, { ...options, args: [start.input] });
       return;
+  }
+}
+
+/**
+ * The occurrence in STARTING, readable from its first moment (the gateway answers a GET from the
+ * memo, before any worker has run the operation), and the operation's own task queue: the entity
+ * runs on the admission queue, apart from the operations' backlog.
+ */
+function viewAtStart(start: StartOperation): { memo?: Record<string, unknown>; taskQueue?: string } {
+  const taskQueue = start.operationTaskQueue ? { taskQueue: start.operationTaskQueue } : {};
+  try {
+    return { ...taskQueue, memo: { [OCCURRENCE_MEMO]: occurrenceView(initialOperationState(start, new Date().toISOString())) } };
+  } catch (err) {
+    // An input the gateway would not have sent: the operation's workflow refuses it itself.
+    log.warn(`no view of ${start.vnfLcmOpOccId} at its start: ${(err as Error).message}`);
+    return taskQueue;
   }
 }

@@ -10,15 +10,17 @@ import { PROJECT_ROOT } from '../../src/project-root.ts';
  * Histories are filed under the code version that produced them; older versions stay and are
  * replayed too, until the code path they cover is retired. v1: before notifications and the
  * per-instance entity; v2: with them; v3: VIM and EM reads as local activities, heartbeating
- * exchanges, Retry-After counted from the EM's answer.
+ * exchanges, Retry-After counted from the EM's answer; v4: the occurrence's view in its memo, the
+ * entity on its own task queue, a notifier only for a subscribed operation.
  */
-export const HISTORY_VERSION = 'v3';
+export const HISTORY_VERSION = 'v4';
 export const HISTORIES_ROOT = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 export const HISTORIES_DIR = join(HISTORIES_ROOT, HISTORY_VERSION);
 
-export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
+/** Records the latest run of the workflow, or the run given. */
+export async function recordHistory(client: Client, workflowId: string, name: string, runId?: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   mkdirSync(HISTORIES_DIR, { recursive: true });
   writeFileSync(join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
 }

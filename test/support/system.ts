@@ -34,6 +34,7 @@ import type { ChangeVnfPkgTuning } from '../../src/lcm/change-vnfpkg-input.ts';
 import type { SandboxPolicy } from '../../src/scripts/sandbox.ts';
 import { loadWorkflowBundle } from '../../src/workflow-bundle.ts';
 import { makeTestPki, type KeyPair } from './certificates.ts';
+import { instanceTaskQueue } from '../../src/workflows/messages.ts';
 import { eventually } from './wait.ts';
 
 /** Fast knobs for tests: short floors and VIM polls, same logic. */
@@ -81,6 +82,8 @@ export interface SystemOptions {
   vimGuestPort?: number;
   /** Start no in-process worker (a test runs its own, e.g. as a subprocess). */
   withoutWorker?: boolean;
+  /** Start only the admission worker (the instance entities): nothing runs the operations themselves. */
+  withoutOperationsWorker?: boolean;
   tuning?: Partial<ChangeVnfPkgTuning>;
   /** The client's and worker's DataConverter; default: encryption with TEST_CODEC_KEYS. */
   dataConverter?: DataConverter;
@@ -183,8 +186,17 @@ export async function startBareSystem(name: string, options: SystemOptions = {})
   });
 
   let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
+  let admission: Worker | undefined;
   if (!options.withoutWorker) {
+    // The instance entities run on their own queue, as src/worker.ts runs them.
+    admission = await Worker.create({
+      connection: await NativeConnection.connect({ address: temporalAddress }),
+      taskQueue: instanceTaskQueue(taskQueue),
+      workflowBundle: await workflowBundle(),
+      dataConverter,
+    });
+  }
+  if (!options.withoutWorker && !options.withoutOperationsWorker) {
     worker = await Worker.create({
       connection: await NativeConnection.connect({ address: temporalAddress }),
       taskQueue,
@@ -195,8 +207,8 @@ export async function startBareSystem(name: string, options: SystemOptions = {})
         packages: packageRepository, scriptSandbox: TEST_SCRIPT_SANDBOX, egress,
       }),
     });
-    running = worker.run();
   }
+  const running = Promise.all([worker?.run(), admission?.run()]);
 
   // Listen first: Location headers and _links carry the real address.
   const csarInspector = new CsarInspector();
@@ -213,6 +225,7 @@ export async function startBareSystem(name: string, options: SystemOptions = {})
     subscriptions, notificationClient, worker, kubernetes,
     async close() {
       worker?.shutdown();
+      admission?.shutdown();
       await running;
       await csarInspector.close();
       await Promise.all([gateway.close(), em.close(), vim.close(), coordinationClient.close(), openstack.close(), notificationClient.close(), kubernetesClient.close()]);

@@ -7,6 +7,7 @@ import type { App } from '../../http/app.ts';
 import type { ResourceModel } from '../../http/sol013-selectors.ts';
 import { CancelMode, VnfLcmOpOcc } from '../../sol003/models.ts';
 import { cancelUpdate, failUpdate, retryUpdate, rollbackUpdate } from '../../workflows/messages.ts';
+import { occurrenceView } from '../../workflows/occurrence-view.ts';
 import { empty, json, problem, TEMPORAL_UNREACHABLE } from '../answers.ts';
 import { listRequest, ListQuery, NEXT_PAGE_LINK, setNextLink, type ListPaging } from '../collections.ts';
 import { listOpOccs } from '../op-occ-list.ts';
@@ -79,7 +80,7 @@ export function vnfLcmOpOccRoutes(scope: App, deps: OpOccRouteDependencies): voi
       operationId: 'failVnfLcmOpOcc', tags, summary: 'Mark an operation in FAILED_TEMP as FAILED', params: IdParams,
       response: { 200: json(VnfLcmOpOcc, 'the occurrence, now FAILED'), 409: problem('the occurrence is not in FAILED_TEMP'), ...TEMPORAL_UNREACHABLE },
     },
-  }, async (request) => toVnfLcmOpOcc(await withOperation(deps, request.params.id, (handle) => handle.executeUpdate(failUpdate)), deps.apiRoot));
+  }, async (request) => toVnfLcmOpOcc(occurrenceView(await withOperation(deps, request.params.id, (handle) => handle.executeUpdate(failUpdate))), deps.apiRoot));
 
   cancelRoute(scope, deps, 'cancelVnfLcmOpOcc');
 }
