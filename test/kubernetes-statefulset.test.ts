@@ -51,6 +51,7 @@ describe('change_vnfpkg of a StatefulSet VDU on a Kubernetes VIM', () => {
     expect(vnfcs.map((v) => v.computeResource.vimLevelResourceType)).toEqual(Array(3).fill('StatefulSet'));
     expect(vnfcs.map((v) => v.metadata?.revision)).toEqual(Array(3).fill((statefulSet(namespace)?.status as { updateRevision: string }).updateRevision));
     expect((await getOpOcc(system, opId)).resourceChanges?.affectedVnfcs.map((v) => v.changeType)).toEqual(['ADDED', 'ADDED', 'ADDED']);
+    await recordHistory(system.client, opId, 'kubernetes-statefulset-instantiate');
   });
 
   it('replaces the pods from the highest ordinal down, each coordinated with an asynchronous EM before the next one is replaced', async () => {
@@ -104,6 +105,7 @@ describe('change_vnfpkg of a StatefulSet VDU on a Kubernetes VIM', () => {
     expect(churn.events).toEqual(['-vdu1-2', '+vdu1-2', '-vdu1-1', '+vdu1-1', '-vdu1-0', '+vdu1-0']);
     expect(images(namespace)).toEqual(Array(3).fill('postgres:16.5'));
     expect(op.resourceChanges?.affectedVnfcs.map((v) => v.changeType)).toEqual(Array(3).fill('MODIFIED'));
+    await recordHistory(system.client, opIdOf(location), 'kubernetes-statefulset-change-plain');
   });
 
   it('rolls back an aborted change pod by pod, replacing back only the pods the change replaced, through the old-VNFC coordination path', async () => {

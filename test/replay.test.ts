@@ -44,6 +44,8 @@ describe('recorded histories', () => {
       'v3/blue-green-change', 'v3/blue-green-rollback', 'v3/blue-green-worker-crash',
       'v3/kubernetes-instantiate', 'v3/kubernetes-change-coordinated', 'v3/kubernetes-change-plain', 'v3/kubernetes-rollback', 'v3/kubernetes-terminate',
       'v3/kubernetes-change-worker-crash',
+      'v3/kubernetes-statefulset-instantiate', 'v3/kubernetes-statefulset-change-coordinated', 'v3/kubernetes-statefulset-change-plain',
+      'v3/kubernetes-statefulset-rollback',
     ]));
     const types = new Set(recordedHistories().map((h) => workflowTypeOf(h.history)));
     expect([...types].sort()).toEqual(['changeVnfPkg', 'deliverOperationNotifications', 'instantiateVnf', 'terminateVnf', 'vnfInstanceLcm']);
