@@ -45,7 +45,7 @@ describe('recorded histories', () => {
       'v3/kubernetes-instantiate', 'v3/kubernetes-change-coordinated', 'v3/kubernetes-change-plain', 'v3/kubernetes-rollback', 'v3/kubernetes-terminate',
       'v3/kubernetes-change-worker-crash',
       'v3/kubernetes-statefulset-instantiate', 'v3/kubernetes-statefulset-change-coordinated', 'v3/kubernetes-statefulset-change-plain',
-      'v3/kubernetes-statefulset-rollback',
+      'v3/kubernetes-statefulset-rollback', 'v3/kubernetes-statefulset-worker-crash',
     ]));
     const types = new Set(recordedHistories().map((h) => workflowTypeOf(h.history)));
     expect([...types].sort()).toEqual(['changeVnfPkg', 'deliverOperationNotifications', 'instantiateVnf', 'terminateVnf', 'vnfInstanceLcm']);
