@@ -92,8 +92,8 @@ export async function kubernetesChangeStart(
     }
   }
   for (const { vdu_id: vduId } of params.vdu_params ?? []) {
-    if (!k8s.vdus[vduId]) throw new HttpProblem(422, `additionalParams.vdu_params names ${vduId}, which has no Deployment in VNF instance ${instance.id}`);
-    if (!destination.vdus[vduId]) throw new HttpProblem(422, `additionalParams.vdu_params names ${vduId}, which is not a Deployment of ${defFiles.join(', ')}`);
+    if (!k8s.vdus[vduId]) throw new HttpProblem(422, `additionalParams.vdu_params names ${vduId}, which has no Deployment or StatefulSet in VNF instance ${instance.id}`);
+    if (!destination.vdus[vduId]) throw new HttpProblem(422, `additionalParams.vdu_params names ${vduId}, which is not a Deployment or StatefulSet of ${defFiles.join(', ')}`);
   }
   const source = await deps.inventory.packageByVnfdId(instance.vnfdId);
   const sourceObjects = source
