@@ -1,6 +1,6 @@
 // The Kubernetes simulator driven by Debian's real kubectl (1.20, package kubernetes-client):
 // discovery, the OpenAPI document and client-side apply, server-side printing (Tables), watch
-// (rollout status), the RollingUpdate controller, and authentication by token and certificate.
+// (rollout status), the RollingUpdate controllers of Deployments and StatefulSets, and authentication by token and certificate.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,14 @@ function deploymentYaml(image: string, extra = ''): string {
   ].join('\n');
 }
 
+function statefulSetYaml(image: string, partition: number): string {
+  return [
+    'apiVersion: apps/v1', 'kind: StatefulSet', 'metadata:', '  name: db', 'spec:', '  replicas: 3', '  serviceName: db',
+    '  selector:', '    matchLabels: {app: db}', '  updateStrategy:', '    type: RollingUpdate', '    rollingUpdate:', `      partition: ${partition}`,
+    '  template:', '    metadata:', '      labels: {app: db}', '    spec:', '      containers:', '      - name: db', `        image: ${image}`,
+  ].join('\n');
+}
+
 describe('kubectl against the Kubernetes simulator', () => {
   it('applies a Deployment, waits for it with rollout status and lists its pods as a table', async () => {
     expect(await kubectl.run('apply', '-f', kubectl.file('web.yaml', deploymentYaml('nginx:1.25.5')))).toBe('deployment.apps/web created\n');
@@ -80,6 +88,21 @@ describe('kubectl against the Kubernetes simulator', () => {
     cluster.kick();
     await eventually('the pod Ready', async () => (await kubectl.run('get', 'pod', pod.metadata.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')) === 'True');
     expect(await kubectl.run('rollout', 'status', 'deployment/gated', '--timeout=30s')).toContain('successfully rolled out');
+  });
+
+  it('applies a StatefulSet, waits for it with rollout status, and follows a partitioned rolling update of it', async () => {
+    expect(await kubectl.run('apply', '-f', kubectl.file('db.yaml', statefulSetYaml('postgres:16.4', 0)))).toBe('statefulset.apps/db created\n');
+    expect(await kubectl.run('rollout', 'status', 'statefulset/db', '--timeout=60s')).toContain('partitioned roll out complete: 3 new pods have been updated');
+    expect((await kubectl.run('get', 'pods', '-l', 'app=db', '--no-headers')).trim().split('\n').map((row) => row.split(/\s+/).slice(0, 3)))
+      .toEqual([['db-0', '1/1', 'Running'], ['db-1', '1/1', 'Running'], ['db-2', '1/1', 'Running']]);
+    expect(await kubectl.run('get', 'statefulset', 'db')).toMatch(/db\s+3\/3\s/);
+
+    expect(await kubectl.run('apply', '-f', kubectl.file('db.yaml', statefulSetYaml('postgres:16.5', 1)))).toBe('statefulset.apps/db configured\n');
+    expect(await kubectl.run('rollout', 'status', 'statefulset/db', '--timeout=60s')).toContain('partitioned roll out complete: 2 new pods have been updated');
+    expect(await kubectl.run('get', 'pods', '-l', 'app=db', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.containers[0].image} {end}'))
+      .toBe('db-0=postgres:16.4 db-1=postgres:16.5 db-2=postgres:16.5 ');
+    const revisions = await kubectl.run('get', 'statefulset', 'db', '-o', 'jsonpath={.status.currentRevision} {.status.updateRevision}');
+    expect(revisions.split(' ')[0]).not.toBe(revisions.split(' ')[1]);
   });
 
   it('authenticates a client certificate signed by its client CA, and answers Unauthorized to a token it does not know', async () => {

@@ -1,6 +1,7 @@
 // The Kubernetes API simulator through the VNFM's own client (@kubernetes/client-node): the
 // controllers' behaviour the VNFM relies on (a rolling update within maxSurge and
-// maxUnavailable, a readiness gate holding a rollout, a paused Deployment), garbage collection,
+// maxUnavailable, a readiness gate holding a rollout, a paused Deployment; a StatefulSet's ordered
+// pods, its rolling update from the highest ordinal down and its partition), garbage collection,
 // optimistic concurrency, watch, persistence across a restart, authentication.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,6 +147,154 @@ describe('the Deployment controller of the simulator', () => {
     const pod = await eventually('the pod in ImagePullBackOff', () => pods(ns).find((p) => JSON.stringify(p.status).includes('ImagePullBackOff')));
     expect(JSON.stringify(pod.status)).toContain('manifest unknown');
     await eventually('ProgressDeadlineExceeded', async () => JSON.stringify((await api().read({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' }))?.status).includes('ProgressDeadlineExceeded'));
+  });
+});
+
+function statefulSetOf(ns: string, replicas: number, image: string, partition?: number): KubeResource {
+  return {
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: ns },
+    spec: {
+      replicas, serviceName: 'db', selector: { matchLabels: { app: 'db' } },
+      ...(partition !== undefined ? { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition } } } : {}),
+      template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image }] } },
+    },
+  };
+}
+
+const STS = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db' } as const;
+type StsStatus = { replicas?: number; readyReplicas?: number; currentReplicas?: number; updatedReplicas?: number; currentRevision?: string; updateRevision?: string; observedGeneration?: number };
+const imageOf = (pod: KubeObject) => (pod.spec?.containers as { image: string }[])[0]?.image;
+
+async function statefulSetStatus(ns: string): Promise<{ generation: number; status: StsStatus }> {
+  const set = await api().read({ ...STS, namespace: ns });
+  return { generation: set?.metadata?.generation ?? 0, status: (set?.status ?? {}) };
+}
+
+async function statefulSetSettled(ns: string, replicas: number, updated = replicas): Promise<StsStatus> {
+  return eventually('the StatefulSet settled', async () => {
+    const { generation, status } = await statefulSetStatus(ns);
+    return status.observedGeneration === generation && status.replicas === replicas && status.readyReplicas === replicas && status.updatedReplicas === updated ? status : undefined;
+  });
+}
+
+async function setStatefulSet(ns: string, change: (spec: Record<string, unknown> & { template: { spec: { containers: { image: string }[] } } }) => void): Promise<void> {
+  const live = (await api().read({ ...STS, namespace: ns }))!;
+  const spec = JSON.parse(JSON.stringify(live.spec)) as Record<string, unknown> & { template: { spec: { containers: { image: string }[] } } };
+  change(spec);
+  await api().replace({ ...live, spec });
+}
+
+/** Records, as pods are made and deleted, what happened in which order and how many pods were Ready meanwhile. */
+function recordPods(ns: string) {
+  const events: string[] = [];
+  const readyWhenMade: Record<string, string[]> = {};
+  const stop = simulator.cluster.store.subscribe((event) => {
+    if (event.resource !== '/pods' || event.object.metadata.namespace !== ns) return;
+    if (event.type === 'ADDED') {
+      events.push(`+${event.object.metadata.name}`);
+      readyWhenMade[event.object.metadata.name] = pods(ns).filter((p) => p.metadata.name !== event.object.metadata.name && isReady(p)).map((p) => p.metadata.name).sort();
+    }
+    if (event.type === 'DELETED') events.push(`-${event.object.metadata.name}`);
+  });
+  return { events, readyWhenMade, stop };
+}
+
+describe('the StatefulSet controller of the simulator', () => {
+  it('makes pods <name>-<ordinal> in order, each once the one before is Running and Ready', async () => {
+    const ns = await namespace();
+    const seen = recordPods(ns);
+    await api().create(statefulSetOf(ns, 3, 'db:1'));
+    const status = await statefulSetSettled(ns, 3);
+    seen.stop();
+
+    expect(seen.events).toEqual(['+db-0', '+db-1', '+db-2']);
+    expect(seen.readyWhenMade).toEqual({ 'db-0': [], 'db-1': ['db-0'], 'db-2': ['db-0', 'db-1'] });
+    expect(status.currentRevision).toBe(status.updateRevision);
+    expect(status.currentReplicas).toBe(3);
+    expect(pods(ns).map((p) => p.metadata.labels?.['controller-revision-hash'])).toEqual(Array(3).fill(status.updateRevision));
+  });
+
+  it('replaces pods from the highest ordinal down, one at a time, each once the one replaced before is Ready', async () => {
+    const ns = await namespace();
+    await api().create(statefulSetOf(ns, 3, 'db:1'));
+    const before = await statefulSetSettled(ns, 3);
+    const seen = recordPods(ns);
+    await setStatefulSet(ns, (spec) => {
+      spec.template.spec.containers[0]!.image = 'db:2';
+    });
+    const after = await eventually('the update complete', async () => {
+      const { status } = await statefulSetStatus(ns);
+      return status.currentRevision === status.updateRevision && status.updatedReplicas === 3 && status.readyReplicas === 3 ? status : undefined;
+    });
+    seen.stop();
+
+    expect(seen.events).toEqual(['-db-2', '+db-2', '-db-1', '+db-1', '-db-0', '+db-0']);
+    expect(seen.readyWhenMade).toEqual({ 'db-2': ['db-0', 'db-1'], 'db-1': ['db-0', 'db-2'], 'db-0': ['db-1', 'db-2'] });
+    expect(after.updateRevision).not.toBe(before.updateRevision);
+    expect(pods(ns).map(imageOf)).toEqual(['db:2', 'db:2', 'db:2']);
+  });
+
+  it('updates only the ordinals at or above the partition, and the next one when the partition is lowered', async () => {
+    const ns = await namespace();
+    await api().create(statefulSetOf(ns, 3, 'db:1', 3));
+    const before = await statefulSetSettled(ns, 3);
+    await setStatefulSet(ns, (spec) => {
+      spec.template.spec.containers[0]!.image = 'db:2';
+      spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: 2 } };
+    });
+    const partial = await statefulSetSettled(ns, 3, 1);
+    simulator.cluster.reconcile();
+    expect(pods(ns).map(imageOf)).toEqual(['db:1', 'db:1', 'db:2']);
+    expect(partial).toMatchObject({ currentRevision: before.currentRevision, currentReplicas: 2, updatedReplicas: 1 });
+    expect(partial.updateRevision).not.toBe(before.currentRevision);
+
+    await setStatefulSet(ns, (spec) => {
+      spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: 1 } };
+    });
+    await statefulSetSettled(ns, 3, 2);
+    expect(pods(ns).map(imageOf)).toEqual(['db:1', 'db:2', 'db:2']);
+    await setStatefulSet(ns, (spec) => {
+      spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
+    });
+    const done = await eventually('the update complete', async () => {
+      const { status } = await statefulSetStatus(ns);
+      return status.currentRevision === status.updateRevision && status.updatedReplicas === 3 && status.readyReplicas === 3 ? status : undefined;
+    });
+    expect(done.currentRevision).toBe(partial.updateRevision);
+  });
+
+  it('takes a template back to the revision it had, so that only the pods on the other revision are replaced', async () => {
+    const ns = await namespace();
+    await api().create(statefulSetOf(ns, 3, 'db:1', 3));
+    const before = await statefulSetSettled(ns, 3);
+    await setStatefulSet(ns, (spec) => {
+      spec.template.spec.containers[0]!.image = 'db:2';
+      spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: 2 } };
+    });
+    await statefulSetSettled(ns, 3, 1);
+    const kept = simulator.cluster.store.get(TYPES.pods, ns, 'db-0')!.metadata.uid;
+    const seen = recordPods(ns);
+    await setStatefulSet(ns, (spec) => {
+      spec.template.spec.containers[0]!.image = 'db:1';
+      spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
+    });
+    const back = await eventually('back on the first revision', async () => {
+      const { status } = await statefulSetStatus(ns);
+      return status.currentRevision === before.currentRevision && status.updateRevision === before.currentRevision && status.updatedReplicas === 3 && status.readyReplicas === 3 ? status : undefined;
+    });
+    seen.stop();
+
+    expect(back.currentReplicas).toBe(3);
+    expect(seen.events).toEqual(['-db-2', '+db-2']);
+    expect(simulator.cluster.store.get(TYPES.pods, ns, 'db-0')!.metadata.uid).toBe(kept);
+  });
+
+  it('refuses a change of a StatefulSet\'s spec other than replicas, template, updateStrategy and minReadySeconds (422)', async () => {
+    const ns = await namespace();
+    await api().create(statefulSetOf(ns, 1, 'db:1'));
+    await expect(setStatefulSet(ns, (spec) => {
+      spec.serviceName = 'other';
+    })).rejects.toMatchObject({ statusCode: 422 });
   });
 });
 

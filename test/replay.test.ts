@@ -46,6 +46,8 @@ describe('recorded histories', () => {
       'v3/kubernetes-change-worker-crash',
       'v4/change-async-em', 'v4/change-retry-after', 'v4/change-sync-em', 'v4/change-subscribed', 'v4/change-notifier', 'v4/rollback',
       'v4/cancel-forceful', 'v4/instantiate', 'v4/terminate', 'v4/vnf-instance-entity', 'v4/vnf-instance-entity-moved',
+      'v3/kubernetes-statefulset-instantiate', 'v3/kubernetes-statefulset-change-coordinated', 'v3/kubernetes-statefulset-change-plain',
+      'v3/kubernetes-statefulset-rollback', 'v3/kubernetes-statefulset-worker-crash',
     ]));
     const types = new Set(recordedHistories().map((h) => workflowTypeOf(h.history)));
     expect([...types].sort()).toEqual(['changeVnfPkg', 'deliverOperationNotifications', 'instantiateVnf', 'terminateVnf', 'vnfInstanceLcm']);

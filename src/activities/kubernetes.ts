@@ -5,10 +5,11 @@
 import type { KubeResource, KubernetesApi, KubernetesClient, ResourceRef } from '../kubernetes/client.ts';
 import { KubernetesApiError } from '../kubernetes/client.ts';
 import {
-  COORDINATED_STRATEGY, COORDINATION_GATE, REVISION_ANNOTATION, withCoordinationGate, withoutCoordinationGate, type WorkloadRef, type WorkloadView,
+  COORDINATED_STRATEGY, COORDINATION_GATE, REVISION_ANNOTATION, STATEFUL_SET_REVISION_LABEL, withCoordinationGate, withoutCoordinationGate,
+  type WorkloadKind, type WorkloadRef, type WorkloadView,
 } from '../kubernetes/rollout.ts';
 import type { KubernetesTarget } from '../kubernetes/vim-connection.ts';
-import { missingWorkload, selectorQuery, workloadView } from '../kubernetes/workload-view.ts';
+import { missingWorkload, selectorQuery, statefulSetView, workloadView } from '../kubernetes/workload-view.ts';
 import { secretValues } from '../sol003/redact.ts';
 import { asApplicationFailure } from './failures.ts';
 
@@ -16,7 +17,9 @@ import { asApplicationFailure } from './failures.ts';
 export interface KubernetesVnfc {
   id: string;
   vduId: string;
-  kind: 'Deployment';
+  kind: WorkloadKind;
+  /** A StatefulSet's pod: the revision it runs (its name stays when it is replaced). */
+  revision?: string;
 }
 
 /** Attempts of one read-modify-write before a conflict is the activity's failure (retried by Temporal). */
@@ -45,6 +48,11 @@ export function createKubernetesActivities(client: KubernetesClient) {
     /** A Deployment's rollout: the Deployment, its ReplicaSets and their pods, as the VNFM reads them. */
     readKubernetesWorkload({ target, workload }: { target: KubernetesTarget; workload: WorkloadRef }): Promise<WorkloadView> {
       return on(target, async (api) => {
+        if (workload.kind === 'StatefulSet') {
+          const set = await api.read(workloadRef(workload));
+          if (!set) return missingWorkload(workload);
+          return statefulSetView(workload, set, await api.list('v1', 'Pod', workload.namespace, selectorQuery(set.spec?.selector)));
+        }
         const deployment = await api.read(deploymentRef(workload));
         if (!deployment) return missingWorkload(workload);
         const selector = selectorQuery(deployment.spec?.selector);
@@ -59,6 +67,10 @@ export function createKubernetesActivities(client: KubernetesClient) {
     /** A Deployment's spec and its current ReplicaSet (what a rollback goes back to). */
     readKubernetesDeployment({ target, workload }: { target: KubernetesTarget; workload: WorkloadRef }): Promise<{ existed: boolean; spec?: Record<string, unknown>; replicaSet?: string }> {
       return on(target, async (api) => {
+        if (workload.kind === 'StatefulSet') {
+          const set = await api.read(workloadRef(workload));
+          return set ? { existed: true, spec: set.spec ?? {} } : { existed: false };
+        }
         const deployment = await api.read(deploymentRef(workload));
         if (!deployment) return { existed: false };
         const revision = deployment.metadata?.annotations?.[REVISION_ANNOTATION];
@@ -86,6 +98,10 @@ export function createKubernetesActivities(client: KubernetesClient) {
       target: KubernetesTarget; workload: WorkloadRef; spec: Record<string, unknown>; coordinated: boolean; adoptReplicaSet?: string;
     }): Promise<void> {
       return on(target, async (api) => {
+        if (workload.kind === 'StatefulSet') {
+          await setStatefulSetSpec(api, workload, spec, coordinated);
+          return;
+        }
         let template = spec.template as Record<string, unknown> | undefined;
         if (adoptReplicaSet) {
           const adopted = await adoptReplicaSetTemplate(api, workload, adoptReplicaSet, coordinated);
@@ -150,6 +166,20 @@ export function createKubernetesActivities(client: KubernetesClient) {
       });
     },
 
+    /**
+     * Sets a StatefulSet's partition (pods at or above it are updated, from the highest down);
+     * with `updateStrategy`, that whole strategy instead (the manifest's own, once a coordinated
+     * rollout is over).
+     */
+    setKubernetesStatefulSetPartition({ target, workload, partition, updateStrategy }: {
+      target: KubernetesTarget; workload: WorkloadRef; partition?: number; updateStrategy?: Record<string, unknown>;
+    }): Promise<void> {
+      return on(target, async (api) => {
+        const strategy = updateStrategy ?? { type: 'RollingUpdate', rollingUpdate: { partition: partition ?? 0 } };
+        await readModifyWrite(api, workloadRef(workload), (live) => ({ ...live, spec: { ...live.spec, updateStrategy: strategy } }));
+      });
+    },
+
     /** Sets the coordination gate's condition of a pod True: the pod turns Ready, and the rollout moves on. */
     releaseKubernetesPod({ target, namespace, pod, message }: { target: KubernetesTarget; namespace: string; pod: string; message: string }): Promise<void> {
       return on(target, (api) => api.patchPodStatus(namespace, pod, {
@@ -162,12 +192,17 @@ export function createKubernetesActivities(client: KubernetesClient) {
       return on(target, async (api) => {
         const vnfcs: KubernetesVnfc[] = [];
         for (const [vduId, workload] of Object.entries(vdus)) {
-          const deployment = await api.read(deploymentRef(workload));
-          if (!deployment) continue;
-          const pods = await api.list('v1', 'Pod', workload.namespace, selectorQuery(deployment.spec?.selector));
+          const owner = await api.read(workloadRef(workload));
+          if (!owner) continue;
+          const pods = await api.list('v1', 'Pod', workload.namespace, selectorQuery(owner.spec?.selector));
           for (const pod of pods) {
             if (pod.metadata?.deletionTimestamp) continue;
-            vnfcs.push({ id: pod.metadata?.name ?? '', vduId, kind: 'Deployment' });
+            if (workload.kind === 'StatefulSet') {
+              const revision = pod.metadata?.labels?.[STATEFUL_SET_REVISION_LABEL];
+              vnfcs.push({ id: pod.metadata?.name ?? '', vduId, kind: 'StatefulSet', ...(revision ? { revision } : {}) });
+            } else {
+              vnfcs.push({ id: pod.metadata?.name ?? '', vduId, kind: 'Deployment' });
+            }
           }
         }
         return vnfcs;
@@ -181,6 +216,36 @@ export function createKubernetesActivities(client: KubernetesClient) {
       });
     },
   };
+}
+
+/**
+ * Gives a StatefulSet the manifest's pod template (the API server lets only replicas, template,
+ * updateStrategy and minReadySeconds change; the live replica count is kept). Coordinated, the
+ * partition is the replica count, so that no pod is replaced before the VNFM lowers it, one
+ * ordinal at a time; plain, the manifest's own updateStrategy rolls it out.
+ */
+async function setStatefulSetSpec(api: KubernetesApi, workload: WorkloadRef, spec: Record<string, unknown>, coordinated: boolean): Promise<void> {
+  const ref = workloadRef(workload);
+  const live = await api.read(ref);
+  if (!live) {
+    await api.create({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: workload.name, namespace: workload.namespace }, spec });
+    return;
+  }
+  await readModifyWrite(api, ref, (current) => {
+    const replicas = typeof current.spec?.replicas === 'number' ? current.spec.replicas : 1;
+    const updateStrategy = coordinated
+      ? { type: 'RollingUpdate', rollingUpdate: { partition: replicas } }
+      : (spec.updateStrategy ?? { type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
+    return {
+      ...current,
+      spec: {
+        ...current.spec,
+        template: spec.template,
+        updateStrategy,
+        ...(spec.minReadySeconds !== undefined ? { minReadySeconds: spec.minReadySeconds } : {}),
+      },
+    };
+  });
 }
 
 /** Pauses the Deployment, then puts the gate into the ReplicaSet's template; answers that template without its hash label. */
@@ -217,6 +282,10 @@ function replacement(live: KubeResource, desired: KubeResource): KubeResource {
   const next: KubeResource = { ...desired, metadata: { ...desired.metadata, resourceVersion: live.metadata?.resourceVersion } };
   if (desired.kind === 'Service' && live.spec?.clusterIP !== undefined) next.spec = { ...desired.spec, clusterIP: live.spec.clusterIP };
   return next;
+}
+
+function workloadRef(workload: WorkloadRef): ResourceRef {
+  return { apiVersion: 'apps/v1', kind: workload.kind, namespace: workload.namespace, name: workload.name };
 }
 
 function deploymentRef(workload: WorkloadRef): ResourceRef {

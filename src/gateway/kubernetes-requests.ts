@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { describeZodError, HttpProblem } from '../http/problem.ts';
-import type { InventoryStore, VnfInstanceRecord, VnfPackageRecord } from '../inventory/store.ts';
+import type { InventoryStore, VnfcResourceInfo, VnfInstanceRecord, VnfPackageRecord } from '../inventory/store.ts';
 import type { KubeResource } from '../kubernetes/client.ts';
 import { ManifestError, placeManifests, readManifests, type PlacedManifests } from '../kubernetes/manifests.ts';
 import { targetOf, type kubernetesVimIn, type KubernetesVimConnectionInfo } from '../kubernetes/vim-connection.ts';
@@ -37,7 +37,7 @@ export async function kubernetesInstantiateStart(
   }
   const placed = await manifestsOf(deps.packages, pkg, defFiles, { namespace: request.additionalParams?.namespace, vnfInstanceId: instance.id, containerVdus, replicas: layout });
   if (Object.keys(placed.vdus).length === 0) {
-    throw new HttpProblem(422, `no VDU of VNFD ${pkg.vnfd.vnfdId} (${Object.values(containerVdus).map((v) => v.resourceName).join(', ')}) is a Deployment of ${defFiles.join(', ')}`);
+    throw new HttpProblem(422, `no VDU of VNFD ${pkg.vnfd.vnfdId} (${Object.values(containerVdus).map((v) => v.resourceName).join(', ')}) is a Deployment or StatefulSet of ${defFiles.join(', ')}`);
   }
   const opId = randomUUID();
   const input = parse(KubernetesInstantiateInput, {
@@ -85,9 +85,15 @@ export async function kubernetesChangeStart(
   await checkScripts(deps.packages, target, params);
   const containerVdus = containerVdusOf(target);
   const destination = await manifestsOf(deps.packages, target, defFiles, { namespace: k8s.namespace, vnfInstanceId: instance.id, containerVdus });
+  for (const [vduId, workload] of Object.entries(destination.vdus)) {
+    const before = k8s.vdus[vduId];
+    if (before && before.kind !== workload.kind) {
+      throw new HttpProblem(422, `VDU ${vduId} is the ${before.kind} ${before.name} in VNF instance ${instance.id} and the ${workload.kind} ${workload.name} in ${defFiles.join(', ')}: a rolling update cannot change a VDU's kind`);
+    }
+  }
   for (const { vdu_id: vduId } of params.vdu_params ?? []) {
-    if (!k8s.vdus[vduId]) throw new HttpProblem(422, `additionalParams.vdu_params names ${vduId}, which has no Deployment in VNF instance ${instance.id}`);
-    if (!destination.vdus[vduId]) throw new HttpProblem(422, `additionalParams.vdu_params names ${vduId}, which is not a Deployment of ${defFiles.join(', ')}`);
+    if (!k8s.vdus[vduId]) throw new HttpProblem(422, `additionalParams.vdu_params names ${vduId}, which has no Deployment or StatefulSet in VNF instance ${instance.id}`);
+    if (!destination.vdus[vduId]) throw new HttpProblem(422, `additionalParams.vdu_params names ${vduId}, which is not a Deployment or StatefulSet of ${defFiles.join(', ')}`);
   }
   const source = await deps.inventory.packageByVnfdId(instance.vnfdId);
   const sourceObjects = source
@@ -110,7 +116,7 @@ export async function kubernetesChangeStart(
     kubernetes: {
       target: targetOf(k8s.vim), namespace: k8s.namespace, order, objects: destination.resources, vdus: destination.vdus,
       sourceVdus: k8s.vdus, sourceObjects, defFiles,
-      vnfcsBefore: instance.vnfcResourceInfo.map((v) => ({ id: v.id, vduId: v.vduId, kind: 'Deployment' as const })),
+      vnfcsBefore: instance.vnfcResourceInfo.map(vnfcOf),
     },
   });
   return {
@@ -122,7 +128,7 @@ export async function kubernetesChangeStart(
       `VNF instance \`${instance.id}\`, namespace \`${k8s.namespace}\`, vnfdId \`${instance.vnfdId}\` → \`${vnfd.vnfdId}\``,
       ...order.map((vduId) => {
         const param = params.vdu_params?.find((p) => p.vdu_id === vduId);
-        return `- ${vduId}: Deployment \`${destination.vdus[vduId]?.name ?? '?'}\`, ${param?.new_vnfc_param?.endpoint ? `pod by pod with EM ${param.new_vnfc_param.endpoint}` : 'plain rollout'}`;
+        return `- ${vduId}: ${destination.vdus[vduId]?.kind ?? 'Deployment'} \`${destination.vdus[vduId]?.name ?? '?'}\`, ${param?.new_vnfc_param?.endpoint ? `pod by pod with EM ${param.new_vnfc_param.endpoint}` : 'plain rollout'}`;
       }),
     ].join('\n'),
   };
@@ -155,8 +161,15 @@ async function manifestsOf(
 }
 
 function besideWorkloads(placed: PlacedManifests): KubeResource[] {
-  const workloads = Object.values(placed.vdus).map((w) => w.name);
-  return placed.resources.filter((r) => !(r.kind === 'Deployment' && workloads.includes(r.metadata?.name ?? '')));
+  const workloads = Object.values(placed.vdus);
+  return placed.resources.filter((r) => !workloads.some((w) => w.kind === r.kind && w.name === r.metadata?.name));
+}
+
+/** A VNFC of the instance as the change's ledger takes it: a StatefulSet's pod with the revision it ran. */
+function vnfcOf(v: VnfcResourceInfo) {
+  const kind = v.computeResource.vimLevelResourceType === 'StatefulSet' ? 'StatefulSet' as const : 'Deployment' as const;
+  const revision = typeof v.metadata?.revision === 'string' ? v.metadata.revision : undefined;
+  return { id: v.id, vduId: v.vduId, kind, ...(kind === 'StatefulSet' && revision ? { revision } : {}) };
 }
 
 function refOf(resource: KubeResource) {

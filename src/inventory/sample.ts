@@ -22,6 +22,11 @@ export const SAMPLE_CNF_PACKAGES = [
   { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4c01', dir: 'sample-cnf-v1' },
   { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4c02', dir: 'sample-cnf-v2' },
 ] as const;
+/** Two versions of a sample stateful CNF: its one VDU is a StatefulSet (not onboarded by `npm start`; the tests onboard it). */
+export const SAMPLE_CNF_STS_PACKAGES = [
+  { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4d01', dir: 'sample-cnf-sts-v1' },
+  { id: '0c7a3d51-6f0e-4c3b-8a51-3f0e1d2c4d02', dir: 'sample-cnf-sts-v2' },
+] as const;
 /** The sample CNF instance of `npm start`, instantiated on the Kubernetes simulator from v1. */
 export const SAMPLE_CNF_INSTANCE_ID = '7c1e9a24-3b5d-4f6e-8a70-2c9d0e1f3a20';
 export const SAMPLE_CNF_INSTANTIATE_FILE = 'sample_param_file_cnf_instantiate.json';

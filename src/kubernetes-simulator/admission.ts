@@ -41,6 +41,18 @@ export function applyDefaults(type: ResourceType, object: KubeObject, serviceIp:
       object.spec = spec;
       return;
     }
+    case 'StatefulSet': {
+      const spec: JsonObject = { replicas: 1, podManagementPolicy: 'OrderedReady', revisionHistoryLimit: 10, ...object.spec };
+      const strategy: JsonObject = isJsonObject(spec.updateStrategy) ? { ...spec.updateStrategy } : {};
+      strategy.type ??= 'RollingUpdate';
+      if (strategy.type === 'RollingUpdate') {
+        strategy.rollingUpdate = { partition: 0, ...(isJsonObject(strategy.rollingUpdate) ? strategy.rollingUpdate : {}) };
+      }
+      spec.updateStrategy = strategy;
+      defaultTemplate(spec);
+      object.spec = spec;
+      return;
+    }
     case 'Service': {
       const spec: JsonObject = { type: 'ClusterIP', sessionAffinity: 'None', ...object.spec };
       spec.clusterIP ??= serviceIp();
@@ -104,6 +116,10 @@ export function validate(type: ResourceType, object: KubeObject, previous?: Kube
       }
       if (type.kind === 'Deployment') errors.push(...validateStrategy(spec));
       break;
+    case 'StatefulSet':
+      errors.push(...validateWorkload(spec), ...validateUpdateStrategy(spec));
+      if (previous) errors.push(...validateStatefulSetUpdate(previous.spec ?? {}, spec));
+      break;
     default:
   }
   return errors;
@@ -160,6 +176,34 @@ function validateStrategy(spec: JsonObject): FieldError[] {
     return [{ field: 'spec.strategy.rollingUpdate.maxUnavailable', reason: 'FieldValueInvalid', message: 'may not be 0 when `maxSurge` is 0' }];
   }
   return [];
+}
+
+function validateUpdateStrategy(spec: JsonObject): FieldError[] {
+  const strategy = isJsonObject(spec.updateStrategy) ? spec.updateStrategy : {};
+  if (strategy.type !== 'RollingUpdate' && strategy.type !== 'OnDelete') {
+    return [{ field: 'spec.updateStrategy.type', reason: 'FieldValueNotSupported', message: `Unsupported value: "${scalarText(strategy.type)}": supported values: "OnDelete", "RollingUpdate"` }];
+  }
+  if (strategy.type === 'OnDelete' && strategy.rollingUpdate !== undefined && strategy.rollingUpdate !== null) {
+    return [{ field: 'spec.updateStrategy.rollingUpdate', reason: 'FieldValueInvalid', message: 'only allowed for updateStrategy \'RollingUpdate\'' }];
+  }
+  const rolling = isJsonObject(strategy.rollingUpdate) ? strategy.rollingUpdate : {};
+  const partition = rolling.partition;
+  if (partition !== undefined && (typeof partition !== 'number' || partition < 0 || !Number.isInteger(partition))) {
+    return [{ field: 'spec.updateStrategy.rollingUpdate.partition', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(partition)}: must be greater than or equal to 0` }];
+  }
+  if (spec.podManagementPolicy !== 'OrderedReady' && spec.podManagementPolicy !== 'Parallel') {
+    return [{ field: 'spec.podManagementPolicy', reason: 'FieldValueNotSupported', message: `Unsupported value: "${scalarText(spec.podManagementPolicy)}": supported values: "OrderedReady", "Parallel"` }];
+  }
+  return [];
+}
+
+/** The API server lets a StatefulSet's replicas, template, updateStrategy and minReadySeconds change, nothing else of its spec. */
+const STATEFUL_SET_MUTABLE = ['replicas', 'template', 'updateStrategy', 'minReadySeconds'];
+
+function validateStatefulSetUpdate(previous: JsonObject, next: JsonObject): FieldError[] {
+  const frozen = (spec: JsonObject) => JSON.stringify(Object.fromEntries(Object.entries(spec).filter(([k]) => !STATEFUL_SET_MUTABLE.includes(k)).sort(([a], [b]) => a.localeCompare(b))));
+  if (frozen(previous) === frozen(next)) return [];
+  return [{ field: 'spec', reason: 'FieldValueInvalid', message: 'Forbidden: updates to statefulset spec for fields other than \'replicas\', \'template\', \'updateStrategy\' and \'minReadySeconds\' are forbidden' }];
 }
 
 function isZero(value: Json | undefined): boolean {

@@ -1,11 +1,12 @@
 // The simulated cluster: the object store, the controllers that act on it (kubelet, ReplicaSet,
-// Deployment), garbage collection by owner references, and the clock that drives them. Every
+// Deployment, StatefulSet), garbage collection by owner references, and the clock that drives them. Every
 // API write and every due time runs the controllers until nothing changes any more, as
 // kube-controller-manager's work queues would converge.
 import { z } from 'zod';
 import { DeploymentController } from './controllers/deployments.ts';
 import { Kubelet, type KubeletSettings, type PodRuntime } from './controllers/kubelet.ts';
 import { ReplicaSetController } from './controllers/replica-sets.ts';
+import { StatefulSetController } from './controllers/stateful-sets.ts';
 import { clone, type KubeObject } from './objects.ts';
 import { RESOURCE_TYPES, type ResourceType } from './resources.ts';
 import { ObjectStore } from './store.ts';
@@ -29,6 +30,8 @@ export const TYPES = {
   pods: typeOf('Pod'),
   deployments: typeOf('Deployment'),
   replicaSets: typeOf('ReplicaSet'),
+  statefulSets: typeOf('StatefulSet'),
+  controllerRevisions: typeOf('ControllerRevision'),
 };
 
 /** Rounds of the controllers per wake-up before the cluster gives up converging (a controller bug). */
@@ -42,6 +45,7 @@ export class Cluster {
   private readonly kubelet: Kubelet;
   private readonly replicaSets: ReplicaSetController;
   private readonly deployments: DeploymentController;
+  private readonly statefulSets: StatefulSetController;
   private timer?: NodeJS.Timeout;
   private scheduled = false;
   private stopped = false;
@@ -54,6 +58,7 @@ export class Cluster {
     this.kubelet = new Kubelet(this.store, TYPES.pods, this.pods, this.settings, () => this.address('10.244'));
     this.replicaSets = new ReplicaSetController(this.store, TYPES, (pod) => this.delete(TYPES.pods, pod, 'Background'));
     this.deployments = new DeploymentController(this.store, TYPES);
+    this.statefulSets = new StatefulSetController(this.store, TYPES, (pod) => this.delete(TYPES.pods, pod, 'Background'));
     for (const name of ['default', 'kube-system']) {
       if (!this.store.get(TYPES.namespaces, undefined, name)) {
         this.store.create(TYPES.namespaces, {
@@ -90,6 +95,7 @@ export class Cluster {
       this.kubelet.sync(now);
       this.replicaSets.sync(now);
       this.deployments.sync(now);
+      this.statefulSets.sync();
       if (this.store.currentResourceVersion === before) break;
     }
     this.arm(now);

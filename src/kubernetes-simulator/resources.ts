@@ -26,6 +26,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { group: '', version: 'v1', name: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'], subresources: [], inAll: false },
   { group: 'apps', version: 'v1', name: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], subresources: ['status'], inAll: true },
   { group: 'apps', version: 'v1', name: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'], subresources: ['status'], inAll: true },
+  { group: 'apps', version: 'v1', name: 'statefulsets', singular: 'statefulset', kind: 'StatefulSet', namespaced: true, shortNames: ['sts'], subresources: ['status'], inAll: true },
+  { group: 'apps', version: 'v1', name: 'controllerrevisions', singular: 'controllerrevision', kind: 'ControllerRevision', namespaced: true, shortNames: [], subresources: [], inAll: false },
 ];
 
 export function apiVersionOf(type: ResourceType): string {

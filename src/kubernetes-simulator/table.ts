@@ -37,6 +37,19 @@ const COLUMNS: Record<string, Column[]> = {
     age,
     ...workloadWideColumns(),
   ],
+  StatefulSet: [
+    name,
+    { name: 'Ready', type: 'string', description: 'Number of the pod with ready state', priority: 0, cell: (o) => `${numberAt(o.status, 'readyReplicas')}/${numberAt(o.spec, 'replicas', 1)}` },
+    age,
+    { name: 'Containers', type: 'string', description: 'Names of each container in the template.', priority: 1, cell: (o) => templateContainers(o).map((c) => text(c.name)).join(',') },
+    { name: 'Images', type: 'string', description: 'Images referenced by each container in the template.', priority: 1, cell: (o) => templateContainers(o).map((c) => text(c.image)).join(',') },
+  ],
+  ControllerRevision: [
+    name,
+    { name: 'Controller', type: 'string', description: 'Controller of the object', priority: 0, cell: (o) => { const c = o.metadata.ownerReferences?.find((r) => r.controller); return c ? `${c.kind.toLowerCase()}.apps/${c.name}` : '<none>'; } },
+    { name: 'Revision', type: 'integer', description: 'Revision of the ControllerRevision', priority: 0, cell: (o) => (typeof o.revision === 'number' ? o.revision : 0) },
+    age,
+  ],
   ReplicaSet: [
     name,
     { name: 'Desired', type: 'integer', description: 'Number of desired pods.', priority: 0, cell: (o) => numberAt(o.spec, 'replicas', 1) },

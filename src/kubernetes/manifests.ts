@@ -1,14 +1,15 @@
 // The Kubernetes manifests of a CNF package, as an LCM request names them
 // (`additionalParams.lcm-kubernetes-def-files`, Tacker's parameter): files of the package,
 // each one or more YAML documents; every object placed in the VNF's namespace and labelled with
-// the VNF instance; the Deployment of each container VDU found by the VDU's resource name.
+// the VNF instance; the Deployment or StatefulSet of each container VDU found by the VDU's
+// resource name.
 // Read by the gateway when it accepts the request, so a missing file or a malformed manifest is
 // the client's 422, and the workflow gets the objects themselves (never a file path).
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeResource } from './client.ts';
-import type { WorkloadRef } from './rollout.ts';
+import type { WorkloadKind, WorkloadRef } from './rollout.ts';
 
 export class ManifestError extends Error {
   override readonly name = 'ManifestError';
@@ -30,8 +31,13 @@ export interface PlacedManifests {
   namespace: string;
   /** In the order of the files and documents: the order they are created in. */
   resources: KubeResource[];
-  /** The Deployment of each container VDU that has one. */
+  /** The Deployment or StatefulSet of each container VDU that has one. */
   vdus: Record<string, WorkloadRef>;
+}
+
+/** The kinds a container VDU can be: a Deployment or a StatefulSet. */
+export function isWorkloadKind(kind: string): kind is WorkloadKind {
+  return kind === 'Deployment' || kind === 'StatefulSet';
 }
 
 /** Reads the files (paths inside the package) as Kubernetes objects. */
@@ -67,7 +73,7 @@ function asResource(value: unknown, where: string): KubeResource {
  * parameter; the manifests' one Namespace object, if they have one, is then made under that
  * name, otherwise the namespace must exist), else in the one namespace the manifests use
  * (default `default`; two are refused); each labelled with the VNF instance; each container
- * VDU's Deployment found by name and given its replica count when the request sets one.
+ * VDU's Deployment or StatefulSet found by name and given its replica count when the request sets one.
  */
 export function placeManifests(
   resources: KubeResource[],
@@ -95,11 +101,11 @@ export function placeManifests(
   });
   const vdus: Record<string, WorkloadRef> = {};
   for (const [vduId, { resourceName }] of Object.entries(options.containerVdus)) {
-    const workload = placed.find((r) => r.kind === 'Deployment' && r.metadata?.name === resourceName);
-    const other = placed.find((r) => r.metadata?.name === resourceName && ['StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod'].includes(r.kind));
-    if (!workload && other) throw new ManifestError(`VDU ${vduId} is the ${other.kind} ${resourceName}: only Deployments are supported as VDUs here`);
-    if (!workload) continue;
-    vdus[vduId] = { kind: 'Deployment', namespace, name: resourceName };
+    const workload = placed.find((r) => isWorkloadKind(r.kind) && r.metadata?.name === resourceName);
+    const other = placed.find((r) => r.metadata?.name === resourceName && ['DaemonSet', 'ReplicaSet', 'Pod'].includes(r.kind));
+    if (!workload && other) throw new ManifestError(`VDU ${vduId} is the ${other.kind} ${resourceName}: only Deployments and StatefulSets are supported as VDUs here`);
+    if (!workload || !isWorkloadKind(workload.kind)) continue;
+    vdus[vduId] = { kind: workload.kind, namespace, name: resourceName };
     const replicas = options.replicas?.[vduId];
     if (replicas !== undefined) workload.spec = { ...workload.spec, replicas };
   }

@@ -19,8 +19,11 @@ export const COORDINATED_STRATEGY = { type: 'RollingUpdate', rollingUpdate: { ma
 /** The annotation the Deployment controller keeps the current revision in (on the Deployment and its ReplicaSets). */
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 
+/** The kinds of workload a container VDU can be. */
+export type WorkloadKind = 'Deployment' | 'StatefulSet';
+
 export interface WorkloadRef {
-  kind: 'Deployment';
+  kind: WorkloadKind;
   namespace: string;
   name: string;
 }
@@ -38,6 +41,9 @@ export interface PodView {
   /** The coordination gate's condition is True. */
   released: boolean;
   terminating: boolean;
+  /** A StatefulSet's pod: its ordinal and the revision it was made from (controller-revision-hash). */
+  ordinal?: number;
+  revision?: string;
   /** Why a container is not running (ImagePullBackOff, CrashLoopBackOff …). */
   waitingReason?: string;
   waitingMessage?: string;
@@ -67,6 +73,16 @@ export interface WorkloadView {
   current?: string;
   replicaSets: ReplicaSetView[];
   pods: PodView[];
+  /** A StatefulSet's revisions and partition (absent for a Deployment). */
+  statefulSet?: StatefulSetRevisions;
+}
+
+export interface StatefulSetRevisions {
+  currentRevision: string;
+  updateRevision: string;
+  currentReplicas: number;
+  /** spec.updateStrategy.rollingUpdate.partition (0 when none); undefined for OnDelete. */
+  partition?: number;
 }
 
 /** The controller has acted on the latest spec: the view's revision and counts are about it. */
@@ -74,9 +90,14 @@ export function isObserved(view: WorkloadView): boolean {
   return view.exists && view.observedGeneration >= view.generation;
 }
 
-/** kubectl rollout status's rule: every replica updated and available, no old one left. */
+/**
+ * kubectl rollout status's rule: every replica updated and available, no old one left. For a
+ * StatefulSet: every replica Ready, and updated down to the partition (with no partition, the
+ * update revision has become the current one).
+ */
 export function isRolloutComplete(view: WorkloadView): boolean {
   const { replicas, status } = view;
+  if (view.statefulSet) return isStatefulSetRolledOut(view, view.statefulSet);
   return isObserved(view) && status.updatedReplicas === replicas && status.replicas === replicas && status.availableReplicas === replicas;
 }
 
@@ -116,4 +137,36 @@ export function withoutCoordinationGate<T extends Template>(template: T): T {
   if (gates.length) spec.readinessGates = gates;
   else delete spec.readinessGates;
   return { ...template, spec };
+}
+
+function isStatefulSetRolledOut(view: WorkloadView, revisions: StatefulSetRevisions): boolean {
+  const { replicas, status } = view;
+  if (!isObserved(view) || status.readyReplicas < replicas || status.replicas !== replicas) return false;
+  const partition = revisions.partition ?? 0;
+  if (partition > 0) return status.updatedReplicas >= replicas - partition;
+  return revisions.updateRevision !== '' && revisions.updateRevision === revisions.currentRevision;
+}
+
+/** The label a StatefulSet's pod carries the name of its revision in. */
+export const STATEFUL_SET_REVISION_LABEL = 'controller-revision-hash';
+
+/** The pod of a StatefulSet at an ordinal (`<name>-<ordinal>`). */
+export function statefulSetPod(view: WorkloadView, ordinal: number): PodView | undefined {
+  return view.pods.find((p) => p.ordinal === ordinal && !p.terminating);
+}
+
+/**
+ * The ordinals a StatefulSet's rolling update replaces, highest first: those whose pod is not on
+ * the update revision. Known once the controller has observed the spec and every pod exists.
+ */
+export function ordinalsToReplace(view: WorkloadView): number[] | undefined {
+  const revisions = view.statefulSet;
+  if (!revisions || !isObserved(view) || revisions.updateRevision === '') return undefined;
+  const ordinals: number[] = [];
+  for (let ordinal = view.replicas - 1; ordinal >= 0; ordinal--) {
+    const pod = statefulSetPod(view, ordinal);
+    if (!pod) return undefined;
+    if (pod.revision !== revisions.updateRevision) ordinals.push(ordinal);
+  }
+  return ordinals;
 }

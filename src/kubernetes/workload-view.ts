@@ -2,7 +2,9 @@
 // controls and their pods. Only the VNFM's own reading of them goes to the workflow (a few
 // fields per pod), not the objects.
 import type { KubeResource } from './client.ts';
-import { COORDINATION_GATE, REVISION_ANNOTATION, type PodView, type ReplicaSetView, type WorkloadRef, type WorkloadView } from './rollout.ts';
+import {
+  COORDINATION_GATE, REVISION_ANNOTATION, STATEFUL_SET_REVISION_LABEL, type PodView, type ReplicaSetView, type WorkloadRef, type WorkloadView,
+} from './rollout.ts';
 
 type Json = Record<string, unknown>;
 
@@ -40,6 +42,41 @@ export function workloadView(ref: WorkloadRef, deployment: KubeResource, replica
       const owner = byUid.get(controllerUid(pod));
       return owner === undefined ? [] : [podView(pod, owner)];
     }),
+  };
+}
+
+/** A StatefulSet's rollout: its revisions, partition and the pods it controls, each with its ordinal and revision. */
+export function statefulSetView(ref: WorkloadRef, set: KubeResource, pods: KubeResource[]): WorkloadView {
+  const uid = set.metadata?.uid;
+  const spec = set.spec ?? {};
+  const status = set.status ?? {};
+  const strategy = (spec.updateStrategy ?? {}) as { type?: string; rollingUpdate?: { partition?: number } };
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  return {
+    exists: true,
+    ref,
+    generation: set.metadata?.generation ?? 0,
+    observedGeneration: num(status.observedGeneration),
+    replicas: typeof spec.replicas === 'number' ? spec.replicas : 1,
+    paused: false,
+    status: {
+      replicas: num(status.replicas), updatedReplicas: num(status.updatedReplicas),
+      readyReplicas: num(status.readyReplicas), availableReplicas: num(status.availableReplicas ?? status.readyReplicas),
+    },
+    progressDeadlineExceeded: false,
+    replicaSets: [],
+    pods: pods.filter((pod) => controllerUid(pod) === uid).map((pod) => {
+      const name = pod.metadata?.name ?? '';
+      const ordinal = /-(0|[1-9]\d*)$/.exec(name);
+      const revision = pod.metadata?.labels?.[STATEFUL_SET_REVISION_LABEL];
+      return { ...podView(pod), ...(ordinal ? { ordinal: Number(ordinal[1]) } : {}), ...(revision ? { revision } : {}) };
+    }),
+    statefulSet: {
+      currentRevision: text(status.currentRevision),
+      updateRevision: text(status.updateRevision),
+      currentReplicas: num(status.currentReplicas),
+      ...(strategy.type === 'OnDelete' ? {} : { partition: num(strategy.rollingUpdate?.partition) }),
+    },
   };
 }
 

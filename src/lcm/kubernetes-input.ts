@@ -15,7 +15,8 @@ export const KubernetesTargetSchema = z.object({
   clientKeyPem: z.string().optional(),
 });
 
-export const WorkloadRefSchema = z.object({ kind: z.literal('Deployment'), namespace: z.string().min(1), name: z.string().min(1) });
+export const WorkloadKindSchema = z.enum(['Deployment', 'StatefulSet']);
+export const WorkloadRefSchema = z.object({ kind: WorkloadKindSchema, namespace: z.string().min(1), name: z.string().min(1) });
 
 export const KubernetesObjectSchema = z.looseObject({
   apiVersion: z.string().min(1),
@@ -28,7 +29,11 @@ export const ResourceRefSchema = z.object({
 });
 
 /** A pod of the instance, as a VNFC. */
-export const KubernetesVnfcSchema = z.object({ id: z.string().min(1), vduId: z.string().min(1), kind: z.literal('Deployment') });
+export const KubernetesVnfcSchema = z.object({
+  id: z.string().min(1), vduId: z.string().min(1), kind: WorkloadKindSchema,
+  /** A StatefulSet's pod keeps its name when replaced: the revision it runs tells the replacement. */
+  revision: z.string().optional(),
+});
 
 /** Where a CNF runs and what it is made of: kept in the instance record, carried in each operation's input. */
 export const KubernetesDeploymentInfo = z.object({
@@ -40,7 +45,7 @@ export const KubernetesDeploymentInfo = z.object({
   defFiles: z.array(z.string().min(1)),
   /** Every object those manifests made, in creation order. */
   resources: z.array(ResourceRefSchema),
-  /** The Deployment of each container VDU. */
+  /** The Deployment or StatefulSet of each container VDU. */
   vdus: z.record(z.string(), WorkloadRefSchema),
 });
 export type KubernetesDeploymentInfo = z.infer<typeof KubernetesDeploymentInfo>;

@@ -18,6 +18,7 @@ import type { ParsedChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
 import { inventory, loadBalancer, vim, vimReads } from './activities.ts';
 import type { BlueGreenProgress, BlueGreenVnfc, StackUpdate, SwitchPhase } from './blue-green-state.ts';
 import { ChangeContext, type VnfcSide } from './change-context.ts';
+import type { changeVnfPkg } from './change-vnfpkg.ts';
 import { cancelOpenCoordination, coordinateVnfc } from './coordination.ts';
 import { destinationIdentity, occurrenceStartTime, startingState } from './initial-state.ts';
 import { OperationOccurrence } from './operation-occurrence.ts';

@@ -10,7 +10,6 @@ import { initialInstanceOperationState, occurrenceStartTime } from './initial-st
 import { OperationOccurrence, type OccurrenceRun } from './operation-occurrence.ts';
 import type { OperationState } from './operation-state.ts';
 import { asStep, StepFailure } from './step-failure.ts';
-import type { VnfInfoModifications } from '../sol003/models.ts';
 import type { KubernetesInstantiateInput, KubernetesTerminateInput } from '../lcm/kubernetes-input.ts';
 import { instantiateOnKubernetes, terminateOnKubernetes } from './kubernetes-instance.ts';
 

@@ -12,7 +12,8 @@ import { inventory, kubernetes, kubernetesReads } from './activities.ts';
 import type { VnfcSide } from './change-context.ts';
 import { cancelOpenCoordinations } from './coordination.ts';
 import { KubernetesChangeContext, type KubernetesOperationState } from './kubernetes-change-context.ts';
-import { rollWorkload, type WorkloadChange } from './kubernetes-rollout.ts';
+import { rollWorkload, type RolloutPlan, type WorkloadChange, type WorkloadStep } from './kubernetes-rollout.ts';
+import { rollStatefulSetPodByPod } from './kubernetes-statefulset-rollout.ts';
 import { destinationIdentity, occurrenceStartTime, startingState } from './initial-state.ts';
 import { OperationOccurrence } from './operation-occurrence.ts';
 import type { OperationState } from './operation-state.ts';
@@ -53,10 +54,10 @@ async function changeForward(ctx: KubernetesChangeContext): Promise<void> {
     await ctx.occurrence.checkpoint();
     ctx.occurrence.stopIfCancelled();
     change.before ??= await readBefore(ctx, change);
-    const manifest = ctx.input.kubernetes.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === change.workload.name);
+    const manifest = ctx.input.kubernetes.objects.find((o) => o.kind === change.workload.kind && o.metadata.name === change.workload.name);
     const spec = (manifest?.spec ?? {}) as Record<string, unknown>;
-    await rollWorkload(ctx, change, change.forward, {
-      spec, side: 'new', coordinated: isCoordinated(ctx, change.vduId, 'new'), finalStrategy: spec.strategy as Record<string, unknown> | undefined,
+    await roll(ctx, change, change.forward, {
+      spec, side: 'new', coordinated: isCoordinated(ctx, change.vduId, 'new'), finalStrategy: strategyOf(change, spec),
     });
     await ctx.refreshVnfcs();
   }
@@ -76,20 +77,31 @@ async function rollBack(ctx: KubernetesChangeContext): Promise<void> {
     ctx.occurrence.stopIfCancelled();
     const before = change.before;
     if (!before?.existed || !before.spec) {
-      // The destination added this Deployment: the rollback removes it.
-      await asStep(502, `Kubernetes: Deployment ${change.workload.name}`, () => kubernetes.deleteKubernetesResource.executeWithOptions(
-        { summary: `delete Deployment ${change.workload.name}` },
-        [{ target: ctx.input.kubernetes.target, ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: change.workload.namespace, name: change.workload.name } }]));
+      // The destination added this workload: the rollback removes it.
+      await asStep(502, `Kubernetes: ${change.workload.kind} ${change.workload.name}`, () => kubernetes.deleteKubernetesResource.executeWithOptions(
+        { summary: `delete ${change.workload.kind} ${change.workload.name}` },
+        [{ target: ctx.input.kubernetes.target, ref: { apiVersion: 'apps/v1', kind: change.workload.kind, namespace: change.workload.namespace, name: change.workload.name } }]));
       step.phase = 'DONE';
       continue;
     }
-    await rollWorkload(ctx, change, step, {
+    await roll(ctx, change, step, {
       spec: before.spec, side: 'old', coordinated: isCoordinated(ctx, change.vduId, 'old'),
       ...(before.replicaSet ? { adoptReplicaSet: before.replicaSet } : {}),
-      finalStrategy: before.spec.strategy as Record<string, unknown> | undefined,
+      finalStrategy: strategyOf(change, before.spec),
     });
     await ctx.refreshVnfcs();
   }
+}
+
+/** A coordinated StatefulSet is paced by its partition (kubernetes-statefulset-rollout.ts); everything else by rollWorkload. */
+function roll(ctx: KubernetesChangeContext, change: WorkloadChange, step: WorkloadStep, plan: RolloutPlan): Promise<void> {
+  if (change.workload.kind === 'StatefulSet' && plan.coordinated) return rollStatefulSetPodByPod(ctx, change, step, plan);
+  return rollWorkload(ctx, change, step, plan);
+}
+
+/** The strategy a workload keeps after the change: a Deployment's `strategy`, a StatefulSet's `updateStrategy`. */
+function strategyOf(change: WorkloadChange, spec: Record<string, unknown>): Record<string, unknown> | undefined {
+  return (change.workload.kind === 'StatefulSet' ? spec.updateStrategy : spec.strategy) as Record<string, unknown> | undefined;
 }
 
 async function commit(ctx: KubernetesChangeContext): Promise<void> {
@@ -125,8 +137,8 @@ async function readBefore(ctx: KubernetesChangeContext, change: WorkloadChange):
 
 /** The objects of a set of manifests other than the VDUs' Deployments (those roll out on their own). */
 function objectsBesideWorkloads(ctx: KubernetesChangeContext, objects: ParsedKubernetesChangeVnfPkgInput['kubernetes']['objects']) {
-  const workloads = Object.values({ ...ctx.input.kubernetes.sourceVdus, ...ctx.input.kubernetes.vdus }).map((w) => w.name);
-  return objects.filter((o) => !(o.kind === 'Deployment' && workloads.includes(o.metadata.name)));
+  const workloads = Object.values({ ...ctx.input.kubernetes.sourceVdus, ...ctx.input.kubernetes.vdus });
+  return objects.filter((o) => !workloads.some((w) => w.kind === o.kind && w.name === o.metadata.name));
 }
 
 /**

@@ -79,19 +79,19 @@ export async function terminateOnKubernetes(input: KubernetesTerminateInput): Pr
   });
 }
 
-/** Polls the Deployment (workflow timers) until it has rolled out; its progress deadline or ours fails the step. */
+/** Polls the Deployment or StatefulSet (workflow timers) until it has rolled out (kubectl's rule); its progress deadline or ours fails the step. */
 async function waitForRollout(target: KubernetesTarget, vduId: string, workload: WorkloadRef, waits: Waits, describe: (details: string) => void): Promise<void> {
   const deadline = Date.now() + waits.timeoutSec * 1000;
   for (;;) {
-    const view = await asStep(502, `Kubernetes: Deployment ${workload.name}`, () => kubernetesReads.readKubernetesWorkload.executeWithOptions(
+    const view = await asStep(502, `Kubernetes: ${workload.kind} ${workload.name}`, () => kubernetesReads.readKubernetesWorkload.executeWithOptions(
       { summary: `read the rollout of ${workload.name}` }, [{ target, workload }]));
-    if (!view.exists) throw StepFailure.of(404, `Deployment ${workload.namespace}/${workload.name} of ${vduId} does not exist`);
+    if (!view.exists) throw StepFailure.of(404, `${workload.kind} ${workload.namespace}/${workload.name} of ${vduId} does not exist`);
     if (isRolloutComplete(view)) return;
     const troubles = view.pods.map(podTrouble).filter(Boolean).join('; ');
     if (view.progressDeadlineExceeded || Date.now() >= deadline) {
-      throw StepFailure.of(504, `Deployment ${workload.name} of ${vduId} did not roll out${troubles ? `: ${troubles}` : ` within ${waits.timeoutSec} s`}`);
+      throw StepFailure.of(504, `${workload.kind} ${workload.name} of ${vduId} did not roll out${troubles ? `: ${troubles}` : ` within ${waits.timeoutSec} s`}`);
     }
-    describe(`${vduId}: waiting for Deployment ${workload.name} (${view.status.availableReplicas}/${view.replicas} available)${troubles ? `: ${troubles}` : ''}`);
-    await sleep(waits.pollIntervalMs, { summary: `wait for Deployment ${workload.name}` });
+    describe(`${vduId}: waiting for ${workload.kind} ${workload.name} (${view.status.availableReplicas}/${view.replicas} available)${troubles ? `: ${troubles}` : ''}`);
+    await sleep(waits.pollIntervalMs, { summary: `wait for ${workload.kind} ${workload.name}` });
   }
 }

@@ -1,4 +1,4 @@
-// One VDU's Deployment taken to a spec: the destination manifest's (the change) or the one it had
+// One VDU's Deployment (or a StatefulSet's plain rollout) taken to a spec: the destination manifest's (the change) or the one it had
 // before (the rollback). Coordinated, the pod template carries the coordination gate and the
 // strategy is one pod at a time: each new pod is coordinated with the EM (the same Coordination
 // as on OpenStack, with the VNFC parameters of its side) and then released; the controller makes
@@ -20,6 +20,8 @@ export type WorkloadPhase = 'PENDING' | 'ROLLING' | 'SETTLING' | 'DONE';
 /** Progress of one Deployment in one direction. */
 export interface WorkloadStep {
   phase: WorkloadPhase;
+  /** A coordinated StatefulSet: the ordinals its rolling update replaces, highest first (known once the controller observed the spec). */
+  ordinals?: number[];
   /** Workflow time by which the rollout must have moved on (a pod released, or the rollout complete). */
   progressDeadlineAt?: number;
   /** Pods released in this direction, in order. */
@@ -36,7 +38,7 @@ export interface WorkloadChange {
 }
 
 export interface RolloutPlan {
-  /** The Deployment spec to roll to (its replica count is kept). */
+  /** The workload's spec to roll to (its replica count is kept). */
   spec: Record<string, unknown>;
   coordinated: boolean;
   side: VnfcSide;
@@ -50,9 +52,9 @@ export async function rollWorkload(ctx: KubernetesChangeContext, change: Workloa
   const { workload } = change;
   const target = ctx.input.kubernetes.target;
   if (step.phase === 'PENDING') {
-    ctx.describe(`${change.vduId}: ${plan.coordinated ? 'coordinated rollout of' : 'rolling out'} Deployment ${workload.name}`);
-    await asStep(502, `Kubernetes: Deployment ${workload.name}`, () => kubernetes.setKubernetesWorkloadSpec.executeWithOptions(
-      { summary: `${plan.side === 'new' ? 'roll' : 'roll back'} Deployment ${workload.name}${plan.coordinated ? ', pod by pod' : ''}` },
+    ctx.describe(`${change.vduId}: ${plan.coordinated ? 'coordinated rollout of' : 'rolling out'} ${workload.kind} ${workload.name}`);
+    await asStep(502, `Kubernetes: ${workload.kind} ${workload.name}`, () => kubernetes.setKubernetesWorkloadSpec.executeWithOptions(
+      { summary: `${plan.side === 'new' ? 'roll' : 'roll back'} ${workload.kind} ${workload.name}${plan.coordinated ? ', pod by pod' : ''}` },
       [{ target, workload, spec: plan.spec, coordinated: plan.coordinated, ...(plan.adoptReplicaSet ? { adoptReplicaSet: plan.adoptReplicaSet } : {}) }]));
     step.phase = 'ROLLING';
     step.progressDeadlineAt = Date.now() + ctx.timeoutMs;
@@ -74,9 +76,7 @@ export async function rollWorkload(ctx: KubernetesChangeContext, change: Workloa
 async function followRollout(ctx: KubernetesChangeContext, change: WorkloadChange, step: WorkloadStep, plan: RolloutPlan): Promise<void> {
   const { workload } = change;
   for (;;) {
-    const view = await asStep(502, `Kubernetes: Deployment ${workload.name}`, () => kubernetesReads.readKubernetesWorkload.executeWithOptions(
-      { summary: `read the rollout of ${workload.name}` }, [{ target: ctx.input.kubernetes.target, workload }]));
-    if (!view.exists) throw StepFailure.of(404, `Deployment ${workload.namespace}/${workload.name} of ${change.vduId} does not exist`);
+    const view = await readRollout(ctx, change);
     const pod = plan.coordinated && isObserved(view) ? nextPodToCoordinate(view) : undefined;
     if (pod?.containersReady) {
       await coordinateAndRelease(ctx, change, step, plan.side, pod);
@@ -87,15 +87,29 @@ async function followRollout(ctx: KubernetesChangeContext, change: WorkloadChang
       throw StepFailure.of(504, `Deployment ${workload.name} exceeded its progress deadline${troubleIn(view)}`);
     }
     if (Date.now() >= (step.progressDeadlineAt ?? 0)) {
-      throw StepFailure.of(504, `the rollout of Deployment ${workload.name} did not move on within ${ctx.timeoutMs / 1000} s${pod ? `: ${podTrouble(pod) ?? `pod ${pod.name} did not start`}` : troubleIn(view)}`);
+      throw StepFailure.of(504, `the rollout of ${workload.kind} ${workload.name} did not move on within ${ctx.timeoutMs / 1000} s${pod ? `: ${podTrouble(pod) ?? `pod ${pod.name} did not start`}` : troubleIn(view)}`);
     }
     ctx.describe(`${change.vduId}: ${waitingFor(view, pod)}`);
-    await ctx.sleepUntil(Math.min(Date.now() + ctx.pollMs, step.progressDeadlineAt ?? Date.now()), `wait for Deployment ${workload.name}`);
+    await ctx.sleepUntil(Math.min(Date.now() + ctx.pollMs, step.progressDeadlineAt ?? Date.now()), `wait for ${workload.kind} ${workload.name}`);
   }
 }
 
-/** The pod runs: the EM is asked (coordinate script, then every coordination action), then the pod is let into service. */
-async function coordinateAndRelease(ctx: KubernetesChangeContext, change: WorkloadChange, step: WorkloadStep, side: VnfcSide, pod: PodView): Promise<void> {
+/** The workload's rollout as the VNFM reads it; a workload that is gone fails the step. */
+export async function readRollout(ctx: KubernetesChangeContext, change: WorkloadChange): Promise<WorkloadView> {
+  const { workload } = change;
+  const view = await asStep(502, `Kubernetes: ${workload.kind} ${workload.name}`, () => kubernetesReads.readKubernetesWorkload.executeWithOptions(
+    { summary: `read the rollout of ${workload.name}` }, [{ target: ctx.input.kubernetes.target, workload }]));
+  if (!view.exists) throw StepFailure.of(404, `${workload.kind} ${workload.namespace}/${workload.name} of ${change.vduId} does not exist`);
+  return view;
+}
+
+/**
+ * The pod runs: the EM is asked (coordinate script, then every coordination action), then the
+ * pod is let into service (its gate released; a StatefulSet's pod has no gate: `release` false).
+ */
+export async function coordinateAndRelease(
+  ctx: KubernetesChangeContext, change: WorkloadChange, step: WorkloadStep, side: VnfcSide, pod: PodView, release = true,
+): Promise<void> {
   // GRACEFUL cancel stops here, between two pods, never in the middle of one.
   ctx.occurrence.stopIfCancelled();
   const { vnfc, vnfcStep } = podVnfc(ctx, change, step, side, pod.name);
@@ -103,10 +117,12 @@ async function coordinateAndRelease(ctx: KubernetesChangeContext, change: Worklo
     vnfcStep.phase = 'COORDINATING';
     await coordinateVnfc(ctx, vnfc, vnfcStep, side);
   }
-  ctx.describe(`${ctx.label(vnfc)}: coordinated; letting it into service`);
-  await asStep(502, `Kubernetes: pod ${pod.name}`, () => kubernetes.releaseKubernetesPod.executeWithOptions(
-    { summary: `release pod ${pod.name}` },
-    [{ target: ctx.input.kubernetes.target, namespace: change.workload.namespace, pod: pod.name, message: `coordinated with the EM in operation ${ctx.input.vnfLcmOpOccId}` }]));
+  if (release) {
+    ctx.describe(`${ctx.label(vnfc)}: coordinated; letting it into service`);
+    await asStep(502, `Kubernetes: pod ${pod.name}`, () => kubernetes.releaseKubernetesPod.executeWithOptions(
+      { summary: `release pod ${pod.name}` },
+      [{ target: ctx.input.kubernetes.target, namespace: change.workload.namespace, pod: pod.name, message: `coordinated with the EM in operation ${ctx.input.vnfLcmOpOccId}` }]));
+  }
   vnfcStep.phase = 'DONE';
   if (!step.released.includes(pod.name)) step.released.push(pod.name);
   step.progressDeadlineAt = Date.now() + ctx.timeoutMs;
@@ -129,14 +145,14 @@ function podVnfc(ctx: KubernetesChangeContext, change: WorkloadChange, step: Wor
   return { vnfc, vnfcStep };
 }
 
-function waitingFor(view: WorkloadView, pod: PodView | undefined): string {
-  if (!isObserved(view)) return `waiting for the Deployment controller to act on ${view.ref.name}`;
+export function waitingFor(view: WorkloadView, pod: PodView | undefined): string {
+  if (!isObserved(view)) return `waiting for the ${view.ref.kind} controller to act on ${view.ref.name}`;
   if (pod) return `waiting for pod ${pod.name} to start${podTrouble(pod) ? ` (${podTrouble(pod)})` : ''}`;
   const { status, replicas } = view;
-  return `waiting for Deployment ${view.ref.name}: ${status.updatedReplicas}/${replicas} updated, ${status.availableReplicas} available, ${status.replicas} in all`;
+  return `waiting for ${view.ref.kind} ${view.ref.name}: ${status.updatedReplicas}/${replicas} updated, ${status.availableReplicas} available, ${status.replicas} in all`;
 }
 
-function troubleIn(view: WorkloadView): string {
+export function troubleIn(view: WorkloadView): string {
   const troubles = view.pods.map(podTrouble).filter((t): t is string => t !== undefined);
   return troubles.length ? `: ${troubles.join('; ')}` : '';
 }

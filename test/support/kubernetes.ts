@@ -10,6 +10,14 @@ import { opIdOf, waitForState, type TestSystem } from './system.ts';
 
 export const CNF_DEF_FILES = ['Files/kubernetes/namespace.yaml', 'Files/kubernetes/configmap.yaml', 'Files/kubernetes/deployment_vdu1.yaml', 'Files/kubernetes/deployment_vdu2.yaml'];
 
+/** The stateful sample (samples/sample-cnf-sts-v1, -v2: VDU1 a StatefulSet of 3 pods), onboarded with `statefulSetSamples`. */
+export const CNF_STS_DEF_FILES = ['Files/kubernetes/namespace.yaml', 'Files/kubernetes/statefulset_vdu1.yaml'];
+
+/** Which sample CNF: the Deployments one (packages[0], [1]) or the StatefulSet one (packages[2], [3]). */
+export type CnfSample = 'deployments' | 'statefulset';
+
+const defFilesOf = (sample: CnfSample = 'deployments') => (sample === 'statefulset' ? CNF_STS_DEF_FILES : CNF_DEF_FILES);
+
 export function cluster(system: TestSystem) {
   if (!system.kubernetes) throw new Error('the test system runs no Kubernetes simulator (startSystem(…, { kubernetes: {} }))');
   return system.kubernetes;
@@ -23,19 +31,19 @@ async function call(system: TestSystem, method: 'POST' | 'GET', path: string, bo
 }
 
 /** The instantiate request of the sample CNF (its own namespace, so tests sharing a simulator do not meet). */
-export function cnfInstantiateRequest(system: TestSystem, namespace: string, options: { layout?: Record<string, number>; access?: 'token' | 'certificate' } = {}): {
+export function cnfInstantiateRequest(system: TestSystem, namespace: string, options: { layout?: Record<string, number>; access?: 'token' | 'certificate'; sample?: CnfSample } = {}): {
   flavourId: string; vimConnectionInfo: Record<string, Record<string, unknown>>; additionalParams: Record<string, unknown>;
 } {
   return {
     flavourId: 'simple',
     vimConnectionInfo: cluster(system).vimConnectionInfo(options.access),
-    additionalParams: { 'lcm-kubernetes-def-files': CNF_DEF_FILES, namespace, ...(options.layout ? { vdu_layout: options.layout } : {}) },
+    additionalParams: { 'lcm-kubernetes-def-files': defFilesOf(options.sample), namespace, ...(options.layout ? { vdu_layout: options.layout } : {}) },
   };
 }
 
 /** A VNF instance of the v1 sample CNF, instantiated through the gateway; resolves once COMPLETED. */
-export async function instantiateCnf(system: TestSystem, options: { layout?: Record<string, number>; access?: 'token' | 'certificate' } = {}): Promise<{ instanceId: string; namespace: string; opId: string }> {
-  const [v1] = cluster(system).packages;
+export async function instantiateCnf(system: TestSystem, options: { layout?: Record<string, number>; access?: 'token' | 'certificate'; sample?: CnfSample } = {}): Promise<{ instanceId: string; namespace: string; opId: string }> {
+  const v1 = cluster(system).packages[options.sample === 'statefulset' ? 2 : 0];
   const created = await call(system, 'POST', '/vnflcm/v2/vnf_instances', { vnfdId: v1?.vnfd.vnfdId, vnfInstanceName: 'cnf' });
   if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.json)}`);
   const instanceId = String(created.json.id);
@@ -49,7 +57,7 @@ export async function instantiateCnf(system: TestSystem, options: { layout?: Rec
 }
 
 /** The sample CNF's change request: each VDU's pods coordinated with the test EM, or (coordinated: false) Tacker's plain body. */
-export function cnfChangeRequest(system: TestSystem, vnfdId: string, options: { coordinated?: boolean; vdus?: string[] } = {}): Record<string, unknown> {
+export function cnfChangeRequest(system: TestSystem, vnfdId: string, options: { coordinated?: boolean; vdus?: string[]; sample?: CnfSample } = {}): Record<string, unknown> {
   const param = (cp: string) => ({
     cp_name: cp, username: 'ubuntu', password: 'ubuntu', endpoint: system.em.url,
     authentication: { authType: ['BASIC'], paramsBasic: { userName: 'tacker', password: 'tacker' } }, timeout: 30,
@@ -59,9 +67,9 @@ export function cnfChangeRequest(system: TestSystem, vnfdId: string, options: { 
     vnfdId,
     additionalParams: {
       upgrade_type: 'RollingUpdate',
-      'lcm-kubernetes-def-files': CNF_DEF_FILES,
+      'lcm-kubernetes-def-files': defFilesOf(options.sample),
       ...(coordinated || options.vdus ? {
-        vdu_params: (options.vdus ?? ['VDU1', 'VDU2']).map((vdu) => (coordinated
+        vdu_params: (options.vdus ?? (options.sample === 'statefulset' ? ['VDU1'] : ['VDU1', 'VDU2'])).map((vdu) => (coordinated
           ? { vdu_id: vdu, old_vnfc_param: param(`${vdu}_CP1`), new_vnfc_param: param(`${vdu}_CP1`) }
           : { vdu_id: vdu })),
       } : {}),

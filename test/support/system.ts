@@ -18,7 +18,7 @@ import { createGatewayApp } from '../../src/gateway/app.ts';
 import { EgressPolicy, NEVER_REACHED } from '../../src/outbound/egress.ts';
 import { CsarInspector } from '../../src/packages/csar-inspection.ts';
 import { listenThenBuild } from '../../src/http/listen.ts';
-import { ensureSampleInstance, SAMPLE_CNF_PACKAGES, SAMPLES_DIR } from '../../src/inventory/sample.ts';
+import { ensureSampleInstance, SAMPLE_CNF_PACKAGES, SAMPLE_CNF_STS_PACKAGES, SAMPLES_DIR } from '../../src/inventory/sample.ts';
 import { KubernetesClient } from '../../src/kubernetes/client.ts';
 import { startKubernetesSimulator, type KubernetesSimulator } from '../../src/kubernetes-simulator/server.ts';
 import { onboardSamplePackagesAsCsar } from '../../src/packages/onboard-samples.ts';
@@ -98,7 +98,7 @@ export interface SystemOptions {
   /** Objects per page of the gateway's lists (default: the gateway's). */
   pageSize?: number;
   /** Also run the Kubernetes API simulator (HTTPS, a test CA) and onboard the sample CNF packages. */
-  kubernetes?: { podStartDelayMs?: number; podReadyDelayMs?: number };
+  kubernetes?: { podStartDelayMs?: number; podReadyDelayMs?: number; /** Onboard the StatefulSet sample pair too (packages[2], [3]). */ statefulSetSamples?: boolean };
 }
 
 /** The bearer token of the tests' Kubernetes simulator (not a secret). */
@@ -247,7 +247,9 @@ async function startKubernetesCluster(
     tokens: [TEST_KUBERNETES_TOKEN],
     podStartDelayMs: options.podStartDelayMs ?? 20, podReadyDelayMs: options.podReadyDelayMs ?? 30,
   });
-  const packages = await onboardSamplePackagesAsCsar(inventory, repository, SAMPLES_DIR, SAMPLE_CNF_PACKAGES);
+  const packages = await onboardSamplePackagesAsCsar(inventory, repository, SAMPLES_DIR, [
+    ...SAMPLE_CNF_PACKAGES, ...(options.statefulSetSamples ? SAMPLE_CNF_STS_PACKAGES : []),
+  ]);
   const clientCertificate = pki.clients.vnfm as KeyPair;
   return {
     simulator, caPem: pki.ca, clientCertificate, packages,
