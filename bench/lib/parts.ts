@@ -331,7 +331,7 @@ async function startVimProcess(dataDir: string, updateDelayMs: number): Promise<
     VIM_PORT: '0', VIM_STATE_FILE: join(dataDir, 'vim.json'), VIM_UPDATE_DELAY_MS: String(updateDelayMs),
   }, true);
   const output = collect(child);
-  const url = await waitForLine(child, output, /vim-simulator listening on (\S+)/, 'VIM simulator');
+  const url = await waitForLine(child, output, /vim-simulator listening on (http:\/\/[^\s;]+)/, 'VIM simulator');
   return { url, authUrl: `${url}/identity/v3`, pid: child.pid, close: () => stopChild(child) };
 }
 
