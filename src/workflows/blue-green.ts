@@ -13,15 +13,13 @@
 // the step (and the VNFC) that failed. `rollback` switches the load balancer back to blue if a
 // switch to green was started, then deletes the green groups; it is refused once blue removal
 // has begun. Cancel works as for the rolling update: GRACEFUL between steps, FORCEFUL at once.
-import { makeContinueAsNewFunc } from '@temporalio/workflow';
 import type { ParsedChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
 import { inventory, loadBalancer, vim, vimReads } from './activities.ts';
 import type { BlueGreenProgress, BlueGreenVnfc, StackUpdate, SwitchPhase } from './blue-green-state.ts';
 import { ChangeContext, type VnfcSide } from './change-context.ts';
-import type { changeVnfPkg } from './change-vnfpkg.ts';
 import { cancelOpenCoordination, coordinateVnfc } from './coordination.ts';
 import { destinationIdentity, occurrenceStartTime, startingState } from './initial-state.ts';
-import { OperationOccurrence } from './operation-occurrence.ts';
+import { changeOccurrence } from './operation-occurrence.ts';
 import type { OperationState, VnfcProgress } from './operation-state.ts';
 import { asStep, StepFailure } from './step-failure.ts';
 
@@ -30,15 +28,7 @@ const BLUE_GONE = 'the blue VNFCs are being deleted, so there is nothing to swit
 
 export async function changeBlueGreen(input: ParsedChangeVnfPkgInput, resumed?: OperationState): Promise<OperationState> {
   const state = resumed ?? initialState(input);
-  state.runs += resumed ? 1 : 0;
-  const occurrence = new OperationOccurrence({
-    state,
-    resumed: resumed !== undefined,
-    links: input.links,
-    historyEventLimit: input.tuning.historyEventLimit,
-    // The same workflow type (changeVnfPkg) goes on, and finds its way here again by upgrade_type.
-    continueAsNew: (next, memo) => makeContinueAsNewFunc<typeof changeVnfPkg>(memo ? { memo } : {})(input, next),
-  });
+  const occurrence = changeOccurrence(input, state, resumed !== undefined);
   const ctx = new BlueGreenContext(input, occurrence);
   return occurrence.perform({
     forward: () => forward(ctx),

@@ -5,7 +5,7 @@
 // (operation-occurrence.ts) owns states, operator tasks and notifications; this file owns the
 // change itself and its rollback (the touched VNFCs in reverse order, through the old-VNFC
 // coordination path).
-import { ApplicationFailure, makeContinueAsNewFunc } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { ChangeVnfPkgInput, ParsedChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
 import type { KubernetesChangeVnfPkgInput } from '../lcm/kubernetes-input.ts';
 import { withTuningDefaults } from '../lcm/change-vnfpkg-tuning.ts';
@@ -15,7 +15,7 @@ import { ChangeContext, type VnfcSide } from './change-context.ts';
 import { cancelOpenCoordinations, coordinateVnfc } from './coordination.ts';
 import { initialChangeState, occurrenceStartTime } from './initial-state.ts';
 import { changeVnfPkgOnKubernetes, isKubernetesChange } from './kubernetes-change.ts';
-import { OperationOccurrence } from './operation-occurrence.ts';
+import { changeOccurrence } from './operation-occurrence.ts';
 import type { OperationState, VnfcProgress, VnfcStep } from './operation-state.ts';
 import { StepFailure } from './step-failure.ts';
 import { updateVnfcOnVim } from './vim-update.ts';
@@ -26,14 +26,7 @@ export async function changeVnfPkg(rawInput: ChangeVnfPkgInput | KubernetesChang
   const input = parseInput(rawInput);
   if (input.request.additionalParams.upgrade_type === 'BlueGreen') return changeBlueGreen(input, resumed);
   const state = resumed ?? initialChangeState(input, occurrenceStartTime());
-  state.runs += resumed ? 1 : 0;
-  const occurrence = new OperationOccurrence({
-    state,
-    resumed: resumed !== undefined,
-    links: input.links,
-    historyEventLimit: input.tuning.historyEventLimit,
-    continueAsNew: (next, memo) => makeContinueAsNewFunc<typeof changeVnfPkg>(memo ? { memo } : {})(input, next),
-  });
+  const occurrence = changeOccurrence(input, state, resumed !== undefined);
   const ctx = new ChangeContext(input, occurrence);
   return occurrence.perform({
     forward: () => changeForward(ctx),

@@ -4,7 +4,7 @@
 // OpenStack (operation-occurrence.ts): FAILED_TEMP, retry at the pod that failed, rollback (the
 // source's objects back, then each Deployment back to the ReplicaSet it had, newest VDU first,
 // through the old-VNFC coordination path), cancel. changeVnfPkg hands a Kubernetes input here.
-import { ApplicationFailure, makeContinueAsNewFunc } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { ChangeVnfPkgInput } from '../lcm/change-vnfpkg-input.ts';
 import { withTuningDefaults } from '../lcm/change-vnfpkg-tuning.ts';
 import type { KubernetesChangeVnfPkgInput, ParsedKubernetesChangeVnfPkgInput } from '../lcm/kubernetes-input.ts';
@@ -15,7 +15,7 @@ import { KubernetesChangeContext, type KubernetesOperationState } from './kubern
 import { rollWorkload, type RolloutPlan, type WorkloadChange, type WorkloadStep } from './kubernetes-rollout.ts';
 import { rollStatefulSetPodByPod } from './kubernetes-statefulset-rollout.ts';
 import { destinationIdentity, occurrenceStartTime, startingState } from './initial-state.ts';
-import { OperationOccurrence } from './operation-occurrence.ts';
+import { changeOccurrence } from './operation-occurrence.ts';
 import type { OperationState } from './operation-state.ts';
 import { asStep } from './step-failure.ts';
 
@@ -26,14 +26,7 @@ export function isKubernetesChange(input: ChangeVnfPkgInput | KubernetesChangeVn
 export async function changeVnfPkgOnKubernetes(rawInput: KubernetesChangeVnfPkgInput, resumed?: OperationState): Promise<OperationState> {
   const input = parseInput(rawInput);
   const state = (resumed ?? initialState(input)) as KubernetesOperationState;
-  state.runs += resumed ? 1 : 0;
-  const occurrence = new OperationOccurrence({
-    state,
-    resumed: resumed !== undefined,
-    links: input.links,
-    historyEventLimit: input.tuning.historyEventLimit,
-    continueAsNew: (next, memo) => makeContinueAsNewFunc<typeof changeVnfPkgOnKubernetes>(memo ? { memo } : {})(input, next),
-  });
+  const occurrence = changeOccurrence(input, state, resumed !== undefined);
   const ctx = new KubernetesChangeContext(input, occurrence);
   return occurrence.perform({
     forward: () => changeForward(ctx),

@@ -10,8 +10,8 @@
 //                          ─ rollback → ROLLING_BACK ─ rollback ─→ ROLLED_BACK (or FAILED_TEMP)
 //                          ─ fail → FAILED
 import {
-  allHandlersFinished, CancellationScope, condition, isCancellation, patched, setCurrentDetails, setHandler, sleep,
-  upsertMemo, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished, CancellationScope, condition, isCancellation, makeContinueAsNewFunc, patched, setCurrentDetails, setHandler,
+  sleep, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { ProblemDetails } from '../http/problem.ts';
 import { reasonPhrase } from '../http/reason-phrases.ts';
@@ -51,6 +51,25 @@ export interface OccurrenceRun {
   historyEventLimit?: number;
   /** Continues the workflow as new with this state and memo (the operation's own workflow function). */
   continueAsNew?: (state: OperationState, memo?: Record<string, unknown>) => Promise<never>;
+}
+
+/**
+ * The occurrence of one run of changeVnfPkg, whatever the kind of change (rolling, Blue-Green,
+ * Kubernetes): new, or resumed from the state the previous run handed over; past the input's
+ * history limit it continues as new as the same workflow, with the same input and the memo that
+ * holds its view.
+ */
+export function changeOccurrence(
+  input: { links: OccurrenceLinks; tuning: { historyEventLimit: number } }, state: OperationState, resumed: boolean,
+): OperationOccurrence {
+  state.runs += resumed ? 1 : 0;
+  return new OperationOccurrence({
+    state,
+    resumed,
+    links: input.links,
+    historyEventLimit: input.tuning.historyEventLimit,
+    continueAsNew: (next, memo) => makeContinueAsNewFunc(memo ? { memo } : {})(input, next),
+  });
 }
 
 /** Operations recorded before the lifecycle was shared set these attributes themselves, CHANGE_VNFPKG only. */
