@@ -1,6 +1,7 @@
 // Talking to the system as a client does: POST change_vnfpkg through the gateway, read op occs,
 // wait for results, and read back every run of an operation's history.
-import type { Client } from '@temporalio/client';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ServiceError, type Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { Agent, request } from 'undici';
 import type { EmAuthentication } from '../../src/lcmcoord/models.ts';
@@ -68,11 +69,27 @@ export async function getOpOcc(gatewayUrl: string, opId: string, headers: Record
 
 /** The operation's final state (following continue-as-new); throws unless COMPLETED. */
 export async function completed(client: Client, opId: string): Promise<OperationState> {
-  const state = await client.workflow.getHandle(opId).result() as OperationState;
+  const state = await resultOf(client, opId);
   if (state.operationState !== 'COMPLETED') {
     throw new Error(`operation ${opId} ended ${state.operationState}: ${state.error?.detail ?? ''}`);
   }
   return state;
+}
+
+/**
+ * The operation's result, waited for again when the wait itself fails: with thousands of
+ * operations the bench holds as many long polls of their histories, and the dev server drops
+ * some ("Failed to get Workflow execution history"), which says nothing of the operation.
+ */
+async function resultOf(client: Client, opId: string): Promise<OperationState> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.workflow.getHandle(opId).result() as OperationState;
+    } catch (err) {
+      if (!(err instanceof ServiceError) || attempt >= 30) throw err;
+      await delay(Math.min(5_000, 200 * attempt));
+    }
+  }
 }
 
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
