@@ -328,7 +328,8 @@ async function startVimInProcess(dataDir: string, updateDelayMs: number): Promis
 
 async function startVimProcess(dataDir: string, updateDelayMs: number): Promise<VimHandle> {
   const child = spawnNode(join(PROJECT_ROOT, 'src/vim-simulator/main.ts'), {
-    VIM_PORT: '0', VIM_STATE_FILE: join(dataDir, 'vim.json'), VIM_UPDATE_DELAY_MS: String(updateDelayMs),
+    // Port 0 for the servers' guest applications too: a figure beside another runs its own VIM.
+    VIM_PORT: '0', VIM_GUEST_PORT: '0', VIM_STATE_FILE: join(dataDir, 'vim.json'), VIM_UPDATE_DELAY_MS: String(updateDelayMs),
   }, true);
   const output = collect(child);
   const url = await waitForLine(child, output, /vim-simulator listening on (http:\/\/[^\s;]+)/, 'VIM simulator');
