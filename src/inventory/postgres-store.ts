@@ -6,16 +6,12 @@ import type { PoolClient } from 'pg';
 import type { z } from 'zod';
 import { describeZodError } from '../http/problem.ts';
 import type { Database } from '../persistence/postgres.ts';
-import type { VnfdSummary } from '../vnfd/vnfd.ts';
-import {
-  instanceChanges, VnfInstanceRecord, VnfPkgInfoRecord,
-  type InstanceVim, type InventoryStore, type KubernetesPackageChange, type VnfcResourceInfo, type VnfPackageRecord,
-} from './store.ts';
-import type { KubernetesDeploymentInfo } from '../lcm/kubernetes-input.ts';
-import type { VnfInfoModifications } from '../sol003/models.ts';
+import { InstanceRecordingStore, VnfInstanceRecord, VnfPkgInfoRecord, type InventoryStore, type VnfPackageRecord } from './store.ts';
 
-export class PostgresInventoryStore implements InventoryStore {
-  constructor(private readonly db: Database) {}
+export class PostgresInventoryStore extends InstanceRecordingStore implements InventoryStore {
+  constructor(private readonly db: Database) {
+    super();
+  }
 
   async packages(): Promise<VnfPackageRecord[]> {
     const rows = await this.db.query<{ record: unknown }>('SELECT record FROM vnf_packages WHERE vnfd_id IS NOT NULL ORDER BY id');
@@ -72,39 +68,15 @@ export class PostgresInventoryStore implements InventoryStore {
     await this.db.query('DELETE FROM vnf_instances WHERE id = $1', [instanceId]);
   }
 
-  recordInstantiation(instanceId: string, stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[], vim?: InstanceVim): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.instantiation(stack, vnfcResourceInfo, vim));
-  }
 
-  recordTermination(instanceId: string): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.termination());
-  }
 
-  recordModification(instanceId: string, changes: VnfInfoModifications): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.modification(changes));
-  }
 
-  replaceVnfcs(instanceId: string, removedIds: readonly string[], added: readonly VnfcResourceInfo[]): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.vnfcReplacement(removedIds, added));
-  }
 
-  recordKubernetesInstantiation(instanceId: string, kubernetes: KubernetesDeploymentInfo, vnfcResourceInfo: VnfcResourceInfo[]): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.kubernetesInstantiation(kubernetes, vnfcResourceInfo));
-  }
 
-  recordVnfcResourceInfo(instanceId: string, vnfcResourceInfo: VnfcResourceInfo[]): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.vnfcs(vnfcResourceInfo));
-  }
 
-  recordKubernetesPackageChange(instanceId: string, vnfd: VnfdSummary, deployment: KubernetesPackageChange): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.kubernetesPackageChange(vnfd, deployment));
-  }
 
-  recordPackageChange(instanceId: string, vnfd: VnfdSummary): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.packageChange(vnfd));
-  }
 
-  private async changeInstance(instanceId: string, change: (instance: VnfInstanceRecord) => void): Promise<void> {
+  protected override async changeInstance(instanceId: string, change: (instance: VnfInstanceRecord) => void): Promise<void> {
     const client = await this.db.connect();
     try {
       await client.query('BEGIN');

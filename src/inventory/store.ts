@@ -137,48 +137,75 @@ export interface InventoryStore {
 export type KubernetesPackageChange = Pick<KubernetesDeploymentInfo, 'defFiles' | 'resources' | 'vdus'>;
 
 /**
- * What the record* methods change in an instance, for every store: each store reads the record,
- * applies one of these and writes it back in its own way (a file, a row locked for the change).
+ * The record* methods, for every store: each reads the instance's record, applies the change and
+ * writes it back in its own way (changeInstance: a file, or a row locked for the change).
  */
-export const instanceChanges = {
-  instantiation: (stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[], vim?: InstanceVim) => (instance: VnfInstanceRecord): void => {
-    Object.assign(instance, { instantiationState: 'INSTANTIATED', stack, vnfcResourceInfo, ...vim });
-  },
-  kubernetesInstantiation: (kubernetes: KubernetesDeploymentInfo, vnfcResourceInfo: VnfcResourceInfo[]) => (instance: VnfInstanceRecord): void => {
-    Object.assign(instance, { instantiationState: 'INSTANTIATED', kubernetes, vnfcResourceInfo });
-  },
-  vnfcs: (vnfcResourceInfo: VnfcResourceInfo[]) => (instance: VnfInstanceRecord): void => {
-    instance.vnfcResourceInfo = vnfcResourceInfo;
-  },
-  termination: () => (instance: VnfInstanceRecord): void => {
-    instance.instantiationState = 'NOT_INSTANTIATED';
-    instance.stack = undefined;
-    instance.kubernetes = undefined;
-    instance.vnfcResourceInfo = [];
-    instance.vimConnectionInfo = undefined;
-    instance.flavourId = undefined;
-  },
-  modification: (changes: VnfInfoModifications) => (instance: VnfInstanceRecord): void => {
-    Object.assign(instance, modifiedInstance(instance, changes));
-  },
-  vnfcReplacement: (removedIds: readonly string[], added: readonly VnfcResourceInfo[]) => (instance: VnfInstanceRecord): void => {
-    const kept = instance.vnfcResourceInfo.filter((v) => !removedIds.includes(v.id));
-    instance.vnfcResourceInfo = [...kept, ...added.filter((a) => !kept.some((v) => v.id === a.id))];
-  },
-  packageChange: (vnfd: VnfdSummary) => (instance: VnfInstanceRecord): void => {
-    Object.assign(instance, {
-      vnfdId: vnfd.vnfdId, vnfProvider: vnfd.vnfProvider, vnfProductName: vnfd.vnfProductName,
-      vnfSoftwareVersion: vnfd.vnfSoftwareVersion, vnfdVersion: vnfd.vnfdVersion,
+export abstract class InstanceRecordingStore {
+  protected abstract changeInstance(instanceId: string, change: (instance: VnfInstanceRecord) => void): Promise<void>;
+
+  recordInstantiation(instanceId: string, stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[], vim?: InstanceVim): Promise<void> {
+    return this.changeInstance(instanceId, (instance) => {
+      Object.assign(instance, { instantiationState: 'INSTANTIATED', stack, vnfcResourceInfo, ...vim });
     });
-  },
-  kubernetesPackageChange: (vnfd: VnfdSummary, deployment: KubernetesPackageChange) => (instance: VnfInstanceRecord): void => {
-    instanceChanges.packageChange(vnfd)(instance);
-    if (instance.kubernetes) instance.kubernetes = { ...instance.kubernetes, ...deployment };
-  },
-};
+  }
+
+  recordKubernetesInstantiation(instanceId: string, kubernetes: KubernetesDeploymentInfo, vnfcResourceInfo: VnfcResourceInfo[]): Promise<void> {
+    return this.changeInstance(instanceId, (instance) => {
+      Object.assign(instance, { instantiationState: 'INSTANTIATED', kubernetes, vnfcResourceInfo });
+    });
+  }
+
+  recordVnfcResourceInfo(instanceId: string, vnfcResourceInfo: VnfcResourceInfo[]): Promise<void> {
+    return this.changeInstance(instanceId, (instance) => {
+      instance.vnfcResourceInfo = vnfcResourceInfo;
+    });
+  }
+
+  recordTermination(instanceId: string): Promise<void> {
+    return this.changeInstance(instanceId, (instance) => {
+      instance.instantiationState = 'NOT_INSTANTIATED';
+      instance.stack = undefined;
+      instance.kubernetes = undefined;
+      instance.vnfcResourceInfo = [];
+      instance.vimConnectionInfo = undefined;
+      instance.flavourId = undefined;
+    });
+  }
+
+  recordModification(instanceId: string, changes: VnfInfoModifications): Promise<void> {
+    return this.changeInstance(instanceId, (instance) => {
+      Object.assign(instance, modifiedInstance(instance, changes));
+    });
+  }
+
+  replaceVnfcs(instanceId: string, removedIds: readonly string[], added: readonly VnfcResourceInfo[]): Promise<void> {
+    return this.changeInstance(instanceId, (instance) => {
+      const kept = instance.vnfcResourceInfo.filter((v) => !removedIds.includes(v.id));
+      instance.vnfcResourceInfo = [...kept, ...added.filter((a) => !kept.some((v) => v.id === a.id))];
+    });
+  }
+
+  recordPackageChange(instanceId: string, vnfd: VnfdSummary): Promise<void> {
+    return this.changeInstance(instanceId, (instance) => runsPackage(instance, vnfd));
+  }
+
+  recordKubernetesPackageChange(instanceId: string, vnfd: VnfdSummary, deployment: KubernetesPackageChange): Promise<void> {
+    return this.changeInstance(instanceId, (instance) => {
+      runsPackage(instance, vnfd);
+      if (instance.kubernetes) instance.kubernetes = { ...instance.kubernetes, ...deployment };
+    });
+  }
+}
+
+function runsPackage(instance: VnfInstanceRecord, vnfd: VnfdSummary): void {
+  Object.assign(instance, {
+    vnfdId: vnfd.vnfdId, vnfProvider: vnfd.vnfProvider, vnfProductName: vnfd.vnfProductName,
+    vnfSoftwareVersion: vnfd.vnfSoftwareVersion, vnfdVersion: vnfd.vnfdVersion,
+  });
+}
 
 /** The embedded default: one JSON file per record under `<DATA_DIR>/inventory/`. */
-export class FileInventoryStore implements InventoryStore {
+export class FileInventoryStore extends InstanceRecordingStore implements InventoryStore {
   /** The folder of the records: `file` without its `.json`, i.e. `<DATA_DIR>/inventory/`. */
   readonly dir: string;
   private readonly packageRecords: JsonRecordFolder<VnfPkgInfoRecord>;
@@ -190,6 +217,7 @@ export class FileInventoryStore implements InventoryStore {
    * sees the same records. Such a single document is migrated into the folder on first open.
    */
   constructor(readonly file: string) {
+    super();
     this.dir = recordsDir(file);
     migrateSingleDocument(file, this.dir);
     const folders = recordFolders(this.dir);
@@ -240,49 +268,25 @@ export class FileInventoryStore implements InventoryStore {
     return Promise.resolve();
   }
 
-  recordInstantiation(instanceId: string, stack: { name: string; id: string }, vnfcResourceInfo: VnfcResourceInfo[], vim?: InstanceVim): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.instantiation(stack, vnfcResourceInfo, vim));
-  }
 
-  recordKubernetesInstantiation(instanceId: string, kubernetes: KubernetesDeploymentInfo, vnfcResourceInfo: VnfcResourceInfo[]): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.kubernetesInstantiation(kubernetes, vnfcResourceInfo));
-  }
 
-  recordVnfcResourceInfo(instanceId: string, vnfcResourceInfo: VnfcResourceInfo[]): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.vnfcs(vnfcResourceInfo));
-  }
 
-  recordTermination(instanceId: string): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.termination());
-  }
 
-  recordModification(instanceId: string, changes: VnfInfoModifications): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.modification(changes));
-  }
 
-  replaceVnfcs(instanceId: string, removedIds: readonly string[], added: readonly VnfcResourceInfo[]): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.vnfcReplacement(removedIds, added));
-  }
 
   deleteInstance(instanceId: string): Promise<void> {
     this.instanceRecords.delete(instanceId);
     return Promise.resolve();
   }
 
-  recordPackageChange(instanceId: string, vnfd: VnfdSummary): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.packageChange(vnfd));
-  }
 
-  recordKubernetesPackageChange(instanceId: string, vnfd: VnfdSummary, deployment: KubernetesPackageChange): Promise<void> {
-    return this.changeInstance(instanceId, instanceChanges.kubernetesPackageChange(vnfd, deployment));
-  }
 
   /**
    * Read, change and write back one instance's record, with no lock: an instance record has one
    * writer at a time (the gateway creates and deletes it, the workflow of the one operation
    * running on the instance records its outcome), and other records are not touched.
    */
-  private changeInstance(instanceId: string, change: (instance: VnfInstanceRecord) => void): Promise<void> {
+  protected override changeInstance(instanceId: string, change: (instance: VnfInstanceRecord) => void): Promise<void> {
     const instance = this.instanceRecords.get(instanceId);
     if (!instance) return Promise.reject(new Error(`no VNF instance ${instanceId}`));
     change(instance);
